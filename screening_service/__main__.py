@@ -1,0 +1,5 @@
+import sys
+
+from screening_service.cli import main
+
+sys.exit(main())

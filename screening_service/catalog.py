@@ -1,0 +1,257 @@
+"""The typed field catalog: every name a rule condition may read.
+
+Record fields and derived fields share one flat, dotted namespace
+(``booking.hours_before_departure``). The names double as the property names
+of the facts asserted into durable-rules, so the catalog is also where the
+engine's 32-bit property-name hashes are checked for collisions.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Final
+
+
+class FieldType(enum.Enum):
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    STRING = "string"
+    ENUM = "enum"
+    DATE = "date"
+    LIST = "list"
+
+    @property
+    def is_numeric(self) -> bool:
+        return self in (FieldType.INT, FieldType.FLOAT)
+
+    @property
+    def is_ordered(self) -> bool:
+        return self in (FieldType.INT, FieldType.FLOAT, FieldType.DATE)
+
+
+@dataclass(frozen=True)
+class Field:
+    """One catalog entry.
+
+    ``values`` lists the allowed values of an ENUM field, or of the items of a
+    LIST field whose items come from a closed set. ``protected`` marks
+    attributes a rule may not key on alone (nationality, residence, sex).
+    ``group`` marks flight-level fields computed over the whole manifest.
+    """
+
+    name: str
+    type: FieldType
+    description: str
+    values: tuple[str, ...] = ()
+    item_type: FieldType | None = None
+    protected: bool = False
+    group: bool = False
+    unit: str = ""
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+
+SEX_VALUES: Final = ("M", "F", "X", "U")
+DIRECTION_VALUES: Final = ("inbound", "outbound")
+DOCUMENT_TYPE_VALUES: Final = ("passport", "identity_card", "visa", "other")
+TICKET_TYPE_VALUES: Final = ("one_way", "round_trip", "open_jaw")
+PAYMENT_FORM_VALUES: Final = ("cash", "card", "voucher", "miles", "other", "unknown")
+RELATIONSHIP_VALUES: Final = (
+    "parent",
+    "legal_guardian",
+    "spouse",
+    "sibling",
+    "other_relative",
+    "none",
+    "unknown",
+)
+OBSERVATION_CODE_VALUES: Final = (
+    "documents_held_by_other",
+    "does_not_speak_for_self",
+    "unaware_of_destination",
+    "signs_of_control_or_fear",
+    "scripted_answers",
+    "minor_not_related_to_adult",
+    "other",
+)
+OBSERVATION_SOURCE_VALUES: Final = ("crew", "officer", "tip_line")
+
+I, F, B, S, E, D, L = (
+    FieldType.INT,
+    FieldType.FLOAT,
+    FieldType.BOOL,
+    FieldType.STRING,
+    FieldType.ENUM,
+    FieldType.DATE,
+    FieldType.LIST,
+)
+
+_FIELDS: Final[tuple[Field, ...]] = (
+    # traveler
+    Field("traveler.age_years", I, "Age in whole years at the first departure", unit="years"),
+    Field("traveler.is_minor", B, "Under 18 at the first departure"),
+    Field("traveler.sex", E, "Declared sex (APIS code)", values=SEX_VALUES, protected=True),
+    Field("traveler.nationality", S, "Nationality, ISO 3166-1 alpha-3", protected=True),
+    Field(
+        "traveler.country_of_residence",
+        S,
+        "Country of residence, ISO 3166-1 alpha-3",
+        protected=True,
+    ),
+    Field("traveler.direction", E, "Inbound or outbound", values=DIRECTION_VALUES),
+    Field("traveler.visa_category", S, "Visa category code (free text, e.g. B1/B2)"),
+    Field("traveler.companion_count", I, "Other travelers declared on the same booking"),
+    # document
+    Field("document.type", E, "Travel document type", values=DOCUMENT_TYPE_VALUES),
+    Field(
+        "document.issuing_country",
+        S,
+        "Issuing country, ISO 3166-1 alpha-3",
+        protected=True,
+    ),
+    Field("document.issue_date", D, "Date the document was issued"),
+    Field("document.expiry_date", D, "Date the document expires"),
+    Field(
+        "document.days_since_issue",
+        I,
+        "Days from issue to the first departure",
+        unit="days",
+    ),
+    Field("document.days_to_expiry", I, "Days from the first departure to expiry", unit="days"),
+    # itinerary
+    Field("itinerary.segment_count", I, "Number of flight segments"),
+    Field("itinerary.origin", S, "IATA code of the first origin airport"),
+    Field("itinerary.destination", S, "IATA code of the final destination airport"),
+    Field("itinerary.countries", L, "Countries (alpha-3) of every airport", item_type=S),
+    Field("itinerary.country_count", I, "Distinct countries on the itinerary"),
+    Field(
+        "itinerary.total_hours",
+        F,
+        "Hours from the first departure to the last arrival",
+        unit="hours",
+    ),
+    Field(
+        "itinerary.max_layover_hours",
+        F,
+        "Longest wait between two segments",
+        unit="hours",
+    ),
+    # booking
+    Field(
+        "booking.hours_before_departure",
+        F,
+        "Hours from booking to the first departure",
+        unit="hours",
+    ),
+    Field("booking.ticket_type", E, "Ticket type", values=TICKET_TYPE_VALUES),
+    Field("booking.payment_form", E, "Form of payment", values=PAYMENT_FORM_VALUES),
+    Field("booking.purchaser_is_traveler", B, "This traveler bought the ticket"),
+    Field("booking.has_travel_agency", B, "The booking was made through a travel agency"),
+    Field("booking.checked_bags", I, "Checked bags on the booking"),
+    Field("booking.party_size", I, "Travelers on the booking, this one included"),
+    Field("booking.minors_in_party", I, "Minors on the booking known to this screening"),
+    Field(
+        "booking.has_parent_or_guardian",
+        B,
+        "A companion is declared parent or legal guardian",
+    ),
+    Field(
+        "booking.companion_relationships",
+        L,
+        "Declared relationships of the companions",
+        item_type=E,
+        values=RELATIONSHIP_VALUES,
+    ),
+    Field(
+        "booking.purchaser_on_flight",
+        B,
+        "The purchaser travels on the same flight",
+        group=True,
+    ),
+    # observations
+    Field(
+        "observations.codes",
+        L,
+        "Codes of the reports made about this traveler",
+        item_type=E,
+        values=OBSERVATION_CODE_VALUES,
+    ),
+    Field(
+        "observations.sources",
+        L,
+        "Sources of the reports made about this traveler",
+        item_type=E,
+        values=OBSERVATION_SOURCE_VALUES,
+    ),
+    Field("observations.count", I, "Number of reports made about this traveler"),
+    # flight (group fields, over the whole manifest)
+    Field("flight.traveler_count", I, "Travelers on the manifest", group=True),
+    Field(
+        "flight.same_purchaser_count",
+        I,
+        "Travelers on the flight whose ticket this traveler's purchaser bought",
+        group=True,
+    ),
+    Field(
+        "flight.same_purchaser_minors",
+        I,
+        "Minors on the flight whose ticket this traveler's purchaser bought",
+        group=True,
+    ),
+    Field(
+        "flight.same_purchaser_under_25",
+        I,
+        "Travelers under 25 on the flight whose ticket this traveler's purchaser bought",
+        group=True,
+    ),
+    Field(
+        "flight.same_contact_count",
+        I,
+        "Travelers on the flight whose booking shares this booking's contact",
+        group=True,
+    ),
+    Field(
+        "flight.same_contact_bookings",
+        I,
+        "Distinct bookings on the flight that share this booking's contact",
+        group=True,
+    ),
+    Field(
+        "flight.same_contact_unrelated_adults",
+        I,
+        "Adults on the flight sharing this contact on another booking",
+        group=True,
+    ),
+)
+
+CATALOG: Final[MappingProxyType[str, Field]] = MappingProxyType({f.name: f for f in _FIELDS})
+PROTECTED_FIELDS: Final = frozenset(f.name for f in _FIELDS if f.protected)
+
+ENGINE_RESERVED_PROPERTIES: Final = ("sid", "id", "kind", "$s")
+
+
+def fnv1a_32(text: str) -> int:
+    """The 32-bit FNV-1a hash durable-rules uses for property names and sids."""
+    value = 0x811C9DC5
+    for byte in text.encode("utf-8"):
+        value ^= byte
+        value = (value * 0x01000193) & 0xFFFFFFFF
+    return value
+
+
+def hash_collisions(names: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
+    """Pairs of distinct names that share one engine hash."""
+    seen: dict[int, str] = {}
+    clashes: list[tuple[str, str]] = []
+    for name in names:
+        digest = fnv1a_32(name)
+        other = seen.setdefault(digest, name)
+        if other != name:
+            clashes.append((other, name))
+    return clashes
+
+
+def property_names() -> list[str]:
+    return [*ENGINE_RESERVED_PROPERTIES, *CATALOG]

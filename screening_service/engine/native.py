@@ -1,0 +1,150 @@
+"""The durable-rules C extension, used directly and contained.
+
+One `Engine` holds the rulesets (shards) of one compiled pack under names of
+its own. `evaluate` asserts a batch of facts into one session per shard,
+drains every firing, deletes the session and returns, per fact, the indices
+of the rules that fired. Everything the engine can do wrong is turned into
+`EngineError`: an error code, a fact the sentinel did not see, a firing that
+names an unknown rule. An engine that raised is retired (never reused), since
+ENGINE_NOTES.md records crash paths after errors.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any, Final
+
+import durable_rules_engine as native
+
+from screening_service.catalog import fnv1a_32
+from screening_service.rules.compile import SENTINEL, CompiledPack
+
+_ERROR_CODE = re.compile(r"error code: (\d+)")
+_generation = itertools.count(1)
+SID_POOL_SIZE: Final = 64
+
+
+class EngineError(RuntimeError):
+    """The engine failed; the evaluation it served did not happen."""
+
+    def __init__(self, message: str, code: int = 0) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _code(error: BaseException) -> int:
+    match = _ERROR_CODE.search(str(error))
+    return int(match.group(1)) if match else 0
+
+
+def _sid_pool(size: int) -> tuple[str, ...]:
+    """Session ids whose engine hashes are pairwise distinct (ENGINE_NOTES crash 6)."""
+    pool: list[str] = []
+    hashes: set[int] = set()
+    for n in itertools.count():
+        sid = f"s{n}"
+        digest = fnv1a_32(sid)
+        if digest not in hashes:
+            hashes.add(digest)
+            pool.append(sid)
+        if len(pool) == size:
+            return tuple(pool)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+SIDS: Final = _sid_pool(SID_POOL_SIZE)
+
+
+def _delete_rulesets(handles: list[int]) -> None:
+    for handle in handles:
+        try:
+            native.delete_ruleset(handle)
+        except native.error:  # pragma: no cover - best effort at teardown
+            pass
+
+
+class Engine:
+    """The compiled pack loaded into durable-rules; thread-safe, one call at a time."""
+
+    def __init__(self, compiled: CompiledPack) -> None:
+        self.compiled = compiled
+        self.generation = next(_generation)
+        self._lock = threading.Lock()
+        self._retired = False
+        self._sids = itertools.cycle(SIDS)
+        self._handles: list[int] = []
+        self._names: list[dict[str, int]] = []
+        prefix = f"p{compiled.pack.content_hash[:12]}g{self.generation}"
+        self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
+        for shard, members in enumerate(compiled.shards):
+            definition = compiled.definition(shard)
+            try:
+                handle = native.create_ruleset(f"{prefix}s{shard}", json.dumps(definition))
+            except native.error as error:
+                self.close()
+                raise EngineError(f"engine refused shard {shard}: {error}", _code(error)) from None
+            self._handles.append(handle)
+            self._names.append({compiled.rules[i].engine_name: i for i in members})
+
+    @property
+    def shard_count(self) -> int:
+        return len(self._handles)
+
+    def close(self) -> None:
+        self._retired = True
+        self._finalizer()
+
+    def evaluate(self, facts: Sequence[dict[str, Any]]) -> list[set[int]]:
+        """Fired rule indices per fact. Each fact needs a unique integer ``id``."""
+        if not facts:
+            return []
+        with self._lock:
+            if self._retired:
+                raise EngineError("engine was retired after an error")
+            try:
+                return self._evaluate(facts)
+            except EngineError:
+                self._retired = True
+                raise
+            except native.error as error:
+                self._retired = True
+                raise EngineError(f"engine error: {error}", _code(error)) from None
+
+    def _evaluate(self, facts: Sequence[dict[str, Any]]) -> list[set[int]]:
+        sid = next(self._sids)
+        index_of = {}
+        for position, fact in enumerate(facts):
+            fact["sid"] = sid
+            index_of[fact["id"]] = position
+        payload = json.dumps(facts, separators=(",", ":"))
+        fired: list[set[int]] = [set() for _ in facts]
+        for handle, names in zip(self._handles, self._names, strict=True):
+            seen: set[int] = set()
+            result = native.assert_facts(handle, payload)
+            state_handle = result[1] if isinstance(result, tuple) else result
+            action = native.start_action_for_state(handle, state_handle)
+            message = action[1] if action else None
+            while message:
+                rule_name, matched = next(iter(json.loads(message).items()))
+                position = index_of.get(matched["m"]["id"])
+                if position is None:
+                    raise EngineError(f"engine returned a fact that was not asserted: {matched['m'].get('id')!r}")
+                if rule_name == SENTINEL:
+                    seen.add(position)
+                elif rule_name in names:
+                    fired[position].add(names[rule_name])
+                else:
+                    raise EngineError(f"engine fired an unknown rule {rule_name!r}")
+                message = native.complete_and_start_action(handle, state_handle)
+            native.delete_state(handle, sid)
+            if len(seen) != len(facts):
+                raise EngineError(
+                    f"the engine evaluated {len(seen)} of {len(facts)} facts in shard "
+                    f"{self._handles.index(handle)}"
+                )
+        return fired

@@ -1,0 +1,46 @@
+"""structlog JSON lines with request context bound through contextvars.
+
+Only identifiers travel in log events (request id, decision ids, traveler
+ids, rule ids, versions); callers must never bind names, dates of birth or
+document numbers. `redact_personal_data` is a last line of defence that drops
+keys which would carry them.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import MutableMapping
+from typing import Any, Final
+
+import structlog
+
+PERSONAL_KEYS: Final = frozenset(
+    {"surname", "given_names", "name", "names", "date_of_birth", "dob", "number", "document_number"}
+)
+
+
+def redact_personal_data(_logger: Any, _method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    for key in PERSONAL_KEYS & event.keys():
+        event[key] = "[redacted]"
+    return event
+
+
+def configure(level: str = "info", stream: Any = None) -> None:
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            redact_personal_data,
+            structlog.processors.dict_tracebacks,
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelNamesMapping()[level.upper()]),
+        logger_factory=structlog.WriteLoggerFactory(file=stream or sys.stdout),
+        cache_logger_on_first_use=True,
+    )
+
+
+def get_logger(name: str) -> Any:
+    return structlog.get_logger(name)

@@ -1,0 +1,13 @@
+"""Enrich -> evaluate: records through the compiled pack's engine."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from screening_service.facts import Record, to_fact
+from screening_service.rules.swap import Snapshot
+
+
+def evaluate(snapshot: Snapshot, records: Sequence[Record]) -> list[set[int]]:
+    """Indices (into ``snapshot.compiled.rules``) of the rules each record fired."""
+    return snapshot.engine.evaluate([to_fact(record, n) for n, record in enumerate(records)])

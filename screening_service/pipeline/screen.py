@@ -1,0 +1,69 @@
+"""The screening pipeline: request -> validate -> enrich -> evaluate -> decide.
+
+`Screener` runs the stages against the live rule snapshot. Validation
+happens before (see `validate`); a traveler whose rules did not run never
+gets a decision: every failure here is raised to the caller.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from screening_service.engine.native import Engine, EngineError
+from screening_service.pipeline.decide import Decision, decide
+from screening_service.pipeline.enrich import FlightContext, enrich_flight
+from screening_service.pipeline.evaluate import evaluate
+from screening_service.proto import pb
+from screening_service.rules.swap import ActivePack, Snapshot
+
+
+class NotReady(RuntimeError):
+    """No rule pack is loaded yet."""
+
+
+class ScreeningFailed(RuntimeError):
+    """The rules did not run; retrying may succeed (the engine was replaced)."""
+
+
+@dataclass(frozen=True)
+class FlightResult:
+    decisions: list[Decision]
+    snapshot: Snapshot
+    evaluation_seconds: float
+
+
+class Screener:
+    def __init__(self, active: ActivePack) -> None:
+        self.active = active
+
+    def snapshot(self) -> Snapshot:
+        snapshot = self.active.snapshot
+        if snapshot is None:
+            raise NotReady("no rule pack is loaded")
+        return snapshot
+
+    def screen(self, travelers: Sequence[pb.Traveler], flight: FlightContext | None = None) -> FlightResult:
+        """Decisions for already-validated travelers of one flight, in order."""
+        snapshot = self.snapshot()
+        now = dt.datetime.now(dt.UTC)
+        records = enrich_flight(travelers, flight or FlightContext(), now)
+        started = dt.datetime.now(dt.UTC)
+        try:
+            fired = evaluate(snapshot, records)
+        except EngineError as error:
+            self._replace_engine(snapshot)
+            raise ScreeningFailed(f"rule evaluation failed: {error}") from error
+        seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+        decisions = [
+            decide(snapshot, t.traveler_id, record, hits, now)
+            for t, record, hits in zip(travelers, records, fired, strict=True)
+        ]
+        return FlightResult(decisions, snapshot, seconds)
+
+    def _replace_engine(self, broken: Snapshot) -> None:
+        """Give the same pack a fresh engine, unless a reload already replaced it."""
+        replacement = Snapshot(broken.compiled, Engine(broken.compiled), broken.loaded_at)
+        if not self.active.replace(broken, replacement):
+            replacement.engine.close()

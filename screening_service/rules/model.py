@@ -1,0 +1,99 @@
+"""The parsed rule pack: plain frozen data, independent of the engine."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import TypeAlias
+
+from screening_service.rules.condition_ast import Condition, Pos
+from screening_service.rules.errors import Location
+
+ExampleValue: TypeAlias = int | float | str | bool | list[str]
+
+
+class Mode(enum.Enum):
+    ENFORCE = "enforce"
+    SHADOW = "shadow"
+
+
+@dataclass(frozen=True)
+class ExpressionSource:
+    """Where a `when` expression sits in its file, to map parser positions.
+
+    Expression line 1 starts at ``first_line``/``first_column`` of the file;
+    later lines keep the file's own columns (their indentation is part of the
+    text). ``exact`` is False when the text had to be taken from a decoded
+    scalar (escapes), in which case every position maps to the scalar start.
+    """
+
+    file: str
+    first_line: int
+    first_column: int
+    exact: bool = True
+
+    def locate(self, pos: Pos) -> Location:
+        if not self.exact:
+            return Location(self.file, self.first_line, self.first_column)
+        if pos.line <= 1:
+            return Location(self.file, self.first_line, self.first_column + pos.column - 1)
+        return Location(self.file, self.first_line + pos.line - 1, pos.column)
+
+
+@dataclass(frozen=True)
+class Example:
+    values: MappingProxyType[str, ExampleValue]
+    location: Location
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    typology: str
+    weight: float
+    mode: Mode
+    refer_priority: bool
+    rationale: str
+    source: str
+    when: str
+    condition: Condition
+    when_source: ExpressionSource
+    examples_refer: tuple[Example, ...]
+    examples_pass: tuple[Example, ...]
+    location: Location
+
+    @property
+    def enforced(self) -> bool:
+        return self.mode is Mode.ENFORCE
+
+
+@dataclass(frozen=True)
+class Typology:
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    name: str
+    version: str
+    interview_threshold: float
+    priority_threshold: float
+    typologies: MappingProxyType[str, Typology]
+    location: Location
+
+
+@dataclass(frozen=True)
+class Pack:
+    info: PackInfo
+    rules: tuple[Rule, ...]
+    content_hash: str
+    directory: str
+    files: tuple[str, ...] = field(default=())
+
+    @property
+    def version(self) -> str:
+        return self.info.version

@@ -1,0 +1,440 @@
+"""Rule files -> parse: read a pack directory into a `Pack` with positions.
+
+Files are read with PyYAML's safe composer, so every value keeps its line and
+column; nothing in a rule file can run code. Structural problems are
+collected, not raised one by one; `load_pack` raises a `PackError` with all
+of them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Final
+
+import yaml
+
+from screening_service.rules import errors as E
+from screening_service.rules.condition_parser import ConditionSyntaxError, parse_condition
+from screening_service.rules.errors import ErrorSink, Location, nearest
+from screening_service.rules.model import (
+    Example,
+    ExampleValue,
+    ExpressionSource,
+    Mode,
+    Pack,
+    PackInfo,
+    Rule,
+    Typology,
+)
+
+PACK_FILE: Final = "pack.yaml"
+RULE_FILE_SUFFIXES: Final = (".yaml", ".yml")
+MAX_FILE_BYTES: Final = 1 << 20
+RULE_ID = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
+
+RULE_KEYS: Final = (
+    "id",
+    "title",
+    "typology",
+    "weight",
+    "mode",
+    "refer",
+    "rationale",
+    "source",
+    "when",
+    "examples",
+)
+REQUIRED_RULE_KEYS: Final = ("id", "title", "typology", "weight", "rationale", "source", "when")
+PACK_KEYS: Final = ("name", "version", "thresholds", "typologies", "description")
+THRESHOLD_KEYS: Final = ("interview", "priority_interview")
+
+
+def _loc(file: str, node: yaml.Node) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _construct(node: yaml.Node) -> Any:
+    loader = yaml.SafeLoader("")
+    try:
+        return loader.construct_object(node, deep=True)
+    finally:
+        loader.dispose()
+
+
+def _mapping(
+    node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = ""
+) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
+    if not isinstance(node, yaml.MappingNode):
+        sink.add(E.E_SHAPE, f"{what} must be a mapping", _loc(file, node), rule_id)
+        return None
+    result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+    for key_node, value_node in node.value:
+        key = str(_construct(key_node))
+        if key in result:
+            sink.add(E.E_SHAPE, f"key '{key}' appears twice in {what}", _loc(file, key_node), rule_id)
+        result[key] = (key_node, value_node)
+    return result
+
+
+def _check_keys(
+    entries: dict[str, tuple[yaml.Node, yaml.Node]],
+    allowed: tuple[str, ...],
+    required: tuple[str, ...],
+    file: str,
+    owner: yaml.Node,
+    sink: ErrorSink,
+    what: str,
+    rule_id: str = "",
+) -> None:
+    for key, (key_node, _value) in entries.items():
+        if key not in allowed:
+            sink.add(
+                E.E_SHAPE,
+                f"unknown key '{key}' in {what}",
+                _loc(file, key_node),
+                rule_id,
+                nearest(key, allowed),
+            )
+    for key in required:
+        if key not in entries:
+            sink.add(E.E_SHAPE, f"{what} lacks required key '{key}'", _loc(file, owner), rule_id)
+
+
+def _scalar_text(
+    node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = ""
+) -> str | None:
+    if not isinstance(node, yaml.ScalarNode):
+        sink.add(E.E_SHAPE, f"{what} must be text", _loc(file, node), rule_id)
+        return None
+    return str(node.value)
+
+
+def _number(node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = "") -> float | None:
+    value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        sink.add(E.E_SHAPE, f"{what} must be a number", _loc(file, node), rule_id)
+        return None
+    if value < 0:
+        sink.add(E.E_SHAPE, f"{what} must not be negative", _loc(file, node), rule_id)
+        return None
+    return float(value)
+
+
+def expression_text(node: yaml.ScalarNode, source: str, file: str) -> tuple[str, ExpressionSource]:
+    """The `when` text as written in the file, with its position mapping.
+
+    Folding and block styles only change whitespace, so parsing the raw source
+    slice gives the same tokens as the decoded value while keeping real file
+    columns. Quoted scalars with escapes fall back to the decoded value.
+    """
+    start, end = node.start_mark, node.end_mark
+    raw = source[start.index : end.index]
+    first_line, first_col = start.line + 1, start.column + 1
+    if node.style in ("|", ">"):
+        header_end = raw.find("\n")
+        body = raw[header_end:] if header_end >= 0 else ""
+        return body, ExpressionSource(file, first_line, 1)
+    if node.style in ('"', "'"):
+        inner = raw[1:-1]
+        if inner == node.value:
+            return inner, ExpressionSource(file, first_line, first_col + 1)
+        return str(node.value), ExpressionSource(file, first_line, first_col, exact=False)
+    return raw, ExpressionSource(file, first_line, first_col)
+
+
+def _examples(
+    node: yaml.Node, file: str, sink: ErrorSink, rule_id: str
+) -> tuple[tuple[Example, ...], tuple[Example, ...]]:
+    entries = _mapping(node, file, sink, "examples", rule_id)
+    if entries is None:
+        return (), ()
+    _check_keys(entries, ("refer", "pass"), (), file, node, sink, "examples", rule_id)
+    found: dict[str, tuple[Example, ...]] = {}
+    for kind in ("refer", "pass"):
+        if kind not in entries:
+            sink.add(
+                E.E_EXAMPLES,
+                f"examples lack '{kind}': give at least one record on which the rule "
+                + ("fires" if kind == "refer" else "does not fire"),
+                _loc(file, node),
+                rule_id,
+            )
+            continue
+        list_node = entries[kind][1]
+        if not isinstance(list_node, yaml.SequenceNode) or not list_node.value:
+            sink.add(E.E_EXAMPLES, f"examples.{kind} must be a non-empty list", _loc(file, list_node), rule_id)
+            continue
+        items: list[Example] = []
+        for index, item in enumerate(list_node.value):
+            record = _mapping(item, file, sink, f"examples.{kind}[{index}]", rule_id)
+            if record is None:
+                continue
+            values: dict[str, ExampleValue] = {}
+            for key, (_key_node, value_node) in record.items():
+                values[key] = _construct(value_node)
+            items.append(
+                Example(MappingProxyType(values), _loc(file, item), f"{kind}[{index}]")
+            )
+        found[kind] = tuple(items)
+    return found.get("refer", ()), found.get("pass", ())
+
+
+def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | None:
+    entries = _mapping(node, file, sink, "a rule")
+    if entries is None:
+        return None
+    rule_id = ""
+    if "id" in entries:
+        rule_id = _scalar_text(entries["id"][1], file, sink, "id") or ""
+        if rule_id and not RULE_ID.match(rule_id):
+            sink.add(
+                E.E_SHAPE,
+                f"rule id '{rule_id}' must be lowercase letters and digits joined by - _ or .",
+                _loc(file, entries["id"][1]),
+                rule_id,
+            )
+    _check_keys(entries, RULE_KEYS, REQUIRED_RULE_KEYS, file, node, sink, "a rule", rule_id)
+
+    def text(key: str, default: str = "") -> str:
+        if key not in entries:
+            return default
+        return _scalar_text(entries[key][1], file, sink, key, rule_id) or default
+
+    weight = _number(entries["weight"][1], file, sink, "weight", rule_id) if "weight" in entries else None
+    mode_text = text("mode", Mode.ENFORCE.value)
+    mode = Mode.ENFORCE
+    try:
+        mode = Mode(mode_text)
+    except ValueError:
+        sink.add(
+            E.E_SHAPE,
+            f"mode must be 'enforce' or 'shadow', not '{mode_text}'",
+            _loc(file, entries["mode"][1]),
+            rule_id,
+            nearest(mode_text, [m.value for m in Mode]),
+        )
+    refer = text("refer")
+    if refer not in ("", "priority"):
+        sink.add(E.E_SHAPE, f"refer may only be 'priority', not '{refer}'", _loc(file, entries["refer"][1]), rule_id)
+
+    refer_examples: tuple[Example, ...] = ()
+    pass_examples: tuple[Example, ...] = ()
+    if "examples" in entries:
+        refer_examples, pass_examples = _examples(entries["examples"][1], file, sink, rule_id)
+    else:
+        sink.add(E.E_EXAMPLES, "a rule needs examples: refer and pass records", _loc(file, node), rule_id)
+
+    condition = None
+    when_text = ""
+    when_source = ExpressionSource(file, 0, 0)
+    if "when" in entries:
+        when_node = entries["when"][1]
+        if isinstance(when_node, yaml.ScalarNode):
+            when_text, when_source = expression_text(when_node, source, file)
+            try:
+                condition = parse_condition(when_text)
+            except ConditionSyntaxError as error:
+                from screening_service.rules.condition_ast import Pos
+
+                sink.add(E.E_SYNTAX, error.message, when_source.locate(Pos(error.line, error.column)), rule_id)
+        else:
+            sink.add(E.E_SHAPE, "when must be a condition written as text", _loc(file, when_node), rule_id)
+
+    if condition is None or weight is None or not rule_id:
+        return None
+    return Rule(
+        id=rule_id,
+        title=text("title"),
+        typology=text("typology"),
+        weight=weight,
+        mode=mode,
+        refer_priority=refer == "priority",
+        rationale=text("rationale"),
+        source=text("source"),
+        when=str(entries["when"][1].value),
+        condition=condition,
+        when_source=when_source,
+        examples_refer=refer_examples,
+        examples_pass=pass_examples,
+        location=_loc(file, node),
+    )
+
+
+def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
+    root = _mapping(node, file, sink, "the pack file")
+    if root is None:
+        return None
+    if "pack" not in root:
+        sink.add(E.E_PACK, "the pack file needs a top-level 'pack' mapping", _loc(file, node))
+        return None
+    pack_node = root["pack"][1]
+    entries = _mapping(pack_node, file, sink, "pack")
+    if entries is None:
+        return None
+    _check_keys(entries, PACK_KEYS, ("name", "version", "thresholds", "typologies"), file, pack_node, sink, "pack")
+    thresholds: dict[str, float] = {}
+    if "thresholds" in entries:
+        t_node = entries["thresholds"][1]
+        t_entries = _mapping(t_node, file, sink, "thresholds") or {}
+        _check_keys(t_entries, THRESHOLD_KEYS, THRESHOLD_KEYS, file, t_node, sink, "thresholds")
+        for key in THRESHOLD_KEYS:
+            if key in t_entries:
+                value = _number(t_entries[key][1], file, sink, f"thresholds.{key}")
+                if value is not None:
+                    thresholds[key] = value
+        if len(thresholds) == 2 and not 0 < thresholds["interview"] <= thresholds["priority_interview"]:
+            sink.add(
+                E.E_PACK,
+                "thresholds need 0 < interview <= priority_interview",
+                _loc(file, t_node),
+            )
+    typologies: dict[str, Typology] = {}
+    if "typologies" in entries:
+        ty_node = entries["typologies"][1]
+        for key, (key_node, value_node) in (_mapping(ty_node, file, sink, "typologies") or {}).items():
+            if not RULE_ID.match(key):
+                sink.add(E.E_PACK, f"typology id '{key}' must be lowercase words", _loc(file, key_node))
+            title = key
+            if isinstance(value_node, yaml.MappingNode):
+                fields = _mapping(value_node, file, sink, f"typology {key}") or {}
+                _check_keys(fields, ("title", "description"), ("title",), file, value_node, sink, f"typology {key}")
+                if "title" in fields:
+                    title = _scalar_text(fields["title"][1], file, sink, "title") or key
+            elif isinstance(value_node, yaml.ScalarNode):
+                title = str(value_node.value) or key
+            typologies[key] = Typology(key, title)
+    version = ""
+    if "version" in entries:
+        version = _scalar_text(entries["version"][1], file, sink, "version") or ""
+        if not version.strip():
+            sink.add(E.E_PACK, "version must not be empty", _loc(file, entries["version"][1]))
+    name = _scalar_text(entries["name"][1], file, sink, "name") if "name" in entries else ""
+    if len(thresholds) != 2 or not version or not typologies:
+        if not typologies and "typologies" in entries:
+            sink.add(E.E_PACK, "declare at least one typology", _loc(file, entries["typologies"][1]))
+        return None
+    return PackInfo(
+        name=name or "",
+        version=version,
+        interview_threshold=thresholds["interview"],
+        priority_threshold=thresholds["priority_interview"],
+        typologies=MappingProxyType(typologies),
+        location=_loc(file, pack_node),
+    )
+
+
+def _compose(path: Path, display: str, sink: ErrorSink) -> tuple[yaml.Node | None, str]:
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        sink.add(E.E_YAML, f"cannot read file: {error.strerror}", Location(display))
+        return None, ""
+    if len(data) > MAX_FILE_BYTES:
+        sink.add(E.E_YAML, f"file is larger than {MAX_FILE_BYTES} bytes", Location(display))
+        return None, ""
+    try:
+        source = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        sink.add(E.E_YAML, f"file is not UTF-8 (byte {error.start})", Location(display))
+        return None, ""
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+        sink.add(E.E_YAML, f"not valid YAML: {error.problem}", Location(display, line, column))
+        return None, ""
+    except yaml.YAMLError as error:
+        sink.add(E.E_YAML, f"not valid YAML: {error}", Location(display))
+        return None, ""
+    return node, source
+
+
+def pack_files(directory: Path) -> list[Path]:
+    """Every rule and pack file of a pack directory, in a stable order."""
+    return sorted(
+        p
+        for p in directory.rglob("*")
+        if p.is_file() and p.suffix in RULE_FILE_SUFFIXES and not p.name.startswith(".")
+    )
+
+
+def content_hash(directory: Path, files: list[Path]) -> str:
+    digest = hashlib.sha256()
+    for path in files:
+        relative = path.relative_to(directory).as_posix().encode()
+        data = path.read_bytes()
+        digest.update(len(relative).to_bytes(4, "big") + relative)
+        digest.update(len(data).to_bytes(8, "big") + data)
+    return digest.hexdigest()
+
+
+def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
+    """Parse every file of a pack; findings go to ``sink``."""
+    if not directory.is_dir():
+        sink.add(E.E_PACK, "rule pack directory does not exist", Location(str(directory)))
+        return None
+    files = pack_files(directory)
+    info: PackInfo | None = None
+    rules: list[Rule] = []
+    seen: dict[str, Rule] = {}
+    pack_seen = False
+    for path in files:
+        display = path.relative_to(directory).as_posix()
+        node, source = _compose(path, display, sink)
+        if node is None:
+            if path.name == PACK_FILE:
+                pack_seen = True
+            continue
+        if path.name == PACK_FILE:
+            if pack_seen:
+                sink.add(E.E_PACK, f"more than one {PACK_FILE} in the pack", Location(display))
+            pack_seen = True
+            info = _pack_info(node, display, sink)
+            continue
+        for rule_node in _rule_nodes(node, display, sink):
+            rule = _rule(rule_node, display, source, sink)
+            if rule is None:
+                continue
+            if rule.id in seen:
+                sink.add(
+                    E.E_DUPLICATE_ID,
+                    f"rule id '{rule.id}' is already used at {seen[rule.id].location}",
+                    rule.location,
+                    rule.id,
+                )
+                continue
+            seen[rule.id] = rule
+            rules.append(rule)
+    if not pack_seen:
+        sink.add(E.E_PACK, f"the pack has no {PACK_FILE} (version, thresholds, typologies)", Location(str(directory)))
+    if info is None:
+        return None
+    return Pack(
+        info=info,
+        rules=tuple(rules),
+        content_hash=content_hash(directory, files),
+        directory=str(directory),
+        files=tuple(p.relative_to(directory).as_posix() for p in files),
+    )
+
+
+def _rule_nodes(node: yaml.Node, file: str, sink: ErrorSink) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        keys = {str(_construct(k)): v for k, v in node.value}
+        if "rules" in keys:
+            if len(keys) > 1:
+                extra = sorted(k for k in keys if k != "rules")
+                sink.add(E.E_SHAPE, f"unknown top-level key(s) {', '.join(extra)}; rule files hold 'rules'", _loc(file, node))
+            rules_node = keys["rules"]
+            if isinstance(rules_node, yaml.SequenceNode):
+                return list(rules_node.value)
+            sink.add(E.E_SHAPE, "'rules' must be a list of rules", _loc(file, rules_node))
+            return []
+        if "id" in keys:
+            return [node]
+    sink.add(E.E_SHAPE, "a rule file holds a 'rules' list or a single rule mapping", _loc(file, node))
+    return []

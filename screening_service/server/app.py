@@ -1,0 +1,126 @@
+"""Assemble and run the gRPC server: servicer, health, reflection, metrics.
+
+`create_server(address, active)` returns the server and its bound port, so
+tests bind port 0. `serve` loads the pack, starts everything, and on SIGTERM
+or SIGINT reports NOT_SERVING, lets in-flight calls finish within the grace
+period, and returns.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from grpc_reflection.v1alpha import reflection
+from prometheus_client import start_http_server
+
+from screening_service import geography
+from screening_service.observability import metrics
+from screening_service.observability.logging import get_logger
+from screening_service.pipeline.screen import Screener
+from screening_service.proto import pb, pb_grpc
+from screening_service.rules.errors import PackError
+from screening_service.rules.swap import ActivePack, Snapshot, build_snapshot
+from screening_service.server.interceptors import ObservabilityInterceptor
+from screening_service.server.servicer import ScreeningServicer
+
+SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
+MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
+GRACE_SECONDS: Final = 10.0
+
+log = get_logger("screening.server")
+
+
+@dataclass
+class Service:
+    server: grpc.aio.Server
+    port: int
+    health: health.aio.HealthServicer
+    active: ActivePack
+
+
+def publish_snapshot(snapshot: Snapshot) -> None:
+    metrics.ruleset.info(
+        {
+            "version": snapshot.version,
+            "hash": snapshot.content_hash,
+            "loaded_at": snapshot.loaded_at.isoformat(),
+        }
+    )
+
+
+async def create_server(address: str, active: ActivePack) -> Service:
+    server = grpc.aio.server(
+        interceptors=[ObservabilityInterceptor()],
+        options=[
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.so_reuseport", 0),
+        ],
+    )
+    pb_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(Screener(active)), server)
+    health_servicer = health.aio.HealthServicer()
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    reflection.enable_server_reflection(
+        (SERVICE_NAME, health_pb2.DESCRIPTOR.services_by_name["Health"].full_name, reflection.SERVICE_NAME),
+        server,
+    )
+    port = server.add_insecure_port(address)
+    if port == 0:
+        raise OSError(f"cannot bind gRPC address {address}")
+    return Service(server, port, health_servicer, active)
+
+
+async def set_serving(service: Service, serving: bool) -> None:
+    status = health_pb2.HealthCheckResponse.SERVING if serving else health_pb2.HealthCheckResponse.NOT_SERVING
+    for name in ("", SERVICE_NAME):
+        await service.health.set(name, status)
+
+
+def _split(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+async def serve(rules: Path, address: str, metrics_address: str) -> int:
+    geography.warm()
+    try:
+        snapshot = build_snapshot(rules)
+    except PackError as error:
+        metrics.reloads.labels("failure").inc()
+        log.error("rule pack rejected", errors=[str(e) for e in error.errors], total=error.total)
+        return 1
+    metrics.reloads.labels("success").inc()
+    active = ActivePack()
+    active.swap(snapshot)
+    publish_snapshot(snapshot)
+    metrics_host, metrics_port = _split(metrics_address)
+    start_http_server(metrics_port, addr=metrics_host)
+    service = await create_server(address, active)
+    await service.server.start()
+    await set_serving(service, True)
+    log.info(
+        "serving",
+        address=address,
+        port=service.port,
+        metrics=metrics_address,
+        ruleset_version=snapshot.version,
+        ruleset_hash=snapshot.content_hash,
+        rules=len(snapshot.compiled.rules),
+        shards=snapshot.engine.shard_count,
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    log.info("stopping", grace_seconds=GRACE_SECONDS)
+    await set_serving(service, False)
+    await service.server.stop(GRACE_SECONDS)
+    log.info("stopped")
+    return 0

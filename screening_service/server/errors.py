@@ -1,0 +1,70 @@
+"""Domain failures -> standard gRPC statuses with google.rpc details."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import grpc
+from google.rpc import code_pb2, error_details_pb2, status_pb2
+from grpc_status import rpc_status
+
+from screening_service.pipeline.screen import NotReady, ScreeningFailed
+from screening_service.pipeline.validate import Violation
+
+MAX_VIOLATIONS_REPORTED = 200
+
+
+class InvalidRequest(Exception):
+    def __init__(self, violations: Sequence[Violation]) -> None:
+        super().__init__(f"{len(violations)} field violation(s)")
+        self.violations = list(violations)
+
+
+def _status(code: int, message: str, *details: object) -> status_pb2.Status:
+    status = status_pb2.Status(code=code, message=message)
+    for detail in details:
+        status.details.add().Pack(detail)
+    return status
+
+
+def invalid_argument(violations: Sequence[Violation]) -> status_pb2.Status:
+    shown = violations[:MAX_VIOLATIONS_REPORTED]
+    request = error_details_pb2.BadRequest(
+        field_violations=[
+            error_details_pb2.BadRequest.FieldViolation(field=v.field, description=v.description)
+            for v in shown
+        ]
+    )
+    more = f" (first {len(shown)} listed)" if len(violations) > len(shown) else ""
+    first = f"{violations[0].field} {violations[0].description}" if violations else ""
+    return _status(
+        code_pb2.INVALID_ARGUMENT,
+        f"{len(violations)} invalid field(s){more}: {first}" + ("; ..." if len(violations) > 1 else ""),
+        request,
+    )
+
+
+def unavailable(message: str, retry_seconds: int = 1) -> status_pb2.Status:
+    retry = error_details_pb2.RetryInfo()
+    retry.retry_delay.FromSeconds(retry_seconds)
+    return _status(code_pb2.UNAVAILABLE, message, retry)
+
+
+def internal(request_id: str) -> status_pb2.Status:
+    return _status(code_pb2.INTERNAL, f"internal error (request id {request_id}); the traveler was not screened")
+
+
+def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
+    """The status a caller gets for a failure; never a decision."""
+    if isinstance(error, InvalidRequest):
+        return invalid_argument(error.violations)
+    if isinstance(error, NotReady):
+        return unavailable("no rule pack is loaded yet; the traveler was not screened")
+    if isinstance(error, ScreeningFailed):
+        return unavailable("rule evaluation failed and the engine was replaced; retry the call")
+    return internal(request_id)
+
+
+def to_grpc(status: status_pb2.Status) -> grpc.Status:
+    result: grpc.Status = rpc_status.to_status(status)
+    return result

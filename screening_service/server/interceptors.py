@@ -1,0 +1,126 @@
+"""Cross-cutting concerns of every call: request id, logging, metrics, error mapping.
+
+Servicer methods raise domain exceptions; this interceptor turns them into
+statuses (`errors.status_for`), so no method maps errors itself, and an
+unexpected exception becomes INTERNAL without crashing the server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+import structlog
+
+from screening_service.observability import metrics
+from screening_service.observability.logging import get_logger
+from screening_service.server.errors import status_for, to_grpc
+
+log = get_logger("screening.rpc")
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
+    for key, value in context.invocation_metadata() or ():
+        if key == REQUEST_ID_HEADER and isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable():
+            return value
+    return uuid.uuid4().hex
+
+
+class _CallScope:
+    def __init__(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+        self.method = method.rsplit("/", 1)[-1]
+        self.context = context
+        self.request_id = _request_id(context)
+        self.started = time.perf_counter()
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=self.request_id, method=self.method)
+        metrics.rpc_in_flight.labels(self.method).inc()
+
+    async def fail(self, error: BaseException) -> None:
+        if isinstance(error, grpc.aio.AbortError | asyncio.CancelledError | GeneratorExit):
+            raise error
+        status = status_for(error, self.request_id)
+        if status.code == grpc.StatusCode.INTERNAL.value[0]:
+            log.exception("unexpected error", error_type=type(error).__name__)
+        await self.context.abort_with_status(to_grpc(status))
+
+    def finish(self) -> None:
+        code = self.context.code() or grpc.StatusCode.OK
+        code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
+        seconds = time.perf_counter() - self.started
+        metrics.rpc_in_flight.labels(self.method).dec()
+        metrics.rpc_duration.labels(self.method, code_name).observe(seconds)
+        log.info(
+            "rpc",
+            peer=self.context.peer(),
+            code=code_name,
+            duration_ms=round(seconds * 1000, 3),
+        )
+        structlog.contextvars.clear_contextvars()
+
+
+class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        handler = await continuation(handler_call_details)
+        if handler is None:
+            return handler
+        method = handler_call_details.method
+        if handler.unary_unary is not None:
+            return grpc.unary_unary_rpc_method_handler(
+                _wrap_unary(method, handler.unary_unary),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.stream_stream is not None:
+            return grpc.stream_stream_rpc_method_handler(
+                _wrap_stream(method, handler.stream_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        if handler.unary_stream is not None:
+            return grpc.unary_stream_rpc_method_handler(
+                _wrap_stream(method, handler.unary_stream),
+                request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer,
+            )
+        return handler
+
+
+def _wrap_unary(method: str, behavior: Any) -> Any:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        scope = _CallScope(method, context)
+        try:
+            return await behavior(request, context)
+        except BaseException as error:  # noqa: BLE001 - mapped to a status, never swallowed
+            await scope.fail(error)
+            raise
+        finally:
+            context.set_trailing_metadata(((REQUEST_ID_HEADER, scope.request_id),))
+            scope.finish()
+
+    return wrapper
+
+
+def _wrap_stream(method: str, behavior: Any) -> Any:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+        scope = _CallScope(method, context)
+        try:
+            async for response in behavior(request, context):
+                yield response
+        except BaseException as error:  # noqa: BLE001 - mapped to a status, never swallowed
+            await scope.fail(error)
+            raise
+        finally:
+            context.set_trailing_metadata(((REQUEST_ID_HEADER, scope.request_id),))
+            scope.finish()
+
+    return wrapper

@@ -1,0 +1,118 @@
+"""The gRPC servicer: thin. Validate, hand to the pipeline, respond.
+
+Errors are raised as domain exceptions and mapped by the interceptor, except
+in `ScreenStream`, where each item's failure becomes that item's error result
+so one bad record does not end the stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+import grpc
+import structlog
+from google.protobuf.timestamp_pb2 import Timestamp
+
+from screening_service.observability import metrics
+from screening_service.pipeline.enrich import FlightContext, flight_context
+from screening_service.pipeline.respond import to_proto
+from screening_service.pipeline.screen import FlightResult, Screener
+from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.proto import pb, pb_grpc
+from screening_service.rules.model import Mode
+from screening_service.server.errors import InvalidRequest, status_for
+
+Context = grpc.aio.ServicerContext[Any, Any]
+
+
+def record(result: FlightResult) -> None:
+    """Count decisions and rule hits, and bind their ids to the call's log context."""
+    metrics.evaluation_duration.observe(result.evaluation_seconds)
+    metrics.travelers.inc(len(result.decisions))
+    for decision in result.decisions:
+        metrics.decisions.labels(decision.referral.value).inc()
+        for hit in decision.indicators:
+            metrics.rule_hits.labels(hit.rule_id, Mode.ENFORCE.value).inc()
+        for hit in decision.shadow_indicators:
+            metrics.rule_hits.labels(hit.rule_id, Mode.SHADOW.value).inc()
+    structlog.contextvars.bind_contextvars(
+        decision_ids=[d.decision_id for d in result.decisions],
+        ruleset_version=result.snapshot.version,
+    )
+
+
+def _request_id() -> str:
+    return str(structlog.contextvars.get_contextvars().get("request_id", ""))
+
+
+class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
+    def __init__(self, screener: Screener) -> None:
+        self.screener = screener
+
+    def _screen(self, travelers: Sequence[pb.Traveler], flight: FlightContext | None) -> FlightResult:
+        result = self.screener.screen(travelers, flight)
+        record(result)
+        return result
+
+    async def Screen(self, request: pb.ScreenRequest, context: Context) -> pb.ScreenResponse:
+        violations = validate_screen(request)
+        if violations:
+            raise InvalidRequest(violations)
+        result = self._screen([request.traveler], None)
+        return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
+
+    async def ScreenManifest(
+        self, request: pb.ScreenManifestRequest, context: Context
+    ) -> pb.ScreenManifestResponse:
+        violations = validate_manifest(request)
+        if violations:
+            raise InvalidRequest(violations)
+        manifest = request.manifest
+        result = self._screen(manifest.travelers, flight_context(manifest))
+        return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
+
+    async def ScreenStream(
+        self, request_iterator: AsyncIterator[pb.ScreenRequest], context: Context
+    ) -> AsyncIterator[pb.ScreenStreamResponse]:
+        async for request in request_iterator:
+            traveler_id = request.traveler.traveler_id
+            try:
+                violations = validate_screen(request)
+                if violations:
+                    raise InvalidRequest(violations)
+                result = self._screen([request.traveler], None)
+            except (asyncio.CancelledError, GeneratorExit):
+                raise
+            except Exception as error:  # noqa: BLE001 - reported on this item, stream goes on
+                yield pb.ScreenStreamResponse(traveler_id=traveler_id, error=status_for(error, _request_id()))
+                continue
+            yield pb.ScreenStreamResponse(traveler_id=traveler_id, decision=to_proto(result.decisions[0]))
+
+    async def GetRuleset(self, request: pb.GetRulesetRequest, context: Context) -> pb.GetRulesetResponse:
+        snapshot = self.screener.snapshot()
+        info = snapshot.compiled.pack.info
+        loaded_at = Timestamp()
+        loaded_at.FromDatetime(snapshot.loaded_at)
+        mode = {Mode.ENFORCE: pb.RULE_MODE_ENFORCE, Mode.SHADOW: pb.RULE_MODE_SHADOW}
+        return pb.GetRulesetResponse(
+            ruleset=pb.Ruleset(
+                version=snapshot.version,
+                hash=snapshot.content_hash,
+                loaded_at=loaded_at,
+                interview_threshold=info.interview_threshold,
+                priority_threshold=info.priority_threshold,
+                rules=[
+                    pb.RuleInfo(
+                        rule_id=c.rule.id,
+                        title=c.rule.title,
+                        typology=c.rule.typology,
+                        weight=c.rule.weight,
+                        mode=mode[c.rule.mode],
+                        refer_priority=c.rule.refer_priority,
+                    )
+                    for c in snapshot.compiled.rules
+                ],
+            )
+        )
