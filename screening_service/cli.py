@@ -24,23 +24,51 @@ def _env(name: str, default: str) -> str:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="screening", description="Traveler risk-screening service")
+    parser = argparse.ArgumentParser(
+        prog="screening", description="Traveler risk-screening service"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the gRPC service")
-    serve.add_argument("--rules", type=Path, default=Path(_env("RULES", str(BUNDLED_RULES))), help="rule pack directory (SCREENING_RULES)")
-    serve.add_argument("--address", default=_env("ADDRESS", DEFAULT_ADDRESS), help="gRPC HOST:PORT (SCREENING_ADDRESS)")
-    serve.add_argument("--metrics-address", default=_env("METRICS_ADDRESS", DEFAULT_METRICS_ADDRESS), help="Prometheus HOST:PORT (SCREENING_METRICS_ADDRESS)")
-    serve.add_argument("--workers", type=int, default=int(_env("WORKERS", "1")), help="server processes (SCREENING_WORKERS)")
-    serve.add_argument("--log-level", default=_env("LOG_LEVEL", "info"), help="debug, info, warning, error (SCREENING_LOG_LEVEL)")
+    serve.add_argument(
+        "--rules",
+        type=Path,
+        default=Path(_env("RULES", str(BUNDLED_RULES))),
+        help="rule pack directory (SCREENING_RULES)",
+    )
+    serve.add_argument(
+        "--address",
+        default=_env("ADDRESS", DEFAULT_ADDRESS),
+        help="gRPC HOST:PORT (SCREENING_ADDRESS)",
+    )
+    serve.add_argument(
+        "--metrics-address",
+        default=_env("METRICS_ADDRESS", DEFAULT_METRICS_ADDRESS),
+        help="Prometheus HOST:PORT (SCREENING_METRICS_ADDRESS)",
+    )
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=int(_env("WORKERS", "1")),
+        help="server processes (SCREENING_WORKERS)",
+    )
+    serve.add_argument(
+        "--log-level",
+        default=_env("LOG_LEVEL", "info"),
+        help="debug, info, warning, error (SCREENING_LOG_LEVEL)",
+    )
 
     rules = commands.add_parser("rules", help="check, test and explain a rule pack")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
     check = rule_commands.add_parser("check", help="report every error of a pack (exit 1 when any)")
     check.add_argument("directory", type=Path)
-    test = rule_commands.add_parser("test", help="run every rule's examples through the compiled engine")
+    test = rule_commands.add_parser(
+        "test", help="run every rule's examples through the compiled engine"
+    )
     test.add_argument("directory", type=Path)
-    explain = rule_commands.add_parser("explain", help="evaluate one traveler record and show each rule")
+    explain = rule_commands.add_parser(
+        "explain", help="evaluate one traveler record and show each rule"
+    )
     explain.add_argument("directory", type=Path)
     explain.add_argument("record", type=Path, help="a Traveler (or ScreenRequest) as protobuf JSON")
     return parser

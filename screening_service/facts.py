@@ -28,7 +28,11 @@ _PYTHON_TYPE: Final = {
     FieldType.LIST: list,
 }
 _EXPECTED: Final = {name: _PYTHON_TYPE[f.type] for name, f in CATALOG.items()}
-_EXACT: Final = frozenset(n for n, f in CATALOG.items() if f.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL, FieldType.STRING, FieldType.DATE))
+_EXACT: Final = frozenset(
+    n
+    for n, f in CATALOG.items()
+    if f.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL, FieldType.STRING, FieldType.DATE)
+)
 
 
 def to_fact(record: Record, fact_id: int) -> dict[str, Any]:
@@ -37,7 +41,6 @@ def to_fact(record: Record, fact_id: int) -> dict[str, Any]:
     for name, value in record.items():
         if value is None or (isinstance(value, list) and not value):
             continue
-        if type(value) is not _EXPECTED[name] or name not in _EXACT:
-            value = coerce(CATALOG[name], value)
-        fact[name] = value
+        exact = type(value) is _EXPECTED[name] and name in _EXACT
+        fact[name] = value if exact else coerce(CATALOG[name], value)
     return fact

@@ -57,7 +57,9 @@ def is_country(code: str) -> bool:
 
 
 # ICAO Doc 9303 codes seen on travel documents that are not ISO 3166 countries.
-ICAO_SPECIAL_CODES = frozenset({"XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XOM", "XPO", "XDC", "XES"})
+ICAO_SPECIAL_CODES = frozenset(
+    {"XXA", "XXB", "XXC", "XXX", "UNO", "UNA", "UNK", "EUE", "XOM", "XPO", "XDC", "XES"}
+)
 
 
 def warm() -> None:

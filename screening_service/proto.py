@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from google.protobuf.internal.enum_type_wrapper import EnumTypeWrapper
+from collections.abc import Iterable
 
 from screening_service._generated.screening.v1 import screening_pb2 as pb
 from screening_service._generated.screening.v1 import screening_pb2_grpc as pb_grpc
@@ -10,10 +10,10 @@ from screening_service._generated.screening.v1 import screening_pb2_grpc as pb_g
 __all__ = ["enum_word", "enum_words", "pb", "pb_grpc"]
 
 
-def enum_words(enum: EnumTypeWrapper, prefix: str) -> dict[int, str]:
+def enum_words(items: Iterable[tuple[str, int]], prefix: str) -> dict[int, str]:
     """Enum numbers -> catalog words (``PAYMENT_FORM_CASH`` -> ``cash``); UNSPECIFIED left out."""
     words: dict[int, str] = {}
-    for name, number in enum.items():
+    for name, number in items:
         if number == 0:
             continue
         word = name.removeprefix(prefix)
@@ -21,14 +21,14 @@ def enum_words(enum: EnumTypeWrapper, prefix: str) -> dict[int, str]:
     return words
 
 
-SEX = enum_words(pb.Sex, "SEX_")
-DOCUMENT_TYPE = enum_words(pb.DocumentType, "DOCUMENT_TYPE_")
-DIRECTION = enum_words(pb.Direction, "DIRECTION_")
-TICKET_TYPE = enum_words(pb.TicketType, "TICKET_TYPE_")
-PAYMENT_FORM = enum_words(pb.PaymentForm, "PAYMENT_FORM_")
-RELATIONSHIP = enum_words(pb.Relationship, "RELATIONSHIP_")
-OBSERVATION_CODE = enum_words(pb.ObservationCode, "OBSERVATION_CODE_")
-OBSERVATION_SOURCE = enum_words(pb.ObservationSource, "OBSERVATION_SOURCE_")
+SEX = enum_words(pb.Sex.items(), "SEX_")
+DOCUMENT_TYPE = enum_words(pb.DocumentType.items(), "DOCUMENT_TYPE_")
+DIRECTION = enum_words(pb.Direction.items(), "DIRECTION_")
+TICKET_TYPE = enum_words(pb.TicketType.items(), "TICKET_TYPE_")
+PAYMENT_FORM = enum_words(pb.PaymentForm.items(), "PAYMENT_FORM_")
+RELATIONSHIP = enum_words(pb.Relationship.items(), "RELATIONSHIP_")
+OBSERVATION_CODE = enum_words(pb.ObservationCode.items(), "OBSERVATION_CODE_")
+OBSERVATION_SOURCE = enum_words(pb.ObservationSource.items(), "OBSERVATION_SOURCE_")
 
 
 def enum_word(words: dict[int, str], number: int) -> str | None:

@@ -33,7 +33,9 @@ def ordinal_to_date(value: int) -> dt.date:
     return dt.date.fromordinal(value)
 
 
-def _scalar(field: Field, kind: FieldType, value: object, values: tuple[str, ...]) -> int | float | str | bool:
+def _scalar(
+    field: Field, kind: FieldType, value: object, values: tuple[str, ...]
+) -> int | float | str | bool:
     if kind is FieldType.BOOL:
         if isinstance(value, bool):
             return value

@@ -11,6 +11,7 @@ ENGINE_NOTES.md records crash paths after errors.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import re
@@ -62,10 +63,8 @@ SIDS: Final = _sid_pool(SID_POOL_SIZE)
 
 def _delete_rulesets(handles: list[int]) -> None:
     for handle in handles:
-        try:
+        with contextlib.suppress(native.error):
             native.delete_ruleset(handle)
-        except native.error:  # pragma: no cover - best effort at teardown
-            pass
 
 
 class Engine:
@@ -117,7 +116,7 @@ class Engine:
 
     def _evaluate(self, facts: Sequence[dict[str, Any]]) -> list[set[int]]:
         sid = next(self._sids)
-        index_of = {}
+        index_of: dict[int, int] = {}
         for position, fact in enumerate(facts):
             fact["sid"] = sid
             index_of[fact["id"]] = position
@@ -131,13 +130,15 @@ class Engine:
             message = action[1] if action else None
             while message:
                 rule_name, matched = next(iter(json.loads(message).items()))
-                position = index_of.get(matched["m"]["id"])
-                if position is None:
-                    raise EngineError(f"engine returned a fact that was not asserted: {matched['m'].get('id')!r}")
+                found = index_of.get(matched["m"]["id"])
+                if found is None:
+                    raise EngineError(
+                        f"engine returned a fact that was not asserted: {matched['m'].get('id')!r}"
+                    )
                 if rule_name == SENTINEL:
-                    seen.add(position)
+                    seen.add(found)
                 elif rule_name in names:
-                    fired[position].add(names[rule_name])
+                    fired[found].add(names[rule_name])
                 else:
                     raise EngineError(f"engine fired an unknown rule {rule_name!r}")
                 message = native.complete_and_start_action(handle, state_handle)

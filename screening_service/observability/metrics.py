@@ -44,7 +44,9 @@ rpc_duration = Histogram(
     ["method", "code"],
     buckets=LATENCY_BUCKETS,
 )
-rpc_in_flight = Gauge(RPC_IN_FLIGHT, "gRPC calls being served", ["method"], multiprocess_mode="livesum")
+rpc_in_flight = Gauge(
+    RPC_IN_FLIGHT, "gRPC calls being served", ["method"], multiprocess_mode="livesum"
+)
 evaluation_duration = Histogram(
     EVALUATION_DURATION,
     "Rule evaluation time per engine call (one traveler or one flight)",

@@ -73,7 +73,14 @@ def evidence(compiled: CompiledRule, record: Record) -> tuple[Evidence, ...]:
 
 def _hit(compiled: CompiledRule, record: Record) -> Hit:
     rule = compiled.rule
-    return Hit(rule.id, rule.title, rule.typology, rule.weight, rule.refer_priority, evidence(compiled, record))
+    return Hit(
+        rule.id,
+        rule.title,
+        rule.typology,
+        rule.weight,
+        rule.refer_priority,
+        evidence(compiled, record),
+    )
 
 
 def new_decision_id() -> str:

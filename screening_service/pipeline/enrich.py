@@ -10,6 +10,7 @@ time zone of the first departure airport, from airportsdata.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,10 +53,14 @@ def _age(birth: dt.date, on: dt.date) -> int:
 
 
 def flight_context(manifest: pb.Manifest) -> FlightContext:
-    return FlightContext(_instant(manifest.scheduled_departure), manifest.origin, manifest.direction)
+    return FlightContext(
+        _instant(manifest.scheduled_departure), manifest.origin, manifest.direction
+    )
 
 
-def _first_departure(t: pb.Traveler, flight: FlightContext, now: dt.datetime) -> tuple[dt.datetime, str]:
+def _first_departure(
+    t: pb.Traveler, flight: FlightContext, now: dt.datetime
+) -> tuple[dt.datetime, str]:
     segments = t.itinerary.segments
     if segments:
         departs = _instant(segments[0].departure_time)
@@ -90,8 +95,9 @@ def _itinerary(t: pb.Traveler, record: Record) -> None:
         record["itinerary.total_hours"] = _hours(last - first)
     layovers = [
         _hours(departs - arrives)
-        for previous, current in zip(segments, segments[1:], strict=False)
-        if (arrives := _instant(previous.arrival_time)) and (departs := _instant(current.departure_time))
+        for previous, current in itertools.pairwise(segments)
+        if (arrives := _instant(previous.arrival_time))
+        and (departs := _instant(current.departure_time))
     ]
     record["itinerary.max_layover_hours"] = max(layovers) if layovers else None
 
@@ -115,7 +121,9 @@ def _document(t: pb.Traveler, record: Record, departure_date: dt.date) -> None:
 def _booking(t: pb.Traveler, record: Record, departs: dt.datetime) -> None:
     relationships = [proto.enum_word(proto.RELATIONSHIP, c.relationship) for c in t.companions]
     record["booking.party_size"] = 1 + len(t.companions)
-    record["booking.has_parent_or_guardian"] = any(c.relationship in GUARDIANS for c in t.companions)
+    record["booking.has_parent_or_guardian"] = any(
+        c.relationship in GUARDIANS for c in t.companions
+    )
     record["booking.companion_relationships"] = [r for r in relationships if r]
     if not t.HasField("booking"):
         return
@@ -151,7 +159,11 @@ def enrich_traveler(t: pb.Traveler, flight: FlightContext, now: dt.datetime) -> 
             {w for o in t.observations if (w := proto.enum_word(proto.OBSERVATION_CODE, o.code))}
         ),
         "observations.sources": sorted(
-            {w for o in t.observations if (w := proto.enum_word(proto.OBSERVATION_SOURCE, o.source))}
+            {
+                w
+                for o in t.observations
+                if (w := proto.enum_word(proto.OBSERVATION_SOURCE, o.source))
+            }
         ),
         "observations.count": len(t.observations),
     }
@@ -159,6 +171,12 @@ def enrich_traveler(t: pb.Traveler, flight: FlightContext, now: dt.datetime) -> 
     _itinerary(t, record)
     _booking(t, record, departs)
     return record
+
+
+def _record_age(record: Record) -> int:
+    age = record["traveler.age_years"]
+    assert isinstance(age, int)
+    return age
 
 
 def _group(travelers: Sequence[pb.Traveler], records: list[Record]) -> None:
@@ -174,15 +192,17 @@ def _group(travelers: Sequence[pb.Traveler], records: list[Record]) -> None:
         if t.booking.contact_id:
             by_contact[t.booking.contact_id].append(i)
 
+    age_of = [_record_age(record) for record in records]
+
     def ages(members: list[int]) -> list[int]:
-        return [int(records[m]["traveler.age_years"] or 0) for m in members]
+        return [age_of[m] for m in members]
 
     for i, t in enumerate(travelers):
         record = records[i]
         record["flight.traveler_count"] = len(travelers)
         companions = {c.traveler_id for c in t.companions}
         in_party = [position_of[c] for c in companions if c in position_of]
-        record["booking.minors_in_party"] = sum(a < ADULT_AGE for a in ages([i, *in_party]))
+        record["booking.minors_in_party"] = len([a for a in ages([i, *in_party]) if a < ADULT_AGE])
         b = t.booking
         if b.HasField("purchaser_is_traveler") and b.purchaser_is_traveler:
             record["booking.purchaser_on_flight"] = True
@@ -191,22 +211,25 @@ def _group(travelers: Sequence[pb.Traveler], records: list[Record]) -> None:
         if b.purchaser_id:
             same = by_purchaser[b.purchaser_id]
             record["flight.same_purchaser_count"] = len(same)
-            record["flight.same_purchaser_minors"] = sum(a < ADULT_AGE for a in ages(same))
-            record["flight.same_purchaser_under_25"] = sum(a < YOUNG_AGE for a in ages(same))
+            record["flight.same_purchaser_minors"] = len([a for a in ages(same) if a < ADULT_AGE])
+            record["flight.same_purchaser_under_25"] = len([a for a in ages(same) if a < YOUNG_AGE])
         if b.contact_id:
             same = by_contact[b.contact_id]
             record["flight.same_contact_count"] = len(same)
             record["flight.same_contact_bookings"] = len(
                 {travelers[m].booking.record_locator or f"#{m}" for m in same}
             )
-            record["flight.same_contact_unrelated_adults"] = sum(
-                1
+            unrelated = [
+                m
                 for m in same
                 if m != i
                 and travelers[m].traveler_id not in companions
-                and (not b.record_locator or travelers[m].booking.record_locator != b.record_locator)
-                and int(records[m]["traveler.age_years"] or 0) >= ADULT_AGE
-            )
+                and (
+                    not b.record_locator or travelers[m].booking.record_locator != b.record_locator
+                )
+                and age_of[m] >= ADULT_AGE
+            ]
+            record["flight.same_contact_unrelated_adults"] = len(unrelated)
 
 
 def enrich_flight(

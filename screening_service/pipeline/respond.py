@@ -35,7 +35,9 @@ def to_proto(decision: Decision) -> pb.Decision:
         decision_id=decision.decision_id,
         referral=REFERRAL[decision.referral],
         score=decision.score,
-        typology_scores=[pb.TypologyScore(typology=t, score=s) for t, s in decision.typology_scores],
+        typology_scores=[
+            pb.TypologyScore(typology=t, score=s) for t, s in decision.typology_scores
+        ],
         indicators=[_indicator(h) for h in decision.indicators],
         shadow_indicators=[_indicator(h) for h in decision.shadow_indicators],
         ruleset_version=decision.ruleset_version,

@@ -44,7 +44,9 @@ class Screener:
             raise NotReady("no rule pack is loaded")
         return snapshot
 
-    def screen(self, travelers: Sequence[pb.Traveler], flight: FlightContext | None = None) -> FlightResult:
+    def screen(
+        self, travelers: Sequence[pb.Traveler], flight: FlightContext | None = None
+    ) -> FlightResult:
         """Decisions for already-validated travelers of one flight, in order."""
         snapshot = self.snapshot()
         now = dt.datetime.now(dt.UTC)

@@ -60,7 +60,9 @@ class _Collector:
         if _CONTROL.search(value):
             self.add(path, "contains control characters")
 
-    def pattern(self, path: str, value: str, regex: re.Pattern[str], what: str, *, required: bool = False) -> bool:
+    def pattern(
+        self, path: str, value: str, regex: re.Pattern[str], what: str, *, required: bool = False
+    ) -> bool:
         if not value:
             if required:
                 self.add(path, "is required")
@@ -71,11 +73,18 @@ class _Collector:
         return True
 
     def country(self, path: str, value: str) -> None:
-        if self.pattern(path, value, _COUNTRY, "an ISO 3166-1 alpha-3 code (3 capital letters)") and not geography.is_country(value):
+        if self.pattern(
+            path, value, _COUNTRY, "an ISO 3166-1 alpha-3 code (3 capital letters)"
+        ) and not geography.is_country(value):
             self.add(path, "is not an ISO 3166-1 alpha-3 country code")
 
     def airport(self, path: str, value: str) -> None:
-        if self.pattern(path, value, _AIRPORT, "an IATA airport code (3 capital letters)", required=True) and geography.airport(value) is None:
+        if (
+            self.pattern(
+                path, value, _AIRPORT, "an IATA airport code (3 capital letters)", required=True
+            )
+            and geography.airport(value) is None
+        ):
             self.add(path, "is not a known IATA airport code")
 
     def date(self, path: str, value: str, *, required: bool) -> dt.date | None:
@@ -107,7 +116,9 @@ class _Collector:
             return None
         return instant
 
-    def enum(self, path: str, number: int, names: Callable[[], dict[int, str]], *, required: bool = False) -> None:
+    def enum(
+        self, path: str, number: int, names: Callable[[], dict[int, str]], *, required: bool = False
+    ) -> None:
         if number == 0:
             if required:
                 self.add(path, "is required")
@@ -144,7 +155,9 @@ def _traveler(c: _Collector, t: pb.Traveler, p: str, today: dt.date) -> None:
     c.enum(f"{p}.direction", t.direction, DIRECTION)
     if t.HasField("document"):
         _document(c, t.document, f"{p}.document", today, birth)
-    first_departure = _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else None
+    first_departure = (
+        _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else None
+    )
     if t.HasField("booking"):
         _booking(c, t.booking, f"{p}.booking", first_departure)
     if len(t.companions) > MAX_COMPANIONS:
@@ -165,7 +178,9 @@ def _traveler(c: _Collector, t: pb.Traveler, p: str, today: dt.date) -> None:
         c.text(f"{op}.note", observation.note, required=False, limit=MAX_NOTE)
 
 
-def _document(c: _Collector, d: pb.TravelDocument, p: str, today: dt.date, birth: dt.date | None) -> None:
+def _document(
+    c: _Collector, d: pb.TravelDocument, p: str, today: dt.date, birth: dt.date | None
+) -> None:
     c.enum(f"{p}.type", d.type, DOCUMENT_TYPE)
     if d.number and not _DOCUMENT_NUMBER.match(d.number):
         c.add(f"{p}.number", "must be 1-32 capital letters, digits, '<' or '-'")
@@ -188,8 +203,20 @@ def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> dt.datetime | 
     previous_end: dt.datetime | None = None
     for i, s in enumerate(segments[:MAX_SEGMENTS]):
         sp = f"{p}.segments[{i}]"
-        c.pattern(f"{sp}.carrier", s.carrier, _CARRIER, "an IATA airline designator (2 characters)", required=True)
-        c.pattern(f"{sp}.flight_number", s.flight_number, _FLIGHT_NUMBER, "1-4 digits and an optional letter", required=True)
+        c.pattern(
+            f"{sp}.carrier",
+            s.carrier,
+            _CARRIER,
+            "an IATA airline designator (2 characters)",
+            required=True,
+        )
+        c.pattern(
+            f"{sp}.flight_number",
+            s.flight_number,
+            _FLIGHT_NUMBER,
+            "1-4 digits and an optional letter",
+            required=True,
+        )
         c.airport(f"{sp}.origin", s.origin)
         c.airport(f"{sp}.destination", s.destination)
         if s.origin and s.origin == s.destination:
@@ -247,7 +274,9 @@ def validate_manifest(request: pb.ScreenManifestRequest) -> list[Violation]:
     m = request.manifest
     p = "manifest"
     c.pattern(f"{p}.carrier", m.carrier, _CARRIER, "an IATA airline designator (2 characters)")
-    c.pattern(f"{p}.flight_number", m.flight_number, _FLIGHT_NUMBER, "1-4 digits and an optional letter")
+    c.pattern(
+        f"{p}.flight_number", m.flight_number, _FLIGHT_NUMBER, "1-4 digits and an optional letter"
+    )
     if m.origin:
         c.airport(f"{p}.origin", m.origin)
     if m.destination:

@@ -14,7 +14,7 @@ from typing import Final
 
 from screening_service.catalog import CATALOG, PROTECTED_FIELDS, Field, FieldType
 from screening_service.rules import condition_ast as ast
-from screening_service.rules import errors as E
+from screening_service.rules import errors
 from screening_service.rules.errors import ErrorSink, nearest
 from screening_service.rules.model import Example, ExampleValue, Pack, Rule
 from screening_service.values import ValueTypeError, coerce, coerce_item
@@ -35,16 +35,29 @@ class _RuleChecker:
     def field(self, ref: ast.FieldRef) -> Field | None:
         found = CATALOG.get(ref.name)
         if found is None:
-            self.error(E.E_UNKNOWN_FIELD, f"unknown field '{ref.name}'", ref.pos, nearest(ref.name, CATALOG))
+            self.error(
+                errors.E_UNKNOWN_FIELD,
+                f"unknown field '{ref.name}'",
+                ref.pos,
+                nearest(ref.name, CATALOG),
+            )
         return found
 
     def literal(self, field: Field, literal: ast.Literal) -> ast.Literal:
         try:
             return ast.Literal(coerce_item(field, literal.value), literal.pos)
         except ValueTypeError as problem:
-            code = E.E_UNKNOWN_VALUE if field.values and isinstance(literal.value, str) else E.E_TYPE
-            suggestion = nearest(literal.value, field.values) if isinstance(literal.value, str) else ""
-            self.error(code, f"{field.name} {problem}, not {_show(literal.value)}", literal.pos, suggestion)
+            code = (
+                errors.E_UNKNOWN_VALUE
+                if field.values and isinstance(literal.value, str)
+                else errors.E_TYPE
+            )
+            suggestion = (
+                nearest(literal.value, field.values) if isinstance(literal.value, str) else ""
+            )
+            self.error(
+                code, f"{field.name} {problem}, not {_show(literal.value)}", literal.pos, suggestion
+            )
             return literal
 
     def check(self, node: ast.Condition) -> ast.Condition:
@@ -62,30 +75,38 @@ class _RuleChecker:
         if isinstance(node, ast.Truthy):
             if field.type is not FieldType.BOOL:
                 self.error(
-                    E.E_TYPE,
+                    errors.E_TYPE,
                     f"{field.name} is {_kind(field)}, not true/false: compare it with a value",
                     node.pos,
                 )
             return node
         if isinstance(node, ast.Contains):
             if field.type is not FieldType.LIST:
-                self.error(E.E_TYPE, f"'contains' needs a list field; {field.name} is {_kind(field)}", node.pos)
+                self.error(
+                    errors.E_TYPE,
+                    f"'contains' needs a list field; {field.name} is {_kind(field)}",
+                    node.pos,
+                )
                 return node
             return ast.Contains(node.field, self.literal(field, node.value), node.pos)
         if field.type is FieldType.LIST:
             self.error(
-                E.E_TYPE,
+                errors.E_TYPE,
                 f"{field.name} is a list: use 'contains', 'is present' or 'is missing'",
                 node.pos,
             )
             return node
         if isinstance(node, ast.InList):
             if field.type in (FieldType.BOOL, FieldType.FLOAT):
-                self.error(E.E_TYPE, f"'in' does not fit {_kind(field)} field {field.name}", node.pos)
+                self.error(
+                    errors.E_TYPE, f"'in' does not fit {_kind(field)} field {field.name}", node.pos
+                )
             if not node.values:
-                self.error(E.E_TYPE, "the list after 'in' is empty", node.pos)
+                self.error(errors.E_TYPE, "the list after 'in' is empty", node.pos)
             if len(node.values) > MAX_LIST_LITERALS:
-                self.error(E.E_LIMIT, f"a list may hold at most {MAX_LIST_LITERALS} values", node.pos)
+                self.error(
+                    errors.E_LIMIT, f"a list may hold at most {MAX_LIST_LITERALS} values", node.pos
+                )
             return ast.InList(
                 node.field,
                 tuple(self.literal(field, v) for v in node.values),
@@ -94,7 +115,7 @@ class _RuleChecker:
             )
         if node.op in ast.ORDERING_OPERATORS and not field.type.is_ordered:
             self.error(
-                E.E_TYPE,
+                errors.E_TYPE,
                 f"'{node.op}' needs a number or a date; {field.name} is {_kind(field)}",
                 node.pos,
             )
@@ -127,7 +148,7 @@ def check_example(example: Example, rule_id: str, sink: ErrorSink) -> Example | 
         field = CATALOG.get(name)
         if field is None:
             sink.add(
-                E.E_UNKNOWN_FIELD,
+                errors.E_UNKNOWN_FIELD,
                 f"example {example.label} names unknown field '{name}'",
                 example.location,
                 rule_id,
@@ -139,7 +160,7 @@ def check_example(example: Example, rule_id: str, sink: ErrorSink) -> Example | 
             typed[name] = coerce(field, value)
         except ValueTypeError as problem:
             sink.add(
-                E.E_TYPE,
+                errors.E_TYPE,
                 f"example {example.label}: {name} {problem}, not {value!r}",
                 example.location,
                 rule_id,
@@ -156,7 +177,7 @@ def check_rule(rule: Rule, typologies: frozenset[str], sink: ErrorSink) -> Rule 
     read = ast.fields_read(rule.condition)
     if read and all(name in PROTECTED_FIELDS for name in read):
         checker.error(
-            E.E_PROTECTED,
+            errors.E_PROTECTED,
             "the condition reads only protected attributes ("
             + ", ".join(read)
             + "); a rule must key on indicators of trafficking, not on who a person is",
@@ -164,7 +185,7 @@ def check_rule(rule: Rule, typologies: frozenset[str], sink: ErrorSink) -> Rule 
         )
     if rule.typology not in typologies:
         sink.add(
-            E.E_TYPOLOGY,
+            errors.E_TYPOLOGY,
             f"typology '{rule.typology}' is not declared in pack.yaml",
             rule.location,
             rule.id,

@@ -27,7 +27,7 @@ from typing import Any, Final
 
 from screening_service.catalog import CATALOG, hash_collisions, property_names
 from screening_service.rules import condition_ast as ast
-from screening_service.rules import errors as E
+from screening_service.rules import errors
 from screening_service.rules.errors import ErrorSink, Location
 from screening_service.rules.model import Pack, Rule
 
@@ -116,7 +116,9 @@ def pattern(node: ast.Condition, negate: bool = False) -> Pattern:
         return _join("$or", [_join("$and", [{"$neq": {name: v}} for v in values]), _missing(name)])
     if not negate:
         return _compare(name, node.op, node.value.value)
-    return _join("$or", [_compare(name, NEGATED_OPERATOR[node.op], node.value.value), _missing(name)])
+    return _join(
+        "$or", [_compare(name, NEGATED_OPERATOR[node.op], node.value.value), _missing(name)]
+    )
 
 
 def stack_cost(item: Pattern, entries: int = 1) -> tuple[int, int]:
@@ -176,9 +178,17 @@ def _shard(rules: list[CompiledRule]) -> tuple[tuple[int, ...], ...]:
 def check_catalog(sink: ErrorSink) -> None:
     names = property_names()
     if len(names) > MAX_PROPERTIES:
-        sink.add(E.E_CATALOG, f"the field catalog has {len(names)} properties; the engine takes {MAX_PROPERTIES}", Location("<catalog>"))
+        sink.add(
+            errors.E_CATALOG,
+            f"the field catalog has {len(names)} properties; the engine takes {MAX_PROPERTIES}",
+            Location("<catalog>"),
+        )
     for first, second in hash_collisions(names):
-        sink.add(E.E_CATALOG, f"fields '{first}' and '{second}' share an engine hash", Location("<catalog>"))
+        sink.add(
+            errors.E_CATALOG,
+            f"fields '{first}' and '{second}' share an engine hash",
+            Location("<catalog>"),
+        )
 
 
 def compile_pack(pack: Pack, sink: ErrorSink) -> CompiledPack:
@@ -191,7 +201,7 @@ def compile_pack(pack: Pack, sink: ErrorSink) -> CompiledPack:
         pushes, _ = stack_cost(condition)
         if pushes > STACK_BUDGET:
             sink.add(
-                E.E_LIMIT,
+                errors.E_LIMIT,
                 f"the condition has {pushes} match paths in the worst case; the engine takes at "
                 f"most {STACK_BUDGET} per rule: split it into several rules or use fewer 'or' "
                 "alternatives",

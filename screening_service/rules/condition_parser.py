@@ -119,15 +119,15 @@ class _ToTree(Transformer[Token, ast.Condition]):
             value = token.type == "TRUE"
         return ast.Literal(value, _pos(token))
 
-    def list(self, bracket: Token, *items: ast.Literal | None) -> tuple[ast.Pos, tuple[ast.Literal, ...]]:
+    def list(
+        self, bracket: Token, *items: ast.Literal | None
+    ) -> tuple[ast.Pos, tuple[ast.Literal, ...]]:
         return _pos(bracket), tuple(item for item in items if item is not None)
 
     def compare(self, field: Token, op: Token, value: ast.Literal) -> ast.Compare:
         return ast.Compare(_field(field), str(op), value, _pos(field))
 
-    def in_list(
-        self, field: Token, items: tuple[ast.Pos, tuple[ast.Literal, ...]]
-    ) -> ast.InList:
+    def in_list(self, field: Token, items: tuple[ast.Pos, tuple[ast.Literal, ...]]) -> ast.InList:
         return ast.InList(_field(field), items[1], False, _pos(field))
 
     def not_in_list(
@@ -157,7 +157,9 @@ class _ToTree(Transformer[Token, ast.Condition]):
         return ast.Or(_flatten(ast.Or, operands), operands[0].pos)
 
 
-def _flatten(kind: type[ast.And] | type[ast.Or], operands: tuple[ast.Condition, ...]) -> tuple[ast.Condition, ...]:
+def _flatten(
+    kind: type[ast.And] | type[ast.Or], operands: tuple[ast.Condition, ...]
+) -> tuple[ast.Condition, ...]:
     flat: list[ast.Condition] = []
     for operand in operands:
         if isinstance(operand, kind):
@@ -207,7 +209,8 @@ def parse_condition(text: str) -> ast.Condition:
             column,
         ) from None
     except UnexpectedCharacters as error:
-        char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+        offset = error.pos_in_stream or 0
+        char = text[offset] if offset < len(text) else ""
         hint = " (strings need closing quotes)" if char in "\"'" else ""
         raise ConditionSyntaxError(
             f"unexpected character '{char}'{hint}", error.line, error.column

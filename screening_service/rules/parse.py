@@ -16,7 +16,8 @@ from typing import Any, Final
 
 import yaml
 
-from screening_service.rules import errors as E
+from screening_service.rules import errors
+from screening_service.rules.condition_ast import Pos
 from screening_service.rules.condition_parser import ConditionSyntaxError, parse_condition
 from screening_service.rules.errors import ErrorSink, Location, nearest
 from screening_service.rules.model import (
@@ -68,13 +69,18 @@ def _mapping(
     node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = ""
 ) -> dict[str, tuple[yaml.Node, yaml.Node]] | None:
     if not isinstance(node, yaml.MappingNode):
-        sink.add(E.E_SHAPE, f"{what} must be a mapping", _loc(file, node), rule_id)
+        sink.add(errors.E_SHAPE, f"{what} must be a mapping", _loc(file, node), rule_id)
         return None
     result: dict[str, tuple[yaml.Node, yaml.Node]] = {}
     for key_node, value_node in node.value:
         key = str(_construct(key_node))
         if key in result:
-            sink.add(E.E_SHAPE, f"key '{key}' appears twice in {what}", _loc(file, key_node), rule_id)
+            sink.add(
+                errors.E_SHAPE,
+                f"key '{key}' appears twice in {what}",
+                _loc(file, key_node),
+                rule_id,
+            )
         result[key] = (key_node, value_node)
     return result
 
@@ -92,7 +98,7 @@ def _check_keys(
     for key, (key_node, _value) in entries.items():
         if key not in allowed:
             sink.add(
-                E.E_SHAPE,
+                errors.E_SHAPE,
                 f"unknown key '{key}' in {what}",
                 _loc(file, key_node),
                 rule_id,
@@ -100,25 +106,29 @@ def _check_keys(
             )
     for key in required:
         if key not in entries:
-            sink.add(E.E_SHAPE, f"{what} lacks required key '{key}'", _loc(file, owner), rule_id)
+            sink.add(
+                errors.E_SHAPE, f"{what} lacks required key '{key}'", _loc(file, owner), rule_id
+            )
 
 
 def _scalar_text(
     node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = ""
 ) -> str | None:
     if not isinstance(node, yaml.ScalarNode):
-        sink.add(E.E_SHAPE, f"{what} must be text", _loc(file, node), rule_id)
+        sink.add(errors.E_SHAPE, f"{what} must be text", _loc(file, node), rule_id)
         return None
     return str(node.value)
 
 
-def _number(node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = "") -> float | None:
+def _number(
+    node: yaml.Node, file: str, sink: ErrorSink, what: str, rule_id: str = ""
+) -> float | None:
     value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
     if isinstance(value, bool) or not isinstance(value, int | float):
-        sink.add(E.E_SHAPE, f"{what} must be a number", _loc(file, node), rule_id)
+        sink.add(errors.E_SHAPE, f"{what} must be a number", _loc(file, node), rule_id)
         return None
     if value < 0:
-        sink.add(E.E_SHAPE, f"{what} must not be negative", _loc(file, node), rule_id)
+        sink.add(errors.E_SHAPE, f"{what} must not be negative", _loc(file, node), rule_id)
         return None
     return float(value)
 
@@ -156,7 +166,7 @@ def _examples(
     for kind in ("refer", "pass"):
         if kind not in entries:
             sink.add(
-                E.E_EXAMPLES,
+                errors.E_EXAMPLES,
                 f"examples lack '{kind}': give at least one record on which the rule "
                 + ("fires" if kind == "refer" else "does not fire"),
                 _loc(file, node),
@@ -165,7 +175,12 @@ def _examples(
             continue
         list_node = entries[kind][1]
         if not isinstance(list_node, yaml.SequenceNode) or not list_node.value:
-            sink.add(E.E_EXAMPLES, f"examples.{kind} must be a non-empty list", _loc(file, list_node), rule_id)
+            sink.add(
+                errors.E_EXAMPLES,
+                f"examples.{kind} must be a non-empty list",
+                _loc(file, list_node),
+                rule_id,
+            )
             continue
         items: list[Example] = []
         for index, item in enumerate(list_node.value):
@@ -175,9 +190,7 @@ def _examples(
             values: dict[str, ExampleValue] = {}
             for key, (_key_node, value_node) in record.items():
                 values[key] = _construct(value_node)
-            items.append(
-                Example(MappingProxyType(values), _loc(file, item), f"{kind}[{index}]")
-            )
+            items.append(Example(MappingProxyType(values), _loc(file, item), f"{kind}[{index}]"))
         found[kind] = tuple(items)
     return found.get("refer", ()), found.get("pass", ())
 
@@ -191,7 +204,7 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
         rule_id = _scalar_text(entries["id"][1], file, sink, "id") or ""
         if rule_id and not RULE_ID.match(rule_id):
             sink.add(
-                E.E_SHAPE,
+                errors.E_SHAPE,
                 f"rule id '{rule_id}' must be lowercase letters and digits joined by - _ or .",
                 _loc(file, entries["id"][1]),
                 rule_id,
@@ -203,14 +216,18 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
             return default
         return _scalar_text(entries[key][1], file, sink, key, rule_id) or default
 
-    weight = _number(entries["weight"][1], file, sink, "weight", rule_id) if "weight" in entries else None
+    weight = (
+        _number(entries["weight"][1], file, sink, "weight", rule_id)
+        if "weight" in entries
+        else None
+    )
     mode_text = text("mode", Mode.ENFORCE.value)
     mode = Mode.ENFORCE
     try:
         mode = Mode(mode_text)
     except ValueError:
         sink.add(
-            E.E_SHAPE,
+            errors.E_SHAPE,
             f"mode must be 'enforce' or 'shadow', not '{mode_text}'",
             _loc(file, entries["mode"][1]),
             rule_id,
@@ -218,14 +235,24 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
         )
     refer = text("refer")
     if refer not in ("", "priority"):
-        sink.add(E.E_SHAPE, f"refer may only be 'priority', not '{refer}'", _loc(file, entries["refer"][1]), rule_id)
+        sink.add(
+            errors.E_SHAPE,
+            f"refer may only be 'priority', not '{refer}'",
+            _loc(file, entries["refer"][1]),
+            rule_id,
+        )
 
     refer_examples: tuple[Example, ...] = ()
     pass_examples: tuple[Example, ...] = ()
     if "examples" in entries:
         refer_examples, pass_examples = _examples(entries["examples"][1], file, sink, rule_id)
     else:
-        sink.add(E.E_EXAMPLES, "a rule needs examples: refer and pass records", _loc(file, node), rule_id)
+        sink.add(
+            errors.E_EXAMPLES,
+            "a rule needs examples: refer and pass records",
+            _loc(file, node),
+            rule_id,
+        )
 
     condition = None
     when_text = ""
@@ -237,11 +264,19 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
             try:
                 condition = parse_condition(when_text)
             except ConditionSyntaxError as error:
-                from screening_service.rules.condition_ast import Pos
-
-                sink.add(E.E_SYNTAX, error.message, when_source.locate(Pos(error.line, error.column)), rule_id)
+                sink.add(
+                    errors.E_SYNTAX,
+                    error.message,
+                    when_source.locate(Pos(error.line, error.column)),
+                    rule_id,
+                )
         else:
-            sink.add(E.E_SHAPE, "when must be a condition written as text", _loc(file, when_node), rule_id)
+            sink.add(
+                errors.E_SHAPE,
+                "when must be a condition written as text",
+                _loc(file, when_node),
+                rule_id,
+            )
 
     if condition is None or weight is None or not rule_id:
         return None
@@ -268,13 +303,21 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
     if root is None:
         return None
     if "pack" not in root:
-        sink.add(E.E_PACK, "the pack file needs a top-level 'pack' mapping", _loc(file, node))
+        sink.add(errors.E_PACK, "the pack file needs a top-level 'pack' mapping", _loc(file, node))
         return None
     pack_node = root["pack"][1]
     entries = _mapping(pack_node, file, sink, "pack")
     if entries is None:
         return None
-    _check_keys(entries, PACK_KEYS, ("name", "version", "thresholds", "typologies"), file, pack_node, sink, "pack")
+    _check_keys(
+        entries,
+        PACK_KEYS,
+        ("name", "version", "thresholds", "typologies"),
+        file,
+        pack_node,
+        sink,
+        "pack",
+    )
     thresholds: dict[str, float] = {}
     if "thresholds" in entries:
         t_node = entries["thresholds"][1]
@@ -285,22 +328,39 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
                 value = _number(t_entries[key][1], file, sink, f"thresholds.{key}")
                 if value is not None:
                     thresholds[key] = value
-        if len(thresholds) == 2 and not 0 < thresholds["interview"] <= thresholds["priority_interview"]:
+        if (
+            len(thresholds) == 2
+            and not 0 < thresholds["interview"] <= thresholds["priority_interview"]
+        ):
             sink.add(
-                E.E_PACK,
+                errors.E_PACK,
                 "thresholds need 0 < interview <= priority_interview",
                 _loc(file, t_node),
             )
     typologies: dict[str, Typology] = {}
     if "typologies" in entries:
         ty_node = entries["typologies"][1]
-        for key, (key_node, value_node) in (_mapping(ty_node, file, sink, "typologies") or {}).items():
+        for key, (key_node, value_node) in (
+            _mapping(ty_node, file, sink, "typologies") or {}
+        ).items():
             if not RULE_ID.match(key):
-                sink.add(E.E_PACK, f"typology id '{key}' must be lowercase words", _loc(file, key_node))
+                sink.add(
+                    errors.E_PACK,
+                    f"typology id '{key}' must be lowercase words",
+                    _loc(file, key_node),
+                )
             title = key
             if isinstance(value_node, yaml.MappingNode):
                 fields = _mapping(value_node, file, sink, f"typology {key}") or {}
-                _check_keys(fields, ("title", "description"), ("title",), file, value_node, sink, f"typology {key}")
+                _check_keys(
+                    fields,
+                    ("title", "description"),
+                    ("title",),
+                    file,
+                    value_node,
+                    sink,
+                    f"typology {key}",
+                )
                 if "title" in fields:
                     title = _scalar_text(fields["title"][1], file, sink, "title") or key
             elif isinstance(value_node, yaml.ScalarNode):
@@ -310,11 +370,13 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
     if "version" in entries:
         version = _scalar_text(entries["version"][1], file, sink, "version") or ""
         if not version.strip():
-            sink.add(E.E_PACK, "version must not be empty", _loc(file, entries["version"][1]))
+            sink.add(errors.E_PACK, "version must not be empty", _loc(file, entries["version"][1]))
     name = _scalar_text(entries["name"][1], file, sink, "name") if "name" in entries else ""
     if len(thresholds) != 2 or not version or not typologies:
         if not typologies and "typologies" in entries:
-            sink.add(E.E_PACK, "declare at least one typology", _loc(file, entries["typologies"][1]))
+            sink.add(
+                errors.E_PACK, "declare at least one typology", _loc(file, entries["typologies"][1])
+            )
         return None
     return PackInfo(
         name=name or "",
@@ -330,25 +392,25 @@ def _compose(path: Path, display: str, sink: ErrorSink) -> tuple[yaml.Node | Non
     try:
         data = path.read_bytes()
     except OSError as error:
-        sink.add(E.E_YAML, f"cannot read file: {error.strerror}", Location(display))
+        sink.add(errors.E_YAML, f"cannot read file: {error.strerror}", Location(display))
         return None, ""
     if len(data) > MAX_FILE_BYTES:
-        sink.add(E.E_YAML, f"file is larger than {MAX_FILE_BYTES} bytes", Location(display))
+        sink.add(errors.E_YAML, f"file is larger than {MAX_FILE_BYTES} bytes", Location(display))
         return None, ""
     try:
         source = data.decode("utf-8")
     except UnicodeDecodeError as error:
-        sink.add(E.E_YAML, f"file is not UTF-8 (byte {error.start})", Location(display))
+        sink.add(errors.E_YAML, f"file is not UTF-8 (byte {error.start})", Location(display))
         return None, ""
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        sink.add(E.E_YAML, f"not valid YAML: {error.problem}", Location(display, line, column))
+        sink.add(errors.E_YAML, f"not valid YAML: {error.problem}", Location(display, line, column))
         return None, ""
     except yaml.YAMLError as error:
-        sink.add(E.E_YAML, f"not valid YAML: {error}", Location(display))
+        sink.add(errors.E_YAML, f"not valid YAML: {error}", Location(display))
         return None, ""
     return node, source
 
@@ -375,7 +437,7 @@ def content_hash(directory: Path, files: list[Path]) -> str:
 def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
     """Parse every file of a pack; findings go to ``sink``."""
     if not directory.is_dir():
-        sink.add(E.E_PACK, "rule pack directory does not exist", Location(str(directory)))
+        sink.add(errors.E_PACK, "rule pack directory does not exist", Location(str(directory)))
         return None
     files = pack_files(directory)
     info: PackInfo | None = None
@@ -391,7 +453,7 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
             continue
         if path.name == PACK_FILE:
             if pack_seen:
-                sink.add(E.E_PACK, f"more than one {PACK_FILE} in the pack", Location(display))
+                sink.add(errors.E_PACK, f"more than one {PACK_FILE} in the pack", Location(display))
             pack_seen = True
             info = _pack_info(node, display, sink)
             continue
@@ -401,7 +463,7 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
                 continue
             if rule.id in seen:
                 sink.add(
-                    E.E_DUPLICATE_ID,
+                    errors.E_DUPLICATE_ID,
                     f"rule id '{rule.id}' is already used at {seen[rule.id].location}",
                     rule.location,
                     rule.id,
@@ -410,7 +472,11 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
             seen[rule.id] = rule
             rules.append(rule)
     if not pack_seen:
-        sink.add(E.E_PACK, f"the pack has no {PACK_FILE} (version, thresholds, typologies)", Location(str(directory)))
+        sink.add(
+            errors.E_PACK,
+            f"the pack has no {PACK_FILE} (version, thresholds, typologies)",
+            Location(str(directory)),
+        )
     if info is None:
         return None
     return Pack(
@@ -428,13 +494,21 @@ def _rule_nodes(node: yaml.Node, file: str, sink: ErrorSink) -> list[yaml.Node]:
         if "rules" in keys:
             if len(keys) > 1:
                 extra = sorted(k for k in keys if k != "rules")
-                sink.add(E.E_SHAPE, f"unknown top-level key(s) {', '.join(extra)}; rule files hold 'rules'", _loc(file, node))
+                sink.add(
+                    errors.E_SHAPE,
+                    f"unknown top-level key(s) {', '.join(extra)}; rule files hold 'rules'",
+                    _loc(file, node),
+                )
             rules_node = keys["rules"]
             if isinstance(rules_node, yaml.SequenceNode):
                 return list(rules_node.value)
-            sink.add(E.E_SHAPE, "'rules' must be a list of rules", _loc(file, rules_node))
+            sink.add(errors.E_SHAPE, "'rules' must be a list of rules", _loc(file, rules_node))
             return []
         if "id" in keys:
             return [node]
-    sink.add(E.E_SHAPE, "a rule file holds a 'rules' list or a single rule mapping", _loc(file, node))
+    sink.add(
+        errors.E_SHAPE,
+        "a rule file holds a 'rules' list or a single rule mapping",
+        _loc(file, node),
+    )
     return []

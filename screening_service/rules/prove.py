@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from screening_service.engine.native import Engine
 from screening_service.facts import to_fact
-from screening_service.rules import errors as E
+from screening_service.rules import errors
 from screening_service.rules.compile import CompiledPack
 from screening_service.rules.errors import ErrorSink
 from screening_service.rules.model import Example
@@ -47,7 +47,7 @@ def prove(compiled: CompiledPack, engine: Engine, sink: ErrorSink) -> list[Examp
         if not outcome.passed:
             wanted = "fire" if outcome.expected_fire else "not fire"
             sink.add(
-                E.E_EXAMPLE_FAILED,
+                errors.E_EXAMPLE_FAILED,
                 f"example {outcome.example.label} should {wanted}, but the rule "
                 + ("fired" if outcome.fired else "did not fire"),
                 outcome.example.location,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from screening_service.engine.native import Engine, EngineError
-from screening_service.rules import errors as E
+from screening_service.rules import errors
 from screening_service.rules.check import check_pack
 from screening_service.rules.compile import CompiledPack, compile_pack
 from screening_service.rules.errors import ErrorSink, Location, PackError
@@ -54,7 +54,9 @@ def build_engine(compiled: CompiledPack) -> Engine:
     try:
         return Engine(compiled)
     except EngineError as error:
-        raise PackError([E.RuleError(E.E_LIMIT, str(error), Location(compiled.pack.directory))]) from None
+        raise PackError(
+            [errors.RuleError(errors.E_LIMIT, str(error), Location(compiled.pack.directory))]
+        ) from None
 
 
 def build_snapshot(directory: Path, *, prove_examples: bool = True) -> Snapshot:

@@ -39,7 +39,8 @@ def invalid_argument(violations: Sequence[Violation]) -> status_pb2.Status:
     first = f"{violations[0].field} {violations[0].description}" if violations else ""
     return _status(
         code_pb2.INVALID_ARGUMENT,
-        f"{len(violations)} invalid field(s){more}: {first}" + ("; ..." if len(violations) > 1 else ""),
+        f"{len(violations)} invalid field(s){more}: {first}"
+        + ("; ..." if len(violations) > 1 else ""),
         request,
     )
 
@@ -51,7 +52,10 @@ def unavailable(message: str, retry_seconds: int = 1) -> status_pb2.Status:
 
 
 def internal(request_id: str) -> status_pb2.Status:
-    return _status(code_pb2.INTERNAL, f"internal error (request id {request_id}); the traveler was not screened")
+    return _status(
+        code_pb2.INTERNAL,
+        f"internal error (request id {request_id}); the traveler was not screened",
+    )
 
 
 def status_for(error: BaseException, request_id: str) -> status_pb2.Status:

@@ -11,7 +11,7 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
 import structlog
@@ -21,12 +21,19 @@ from screening_service.observability.logging import get_logger
 from screening_service.server.errors import status_for, to_grpc
 
 log = get_logger("screening.rpc")
+Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 REQUEST_ID_HEADER = "x-request-id"
+SCREENING_PREFIX = "/screening."
 
 
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
     for key, value in context.invocation_metadata() or ():
-        if key == REQUEST_ID_HEADER and isinstance(value, str) and 0 < len(value) <= 64 and value.isprintable():
+        if (
+            key == REQUEST_ID_HEADER
+            and isinstance(value, str)
+            and 0 < len(value) <= 64
+            and value.isprintable()
+        ):
             return value
     return uuid.uuid4().hex
 
@@ -34,6 +41,9 @@ def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
 class _CallScope:
     def __init__(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
         self.method = method.rsplit("/", 1)[-1]
+        # Probes and reflection are logged at debug: a Kubernetes probe every
+        # few seconds would otherwise drown the decisions.
+        self.quiet = not method.startswith(SCREENING_PREFIX)
         self.context = context
         self.request_id = _request_id(context)
         self.started = time.perf_counter()
@@ -47,7 +57,8 @@ class _CallScope:
         status = status_for(error, self.request_id)
         if status.code == grpc.StatusCode.INTERNAL.value[0]:
             log.exception("unexpected error", error_type=type(error).__name__)
-        await self.context.abort_with_status(to_grpc(status))
+        # grpc-stubs predates aio's abort_with_status.
+        await self.context.abort_with_status(to_grpc(status))  # type: ignore[attr-defined]
 
     def finish(self) -> None:
         code = self.context.code() or grpc.StatusCode.OK
@@ -55,7 +66,7 @@ class _CallScope:
         seconds = time.perf_counter() - self.started
         metrics.rpc_in_flight.labels(self.method).dec()
         metrics.rpc_duration.labels(self.method, code_name).observe(seconds)
-        log.info(
+        (log.debug if self.quiet else log.info)(
             "rpc",
             peer=self.context.peer(),
             code=code_name,
@@ -64,12 +75,18 @@ class _CallScope:
         structlog.contextvars.clear_contextvars()
 
 
-class ObservabilityInterceptor(grpc.aio.ServerInterceptor):
+if TYPE_CHECKING:
+    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
+else:  # generic only in the type stubs
+    _Interceptor = grpc.aio.ServerInterceptor
+
+
+class ObservabilityInterceptor(_Interceptor):
     async def intercept_service(
         self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
         handler_call_details: grpc.HandlerCallDetails,
-    ) -> grpc.RpcMethodHandler:
+    ) -> Handler:
         handler = await continuation(handler_call_details)
         if handler is None:
             return handler
@@ -100,7 +117,7 @@ def _wrap_unary(method: str, behavior: Any) -> Any:
         scope = _CallScope(method, context)
         try:
             return await behavior(request, context)
-        except BaseException as error:  # noqa: BLE001 - mapped to a status, never swallowed
+        except BaseException as error:
             await scope.fail(error)
             raise
         finally:
@@ -111,12 +128,14 @@ def _wrap_unary(method: str, behavior: Any) -> Any:
 
 
 def _wrap_stream(method: str, behavior: Any) -> Any:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> AsyncIterator[Any]:
+    async def wrapper(
+        request: Any, context: grpc.aio.ServicerContext[Any, Any]
+    ) -> AsyncIterator[Any]:
         scope = _CallScope(method, context)
         try:
             async for response in behavior(request, context):
                 yield response
-        except BaseException as error:  # noqa: BLE001 - mapped to a status, never swallowed
+        except BaseException as error:
             await scope.fail(error)
             raise
         finally:

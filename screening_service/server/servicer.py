@@ -16,6 +16,7 @@ import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.observability import metrics
+from screening_service.observability.logging import get_logger
 from screening_service.pipeline.enrich import FlightContext, flight_context
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import FlightResult, Screener
@@ -25,10 +26,11 @@ from screening_service.rules.model import Mode
 from screening_service.server.errors import InvalidRequest, status_for
 
 Context = grpc.aio.ServicerContext[Any, Any]
+log = get_logger("screening.stream")
 
 
 def record(result: FlightResult) -> None:
-    """Count decisions and rule hits, and bind their ids to the call's log context."""
+    """Count decisions and rule hits."""
     metrics.evaluation_duration.observe(result.evaluation_seconds)
     metrics.travelers.inc(len(result.decisions))
     for decision in result.decisions:
@@ -37,6 +39,10 @@ def record(result: FlightResult) -> None:
             metrics.rule_hits.labels(hit.rule_id, Mode.ENFORCE.value).inc()
         for hit in decision.shadow_indicators:
             metrics.rule_hits.labels(hit.rule_id, Mode.SHADOW.value).inc()
+
+
+def bind_decisions(result: FlightResult) -> None:
+    """Put the decision ids and ruleset version into the call's log context."""
     structlog.contextvars.bind_contextvars(
         decision_ids=[d.decision_id for d in result.decisions],
         ruleset_version=result.snapshot.version,
@@ -51,7 +57,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     def __init__(self, screener: Screener) -> None:
         self.screener = screener
 
-    def _screen(self, travelers: Sequence[pb.Traveler], flight: FlightContext | None) -> FlightResult:
+    def _screen(
+        self, travelers: Sequence[pb.Traveler], flight: FlightContext | None
+    ) -> FlightResult:
         result = self.screener.screen(travelers, flight)
         record(result)
         return result
@@ -61,6 +69,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if violations:
             raise InvalidRequest(violations)
         result = self._screen([request.traveler], None)
+        bind_decisions(result)
         return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
 
     async def ScreenManifest(
@@ -71,6 +80,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             raise InvalidRequest(violations)
         manifest = request.manifest
         result = self._screen(manifest.travelers, flight_context(manifest))
+        bind_decisions(result)
         return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
 
     async def ScreenStream(
@@ -85,12 +95,24 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 result = self._screen([request.traveler], None)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
-            except Exception as error:  # noqa: BLE001 - reported on this item, stream goes on
-                yield pb.ScreenStreamResponse(traveler_id=traveler_id, error=status_for(error, _request_id()))
+            except Exception as error:
+                yield pb.ScreenStreamResponse(
+                    traveler_id=traveler_id, error=status_for(error, _request_id())
+                )
                 continue
-            yield pb.ScreenStreamResponse(traveler_id=traveler_id, decision=to_proto(result.decisions[0]))
+            decision = result.decisions[0]
+            log.info(
+                "stream decision",
+                traveler_id=traveler_id,
+                decision_id=decision.decision_id,
+                referral=decision.referral.value,
+                ruleset_version=result.snapshot.version,
+            )
+            yield pb.ScreenStreamResponse(traveler_id=traveler_id, decision=to_proto(decision))
 
-    async def GetRuleset(self, request: pb.GetRulesetRequest, context: Context) -> pb.GetRulesetResponse:
+    async def GetRuleset(
+        self, request: pb.GetRulesetRequest, context: Context
+    ) -> pb.GetRulesetResponse:
         snapshot = self.screener.snapshot()
         info = snapshot.compiled.pack.info
         loaded_at = Timestamp()

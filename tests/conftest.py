@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import asyncio
+import io
+import threading
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import grpc
+import pytest
+
+from screening_service.observability.logging import configure
+from screening_service.proto import pb_grpc
+from screening_service.rules.swap import ActivePack, build_snapshot
+from screening_service.server.app import Service, create_server, set_serving
+
+T = TypeVar("T")
+
+# Logs of in-process servers go to a buffer, as JSON lines (tests may read it).
+LOG_STREAM = io.StringIO()
+configure("debug", stream=LOG_STREAM)
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_RULES = ROOT / "rules"
+
+
+class RunningServer:
+    """The real aio server on a free loopback port, its loop in a thread."""
+
+    def __init__(self, rules: Path) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        active = ActivePack()
+        active.swap(build_snapshot(rules))
+        self.service: Service = self._run(self._start(active))
+        self.address = f"127.0.0.1:{self.service.port}"
+
+    async def _start(self, active: ActivePack) -> Service:
+        service = await create_server("127.0.0.1:0", active)
+        await service.server.start()
+        await set_serving(service, True)
+        return service
+
+    def _run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout=30)
+
+    def stop(self) -> None:
+        self._run(self.service.server.stop(None))
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(timeout=10)
+        self.loop.close()
+
+
+@pytest.fixture(scope="session")
+def server() -> Iterator[RunningServer]:
+    running = RunningServer(BUNDLED_RULES)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def channel(server: RunningServer) -> Iterator[grpc.Channel]:
+    with grpc.insecure_channel(server.address) as ch:
+        yield ch
+
+
+@pytest.fixture
+def stub(channel: grpc.Channel) -> pb_grpc.ScreeningServiceStub:
+    return pb_grpc.ScreeningServiceStub(channel)

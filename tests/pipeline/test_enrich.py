@@ -1,0 +1,127 @@
+"""Derived fields: local calendar dates, exact instants, flight-level groups."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
+from screening_service.proto import pb
+from tests.factories import manifest, traveler, ts
+
+NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
+
+
+def one(t: pb.Traveler) -> dict[str, object]:
+    return dict(enrich_flight([t], FlightContext(), NOW)[0])
+
+
+def test_age_is_taken_on_the_local_date_of_the_first_departure() -> None:
+    t = traveler(age=30)
+    t.date_of_birth = "2008-12-02"
+    segment = t.itinerary.segments[0]
+    segment.origin, segment.destination = "SYD", "LAX"
+    # 23:30 UTC on 1 December is 10:30 on 2 December in Sydney: the 18th birthday.
+    segment.departure_time.CopyFrom(ts(dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)))
+    segment.arrival_time.CopyFrom(ts(dt.datetime(2026, 12, 2, 13, 0, tzinfo=dt.UTC)))
+    t.booking.booking_time.CopyFrom(ts(dt.datetime(2026, 11, 1, tzinfo=dt.UTC)))
+
+    record = one(t)
+    assert (record["traveler.age_years"], record["traveler.is_minor"]) == (18, False)
+
+
+def test_hours_before_departure_are_exact_across_a_dst_change() -> None:
+    t = traveler()
+    departure = dt.datetime(2026, 3, 8, 12, 0, tzinfo=dt.UTC)  # US clocks moved at 07:00 UTC
+    t.itinerary.segments[0].departure_time.CopyFrom(ts(departure))
+    t.itinerary.segments[0].arrival_time.CopyFrom(ts(departure + dt.timedelta(hours=2)))
+    t.booking.booking_time.CopyFrom(ts(departure - dt.timedelta(hours=6)))
+
+    assert one(t)["booking.hours_before_departure"] == 6.0
+
+
+def test_itinerary_fields_come_from_airport_data() -> None:
+    record = one(traveler())
+    assert record["itinerary.countries"] == ["CAN", "USA"]
+    assert record["itinerary.country_count"] == 2
+    assert record["itinerary.segment_count"] == 1
+    assert record["itinerary.total_hours"] == 1.75
+    assert (record["itinerary.origin"], record["itinerary.destination"]) == ("YYZ", "JFK")
+
+
+def test_document_days_are_counted_from_the_departure_date() -> None:
+    record = one(traveler())
+    assert record["document.days_since_issue"] == (dt.date(2026, 12, 1) - dt.date(2020, 1, 15)).days
+    assert record["document.days_to_expiry"] == (dt.date(2030, 1, 14) - dt.date(2026, 12, 1)).days
+
+
+def test_party_and_guardian_fields() -> None:
+    t = traveler(
+        age=12, companions=[pb.Companion(traveler_id="T-2", relationship=pb.RELATIONSHIP_SIBLING)]
+    )
+    record = one(t)
+    assert record["booking.party_size"] == 2
+    assert record["booking.has_parent_or_guardian"] is False
+    assert record["booking.companion_relationships"] == ["sibling"]
+    assert record["booking.minors_in_party"] == 1
+
+
+def test_group_fields_count_travelers_sharing_a_purchaser_or_contact() -> None:
+    young = [
+        traveler(
+            f"T-{i}",
+            age=19 + i,
+            purchaser_id="buyer-1",
+            purchaser_is_traveler=False,
+            contact_id="c-1",
+            record_locator=f"PNR{i}",
+        )
+        for i in range(3)
+    ]
+    minor = traveler(
+        "T-M",
+        age=15,
+        purchaser_id="buyer-1",
+        purchaser_is_traveler=False,
+        contact_id="c-1",
+        record_locator="PNR9",
+    )
+    other = traveler("T-O", age=50, purchaser_id="buyer-2", purchaser_is_traveler=True)
+    m = manifest([*young, minor, other])
+    records = enrich_flight(m.travelers, flight_context(m), NOW)
+
+    first = records[0]
+    assert first["flight.traveler_count"] == 5
+    assert first["flight.same_purchaser_count"] == 4
+    assert first["flight.same_purchaser_minors"] == 1
+    assert first["flight.same_purchaser_under_25"] == 4
+    assert first["booking.purchaser_on_flight"] is False
+    assert first["flight.same_contact_count"] == 4
+    assert first["flight.same_contact_bookings"] == 4
+    assert records[3]["flight.same_contact_unrelated_adults"] == 3
+    assert records[4]["booking.purchaser_on_flight"] is True
+    assert "flight.same_contact_count" not in records[4]
+
+
+def test_purchaser_travelling_on_the_flight_is_found() -> None:
+    buyer = traveler("T-B", age=45, purchaser_id="buyer-3", purchaser_is_traveler=True)
+    child = traveler("T-C", age=8, purchaser_id="buyer-3", purchaser_is_traveler=False)
+    m = manifest([buyer, child])
+    records = enrich_flight(m.travelers, flight_context(m), NOW)
+    assert records[1]["booking.purchaser_on_flight"] is True
+
+
+def test_observations_become_sorted_codes() -> None:
+    t = traveler(
+        observations=[
+            pb.Observation(
+                code=pb.OBSERVATION_CODE_SCRIPTED_ANSWERS, source=pb.OBSERVATION_SOURCE_CREW
+            ),
+            pb.Observation(
+                code=pb.OBSERVATION_CODE_DOCUMENTS_HELD_BY_OTHER, source=pb.OBSERVATION_SOURCE_CREW
+            ),
+        ]
+    )
+    record = one(t)
+    assert record["observations.codes"] == ["documents_held_by_other", "scripted_answers"]
+    assert record["observations.sources"] == ["crew"]
+    assert record["observations.count"] == 2
