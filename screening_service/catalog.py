@@ -77,6 +77,7 @@ OBSERVATION_CODE_VALUES: Final = (
     "other",
 )
 OBSERVATION_SOURCE_VALUES: Final = ("crew", "officer", "tip_line")
+LOOKOUT_KIND_VALUES: Final = ("missing_person", "known_trafficker", "other")
 
 INT, FLOAT, BOOL, TEXT, ENUM, DATE, LIST = (
     FieldType.INT,
@@ -133,6 +134,12 @@ _FIELDS: Final[tuple[Field, ...]] = (
         unit="hours",
     ),
     Field(
+        "itinerary.circuity",
+        FLOAT,
+        "Flown distance over the great-circle distance from first origin to final destination",
+        unit="ratio",
+    ),
+    Field(
         "itinerary.max_layover_hours",
         FLOAT,
         "Longest wait between two segments",
@@ -186,6 +193,17 @@ _FIELDS: Final[tuple[Field, ...]] = (
         values=OBSERVATION_SOURCE_VALUES,
     ),
     Field("observations.count", INT, "Number of reports made about this traveler"),
+    # lookout lists
+    Field("lookout.hit", BOOL, "The traveler matched an entry of a lookout list"),
+    Field(
+        "lookout.kinds",
+        LIST,
+        "Kinds of the lookout lists the traveler matched",
+        item_type=ENUM,
+        values=LOOKOUT_KIND_VALUES,
+    ),
+    Field("lookout.best_score", FLOAT, "Best lookout match score (0-100)"),
+    Field("lookout.document_match", BOOL, "A lookout entry has this traveler's document number"),
     # flight (group fields, over the whole manifest)
     Field("flight.traveler_count", INT, "Travelers on the manifest", group=True),
     Field(

@@ -16,7 +16,7 @@ def test_python_client_example_runs(server: RunningServer) -> None:
     code = block.group(1).replace("127.0.0.1:50051", server.address)
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        exec(compile(code, "README.md", "exec"), {})  # noqa: S102 - our own README
+        exec(compile(code, "README.md", "exec"), {})
     assert out.getvalue() == "REFERRAL_NONE []\n"
 
 

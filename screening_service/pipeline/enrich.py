@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,6 +24,8 @@ from screening_service.proto import pb
 from screening_service.values import FactValue, date_to_ordinal, parse_iso_date
 
 ADULT_AGE: Final = 18
+EARTH_RADIUS_KM: Final = 6371.0
+MIN_DIRECT_KM: Final = 150.0
 YOUNG_AGE: Final = 25
 GUARDIANS: Final = frozenset({pb.RELATIONSHIP_PARENT, pb.RELATIONSHIP_LEGAL_GUARDIAN})
 
@@ -74,6 +77,30 @@ def _local_date(instant: dt.datetime, airport_code: str) -> dt.date:
     return instant.astimezone(airport.timezone).date() if airport else instant.date()
 
 
+def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
+    lat1, lon1, lat2, lon2 = map(math.radians, (a.latitude, a.longitude, b.latitude, b.longitude))
+    h = (
+        math.sin((lat2 - lat1) / 2) ** 2
+        + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+    )
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def _circuity(segments: Sequence[pb.Segment]) -> float | None:
+    """Flown over direct distance; None when origin and end are the same or too close."""
+    airports = [geography.airport(segments[0].origin)] + [
+        geography.airport(s.destination) for s in segments
+    ]
+    if any(a is None for a in airports):
+        return None
+    known = [a for a in airports if a is not None]
+    direct = _distance_km(known[0], known[-1])
+    if direct < MIN_DIRECT_KM:
+        return None
+    flown = sum(_distance_km(a, b) for a, b in itertools.pairwise(known))
+    return round(flown / direct, 2)
+
+
 def _itinerary(t: pb.Traveler, record: Record) -> None:
     segments = t.itinerary.segments
     if not segments:
@@ -88,6 +115,7 @@ def _itinerary(t: pb.Traveler, record: Record) -> None:
             if airport is not None and (not countries or countries[-1] != airport.country):
                 countries.append(airport.country)
     record["itinerary.countries"] = countries
+    record["itinerary.circuity"] = _circuity(segments)
     record["itinerary.country_count"] = len(set(countries))
     first = _instant(segments[0].departure_time)
     last = _instant(segments[-1].arrival_time)

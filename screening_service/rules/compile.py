@@ -110,7 +110,8 @@ def pattern(node: ast.Condition, negate: bool = False) -> Pattern:
             return {"$iany": {name: {"$i": node.value.value}}}
         return _join("$or", [_missing(name), {"$iall": {name: {"$neq": {"$i": node.value.value}}}}])
     if isinstance(node, ast.InList):
-        values = [literal.value for literal in node.values]
+        # Distinct values: a repeated branch would fire (and push) once per copy.
+        values = list(dict.fromkeys(literal.value for literal in node.values))
         if node.negated == negate:
             return _join("$or", [{name: v} for v in values])
         return _join("$or", [_join("$and", [{"$neq": {name: v}} for v in values]), _missing(name)])
@@ -149,15 +150,18 @@ def stack_cost(item: Pattern, entries: int = 1) -> tuple[int, int]:
 
 
 def _single_property_equalities(branches: list[Pattern]) -> bool:
+    """Equalities on one property with distinct values: at most one can match."""
     names = set()
+    values = set()
     for branch in branches:
         if len(branch) != 1:
             return False
-        key = next(iter(branch))
-        if key.startswith("$"):
+        key, value = next(iter(branch.items()))
+        if key.startswith("$") or isinstance(value, dict | list):
             return False
         names.add(key)
-    return len(names) == 1
+        values.add((type(value).__name__, value))
+    return len(names) == 1 and len(values) == len(branches)
 
 
 def _shard(rules: list[CompiledRule]) -> tuple[tuple[int, ...], ...]:

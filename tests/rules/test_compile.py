@@ -117,3 +117,19 @@ def test_explain_shows_fired_rules_and_values_read(tmp_path: Path) -> None:
         "FIRED adult-check [enforce, weight 10]",
         "        traveler.age_years = 40",
     ]
+
+
+def test_repeated_list_values_are_compiled_once(tmp_path: Path) -> None:
+    """Regression: 40 copies of one value fired 40 times and overflowed the stack (error 303)."""
+    repeated = ", ".join(["1"] * 40)
+    files = {
+        f"r{n}.yaml": GOOD_RULE.replace("adult-check", f"repeat-{n}")
+        .replace("when: traveler.age_years > 18", f"when: traveler.companion_count in [{repeated}]")
+        .replace("refer: [{traveler.age_years: 40}]", "refer: [{traveler.companion_count: 1}]")
+        .replace("pass: [{traveler.age_years: 9}]", "pass: [{traveler.companion_count: 2}]")
+        for n in range(2)
+    }
+    snapshot = build_snapshot(write_pack(tmp_path, files))
+    fired = snapshot.engine.evaluate([to_fact({"traveler.companion_count": 1}, 0)])[0]
+    assert len(fired) == 2
+    snapshot.engine.close()

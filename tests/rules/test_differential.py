@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -168,10 +169,8 @@ def render_literal(value: ast.Scalar) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        text = repr(value)
-        if "e" in text or "n" in text:
-            raise ValueError(f"no literal for {value!r}")
-        return text
+        # The language has no exponent notation: write 1e-07 as 0.0000001.
+        return format(Decimal(repr(value)), "f")
     return f"'{value}'" if '"' in value else f'"{value}"'
 
 
