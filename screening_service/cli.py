@@ -66,6 +66,10 @@ def _parser() -> argparse.ArgumentParser:
         "test", help="run every rule's examples through the compiled engine"
     )
     test.add_argument("directory", type=Path)
+    schema = rule_commands.add_parser(
+        "schema", help="write the JSON Schemas of rule and pack files"
+    )
+    schema.add_argument("directory", type=Path)
     explain = rule_commands.add_parser(
         "explain", help="evaluate one traveler record and show each rule"
     )
@@ -95,6 +99,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return authoring.check(args.directory, sys.stdout)
     if args.rules_command == "test":
         return authoring.test(args.directory, sys.stdout)
+    if args.rules_command == "schema":
+        from screening_service.rules.schema import write_schemas
+
+        for path in write_schemas(args.directory):
+            print(path)
+        return 0
     return authoring.explain(args.directory, args.record, sys.stdout)
 
 

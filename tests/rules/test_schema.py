@@ -1,0 +1,41 @@
+"""The JSON Schemas for editors are current and accept the bundled pack."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pytest
+import yaml
+
+from screening_service.rules.parse import PACK_FILE, pack_files
+from screening_service.rules.schema import (
+    PACK_FILE_SCHEMA,
+    RULE_FILE_SCHEMA,
+    pack_file_schema,
+    render,
+    rule_file_schema,
+)
+from tests.conftest import BUNDLED_RULES
+
+SCHEMAS = BUNDLED_RULES / "schema"
+
+
+def test_committed_schemas_are_up_to_date() -> None:
+    assert (SCHEMAS / RULE_FILE_SCHEMA).read_text() == render(rule_file_schema())
+    assert (SCHEMAS / PACK_FILE_SCHEMA).read_text() == render(pack_file_schema())
+
+
+def test_every_bundled_file_validates_and_names_its_schema() -> None:
+    for path in pack_files(BUNDLED_RULES):
+        name = PACK_FILE_SCHEMA if path.name == PACK_FILE else RULE_FILE_SCHEMA
+        assert path.read_text().splitlines()[0] == f"# yaml-language-server: $schema=schema/{name}"
+        schema = json.loads((SCHEMAS / name).read_text())
+        jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_schema_rejects_an_unknown_example_field() -> None:
+    document = yaml.safe_load((BUNDLED_RULES / "booking.yaml").read_text())
+    document["rules"][0]["examples"]["refer"][0]["booking.paymnet_form"] = "cash"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, rule_file_schema())
