@@ -39,7 +39,9 @@ class Field:
     ``values`` lists the allowed values of an ENUM field, or of the items of a
     LIST field whose items come from a closed set. ``protected`` marks
     attributes a rule may not key on alone (nationality, residence, sex).
-    ``group`` marks flight-level fields computed over the whole manifest.
+    ``personal`` marks values that describe the person (masked in the
+    decision log). ``group`` marks flight-level fields computed over the
+    whole manifest.
     """
 
     name: str
@@ -48,6 +50,7 @@ class Field:
     values: tuple[str, ...] = ()
     item_type: FieldType | None = None
     protected: bool = False
+    personal: bool = False
     group: bool = False
     unit: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
@@ -91,18 +94,40 @@ INT, FLOAT, BOOL, TEXT, ENUM, DATE, LIST = (
 
 _FIELDS: Final[tuple[Field, ...]] = (
     # traveler
-    Field("traveler.age_years", INT, "Age in whole years at the first departure", unit="years"),
+    Field(
+        "traveler.age_years",
+        INT,
+        "Age in whole years at the first departure",
+        unit="years",
+        personal=True,
+    ),
     Field("traveler.is_minor", BOOL, "Under 18 at the first departure"),
-    Field("traveler.sex", ENUM, "Declared sex (APIS code)", values=SEX_VALUES, protected=True),
-    Field("traveler.nationality", TEXT, "Nationality, ISO 3166-1 alpha-3", protected=True),
+    Field(
+        "traveler.sex",
+        ENUM,
+        "Declared sex (APIS code)",
+        values=SEX_VALUES,
+        protected=True,
+        personal=True,
+    ),
+    Field(
+        "traveler.nationality",
+        TEXT,
+        "Nationality, ISO 3166-1 alpha-3",
+        protected=True,
+        personal=True,
+    ),
     Field(
         "traveler.country_of_residence",
         TEXT,
         "Country of residence, ISO 3166-1 alpha-3",
         protected=True,
+        personal=True,
     ),
     Field("traveler.direction", ENUM, "Inbound or outbound", values=DIRECTION_VALUES),
-    Field("traveler.visa_category", TEXT, "Visa category code (free text, e.g. B1/B2)"),
+    Field(
+        "traveler.visa_category", TEXT, "Visa category code (free text, e.g. B1/B2)", personal=True
+    ),
     Field("traveler.companion_count", INT, "Other travelers declared on the same booking"),
     # document
     Field("document.type", ENUM, "Travel document type", values=DOCUMENT_TYPE_VALUES),
@@ -111,9 +136,10 @@ _FIELDS: Final[tuple[Field, ...]] = (
         TEXT,
         "Issuing country, ISO 3166-1 alpha-3",
         protected=True,
+        personal=True,
     ),
-    Field("document.issue_date", DATE, "Date the document was issued"),
-    Field("document.expiry_date", DATE, "Date the document expires"),
+    Field("document.issue_date", DATE, "Date the document was issued", personal=True),
+    Field("document.expiry_date", DATE, "Date the document expires", personal=True),
     Field(
         "document.days_since_issue",
         INT,

@@ -53,6 +53,36 @@ def _parser() -> argparse.ArgumentParser:
         help="server processes (SCREENING_WORKERS)",
     )
     serve.add_argument(
+        "--decision-log",
+        type=Path,
+        default=Path(v) if (v := _env("DECISION_LOG", "")) else None,
+        help="write one JSON line per decision to this file (SCREENING_DECISION_LOG)",
+    )
+    serve.add_argument(
+        "--decision-log-max-bytes",
+        type=int,
+        default=int(_env("DECISION_LOG_MAX_BYTES", str(64 * 1024 * 1024))),
+        help="rotate the decision log at this size (SCREENING_DECISION_LOG_MAX_BYTES)",
+    )
+    serve.add_argument(
+        "--decision-log-backups",
+        type=int,
+        default=int(_env("DECISION_LOG_BACKUPS", "10")),
+        help="rotated decision logs to keep (SCREENING_DECISION_LOG_BACKUPS)",
+    )
+    serve.add_argument(
+        "--decision-log-unmasked",
+        action="store_true",
+        default=_env("DECISION_LOG_UNMASKED", "") == "1",
+        help="keep personal evidence values (age, nationality, ...) in the decision log",
+    )
+    serve.add_argument(
+        "--no-watch",
+        action="store_true",
+        default=_env("NO_WATCH", "") == "1",
+        help="do not reload when rule files change (SIGHUP and the admin RPC still do)",
+    )
+    serve.add_argument(
         "--log-level",
         default=_env("LOG_LEVEL", "info"),
         help="debug, info, warning, error (SCREENING_LOG_LEVEL)",
@@ -85,14 +115,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if args.command == "serve":
+        from screening_service.observability.decision_log import DecisionLogConfig
         from screening_service.observability.logging import configure
-        from screening_service.server.app import serve
+        from screening_service.server.app import ServeConfig, serve
 
         if args.workers != 1:
             print("screening: --workers other than 1 is not supported yet", file=sys.stderr)
             return 2
         configure(args.log_level)
-        return asyncio.run(serve(args.rules, args.address, args.metrics_address))
+        decision_log = (
+            DecisionLogConfig(
+                args.decision_log,
+                args.decision_log_max_bytes,
+                args.decision_log_backups,
+                not args.decision_log_unmasked,
+            )
+            if args.decision_log
+            else None
+        )
+        config = ServeConfig(
+            args.rules, args.address, args.metrics_address, decision_log, not args.no_watch
+        )
+        return asyncio.run(serve(config))
     from screening_service import authoring
 
     if args.rules_command == "check":

@@ -12,6 +12,7 @@ import pytest
 
 from screening_service.observability.logging import configure
 from screening_service.proto import pb_grpc
+from screening_service.rules.reload import PackReloader
 from screening_service.rules.swap import ActivePack, build_snapshot
 from screening_service.server.app import Service, create_server, set_serving
 
@@ -33,11 +34,12 @@ class RunningServer:
         self.thread.start()
         active = ActivePack()
         active.swap(build_snapshot(rules))
-        self.service: Service = self._run(self._start(active))
+        self.reloader = PackReloader(rules, active)
+        self.service: Service = self._run(self._start(active, self.reloader))
         self.address = f"127.0.0.1:{self.service.port}"
 
-    async def _start(self, active: ActivePack) -> Service:
-        service = await create_server("127.0.0.1:0", active)
+    async def _start(self, active: ActivePack, reloader: PackReloader) -> Service:
+        service = await create_server("127.0.0.1:0", active, reloader)
         await service.server.start()
         await set_serving(service, True)
         return service

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any, Final
 
@@ -388,12 +388,7 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
     )
 
 
-def _compose(path: Path, display: str, sink: ErrorSink) -> tuple[yaml.Node | None, str]:
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        sink.add(errors.E_YAML, f"cannot read file: {error.strerror}", Location(display))
-        return None, ""
+def _compose(data: bytes, display: str, sink: ErrorSink) -> tuple[yaml.Node | None, str]:
     if len(data) > MAX_FILE_BYTES:
         sink.add(errors.E_YAML, f"file is larger than {MAX_FILE_BYTES} bytes", Location(display))
         return None, ""
@@ -412,6 +407,8 @@ def _compose(path: Path, display: str, sink: ErrorSink) -> tuple[yaml.Node | Non
     except yaml.YAMLError as error:
         sink.add(errors.E_YAML, f"not valid YAML: {error}", Location(display))
         return None, ""
+    if node is None:
+        sink.add(errors.E_YAML, "file is empty", Location(display))
     return node, source
 
 
@@ -424,11 +421,29 @@ def pack_files(directory: Path) -> list[Path]:
     )
 
 
-def content_hash(directory: Path, files: list[Path]) -> str:
-    digest = hashlib.sha256()
+def read_pack_files(directory: Path, sink: ErrorSink) -> dict[str, bytes]:
+    """Every pack file's bytes, read once: the hash and the parse see the same bytes."""
+    contents: dict[str, bytes] = {}
+    try:
+        files = pack_files(directory)
+    except OSError as error:
+        sink.add(errors.E_PACK, f"cannot list the pack: {error.strerror}", Location(str(directory)))
+        return contents
     for path in files:
-        relative = path.relative_to(directory).as_posix().encode()
-        data = path.read_bytes()
+        display = path.relative_to(directory).as_posix()
+        try:
+            contents[display] = path.read_bytes()
+        except OSError as error:
+            sink.add(errors.E_YAML, f"cannot read file: {error.strerror}", Location(display))
+    return contents
+
+
+def content_hash(contents: dict[str, bytes]) -> str:
+    """SHA-256 over every file's relative path and bytes, in path order."""
+    digest = hashlib.sha256()
+    for name in sorted(contents):
+        relative = name.encode()
+        data = contents[name]
         digest.update(len(relative).to_bytes(4, "big") + relative)
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
@@ -439,22 +454,21 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
     if not directory.is_dir():
         sink.add(errors.E_PACK, "rule pack directory does not exist", Location(str(directory)))
         return None
-    files = pack_files(directory)
+    contents = read_pack_files(directory, sink)
     info: PackInfo | None = None
     rules: list[Rule] = []
     seen: dict[str, Rule] = {}
     pack_seen = False
-    for path in files:
-        display = path.relative_to(directory).as_posix()
-        node, source = _compose(path, display, sink)
-        if node is None:
-            if path.name == PACK_FILE:
-                pack_seen = True
-            continue
-        if path.name == PACK_FILE:
+    for display in sorted(contents):
+        is_pack_file = PurePosixPath(display).name == PACK_FILE
+        node, source = _compose(contents[display], display, sink)
+        if is_pack_file:
             if pack_seen:
                 sink.add(errors.E_PACK, f"more than one {PACK_FILE} in the pack", Location(display))
             pack_seen = True
+        if node is None:
+            continue
+        if is_pack_file:
             info = _pack_info(node, display, sink)
             continue
         for rule_node in _rule_nodes(node, display, sink):
@@ -482,9 +496,9 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
     return Pack(
         info=info,
         rules=tuple(rules),
-        content_hash=content_hash(directory, files),
+        content_hash=content_hash(contents),
         directory=str(directory),
-        files=tuple(p.relative_to(directory).as_posix() for p in files),
+        files=tuple(sorted(contents)),
     )
 
 

@@ -21,14 +21,17 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
 from prometheus_client import start_http_server
+from watchfiles import awatch
 
 from screening_service import geography
 from screening_service.observability import metrics
+from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.screen import Screener
 from screening_service.proto import pb, pb_grpc
-from screening_service.rules.errors import PackError
-from screening_service.rules.swap import ActivePack, Snapshot, build_snapshot
+from screening_service.rules.parse import RULE_FILE_SUFFIXES
+from screening_service.rules.reload import PackReloader, ReloadOutcome
+from screening_service.rules.swap import ActivePack, Snapshot
 from screening_service.server.interceptors import ObservabilityInterceptor
 from screening_service.server.servicer import ScreeningServicer
 
@@ -45,6 +48,16 @@ class Service:
     port: int
     health: HealthServicer
     active: ActivePack
+    reloader: PackReloader
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    rules: Path
+    address: str
+    metrics_address: str
+    decision_log: DecisionLogConfig | None = None
+    watch: bool = True
 
 
 def publish_snapshot(snapshot: Snapshot) -> None:
@@ -57,7 +70,12 @@ def publish_snapshot(snapshot: Snapshot) -> None:
     )
 
 
-async def create_server(address: str, active: ActivePack) -> Service:
+async def create_server(
+    address: str,
+    active: ActivePack,
+    reloader: PackReloader,
+    decision_log: DecisionLog | None = None,
+) -> Service:
     server = grpc.aio.server(
         interceptors=[ObservabilityInterceptor()],
         options=[
@@ -66,7 +84,8 @@ async def create_server(address: str, active: ActivePack) -> Service:
             ("grpc.so_reuseport", 0),
         ],
     )
-    pb_grpc.add_ScreeningServiceServicer_to_server(ScreeningServicer(Screener(active)), server)
+    servicer = ScreeningServicer(Screener(active), reloader, decision_log)
+    pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     reflection.enable_server_reflection(
@@ -80,7 +99,7 @@ async def create_server(address: str, active: ActivePack) -> Service:
     port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind gRPC address {address}")
-    return Service(server, port, health_servicer, active)
+    return Service(server, port, health_servicer, active, reloader)
 
 
 async def set_serving(service: Service, serving: bool) -> None:
@@ -98,40 +117,58 @@ def _split(address: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
-async def serve(rules: Path, address: str, metrics_address: str) -> int:
+async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
+    """Reload when a pack file changes; a half-written file is rejected, then retried."""
+    async for changes in awatch(reloader.directory, debounce=300, step=50, stop_event=stop):
+        if any(Path(path).suffix in RULE_FILE_SUFFIXES for _change, path in changes):
+            await asyncio.to_thread(reloader.reload, "files changed")
+
+
+async def serve(config: ServeConfig) -> int:
     geography.warm()
-    try:
-        snapshot = build_snapshot(rules)
-    except PackError as error:
-        metrics.reloads.labels("failure").inc()
-        log.error("rule pack rejected", errors=[str(e) for e in error.errors], total=error.total)
-        return 1
-    metrics.reloads.labels("success").inc()
     active = ActivePack()
-    active.swap(snapshot)
-    publish_snapshot(snapshot)
-    metrics_host, metrics_port = _split(metrics_address)
+    reloader = PackReloader(config.rules, active, publish_snapshot)
+    outcome = reloader.reload("start")
+    if outcome.snapshot is None:
+        return 1
+    snapshot = outcome.snapshot
+    decision_log = DecisionLog(config.decision_log) if config.decision_log else None
+    metrics_host, metrics_port = _split(config.metrics_address)
     start_http_server(metrics_port, addr=metrics_host)
-    service = await create_server(address, active)
+    service = await create_server(config.address, active, reloader, decision_log)
     await service.server.start()
     await set_serving(service, True)
     log.info(
         "serving",
-        address=address,
+        address=config.address,
         port=service.port,
-        metrics=metrics_address,
+        metrics=config.metrics_address,
         ruleset_version=snapshot.version,
         ruleset_hash=snapshot.content_hash,
         rules=len(snapshot.compiled.rules),
         shards=snapshot.engine.shard_count,
+        decision_log=str(config.decision_log.path) if config.decision_log else None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    background: set[asyncio.Task[ReloadOutcome]] = set()
+
+    def reload_on_sighup() -> None:
+        task = loop.create_task(asyncio.to_thread(reloader.reload, "SIGHUP"))
+        background.add(task)
+        task.add_done_callback(background.discard)
+
+    loop.add_signal_handler(signal.SIGHUP, reload_on_sighup)
+    watcher = loop.create_task(watch_rules(reloader, stop)) if config.watch else None
     await stop.wait()
     log.info("stopping", grace_seconds=GRACE_SECONDS)
     await set_serving(service, False)
     await service.server.stop(GRACE_SECONDS)
+    if watcher is not None:
+        await watcher
+    if decision_log is not None:
+        decision_log.close()
     log.info("stopped")
     return 0

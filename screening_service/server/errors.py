@@ -8,6 +8,7 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from screening_service.observability.decision_log import DecisionLogError
 from screening_service.pipeline.screen import NotReady, ScreeningFailed
 from screening_service.pipeline.validate import Violation
 
@@ -66,6 +67,8 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
     if isinstance(error, ScreeningFailed):
         return unavailable("rule evaluation failed and the engine was replaced; retry the call")
+    if isinstance(error, DecisionLogError):
+        return unavailable("the decision could not be recorded; the result was withheld, retry", 5)
     return internal(request_id)
 
 

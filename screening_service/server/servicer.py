@@ -16,6 +16,7 @@ import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.observability import metrics
+from screening_service.observability.decision_log import DecisionLog
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.enrich import FlightContext, flight_context
 from screening_service.pipeline.respond import to_proto
@@ -23,6 +24,8 @@ from screening_service.pipeline.screen import FlightResult, Screener
 from screening_service.pipeline.validate import validate_manifest, validate_screen
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.model import Mode
+from screening_service.rules.reload import PackReloader
+from screening_service.rules.swap import Snapshot
 from screening_service.server.errors import InvalidRequest, status_for
 
 Context = grpc.aio.ServicerContext[Any, Any]
@@ -54,13 +57,22 @@ def _request_id() -> str:
 
 
 class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
-    def __init__(self, screener: Screener) -> None:
+    def __init__(
+        self,
+        screener: Screener,
+        reloader: PackReloader,
+        decision_log: DecisionLog | None = None,
+    ) -> None:
         self.screener = screener
+        self.reloader = reloader
+        self.decision_log = decision_log
 
     def _screen(
         self, travelers: Sequence[pb.Traveler], flight: FlightContext | None
     ) -> FlightResult:
         result = self.screener.screen(travelers, flight)
+        if self.decision_log is not None:
+            self.decision_log.write(result.decisions, _request_id())
         record(result)
         return result
 
@@ -113,28 +125,38 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def GetRuleset(
         self, request: pb.GetRulesetRequest, context: Context
     ) -> pb.GetRulesetResponse:
-        snapshot = self.screener.snapshot()
-        info = snapshot.compiled.pack.info
-        loaded_at = Timestamp()
-        loaded_at.FromDatetime(snapshot.loaded_at)
-        mode = {Mode.ENFORCE: pb.RULE_MODE_ENFORCE, Mode.SHADOW: pb.RULE_MODE_SHADOW}
-        return pb.GetRulesetResponse(
-            ruleset=pb.Ruleset(
-                version=snapshot.version,
-                hash=snapshot.content_hash,
-                loaded_at=loaded_at,
-                interview_threshold=info.interview_threshold,
-                priority_threshold=info.priority_threshold,
-                rules=[
-                    pb.RuleInfo(
-                        rule_id=c.rule.id,
-                        title=c.rule.title,
-                        typology=c.rule.typology,
-                        weight=c.rule.weight,
-                        mode=mode[c.rule.mode],
-                        refer_priority=c.rule.refer_priority,
-                    )
-                    for c in snapshot.compiled.rules
-                ],
-            )
+        return pb.GetRulesetResponse(ruleset=ruleset_message(self.screener.snapshot()))
+
+    async def ReloadRuleset(
+        self, request: pb.ReloadRulesetRequest, context: Context
+    ) -> pb.ReloadRulesetResponse:
+        outcome = await asyncio.to_thread(self.reloader.reload, "rpc")
+        snapshot = outcome.snapshot or self.screener.snapshot()
+        return pb.ReloadRulesetResponse(
+            applied=outcome.applied, ruleset=ruleset_message(snapshot), errors=outcome.errors
         )
+
+
+def ruleset_message(snapshot: Snapshot) -> pb.Ruleset:
+    info = snapshot.compiled.pack.info
+    loaded_at = Timestamp()
+    loaded_at.FromDatetime(snapshot.loaded_at)
+    mode = {Mode.ENFORCE: pb.RULE_MODE_ENFORCE, Mode.SHADOW: pb.RULE_MODE_SHADOW}
+    return pb.Ruleset(
+        version=snapshot.version,
+        hash=snapshot.content_hash,
+        loaded_at=loaded_at,
+        interview_threshold=info.interview_threshold,
+        priority_threshold=info.priority_threshold,
+        rules=[
+            pb.RuleInfo(
+                rule_id=c.rule.id,
+                title=c.rule.title,
+                typology=c.rule.typology,
+                weight=c.rule.weight,
+                mode=mode[c.rule.mode],
+                refer_priority=c.rule.refer_priority,
+            )
+            for c in snapshot.compiled.rules
+        ],
+    )

@@ -13,18 +13,23 @@ and compiled with `compile_pack`; the compiled pack is loaded into one
 Records set each catalog field or leave it absent (missing key, None, or an
 empty list), with values drawn from the same small domains as the literals,
 so equalities, boundaries and list memberships hit often and rules both fire
-and stay quiet (roughly 40% of the cases fire).
+and stay quiet (about 47% of the cases fire). The float domain holds values
+that `json.dumps` writes without an exponent: the engine's JSON reader
+rejects `1e-05` / `1e+16` (error 204), and a batch whose first fact it
+rejects crashes the process in `start_action_for_state`; that is a
+limitation of the engine layer, not something this test can survive.
 
 For every (rule, record) pair the engine's verdict must equal `holds` from
 `tests/oracle.py`. The same oracle also checks the parser: the generated
 tree and the tree parsed back from its text must agree on every record.
 
 Cases per run: every example has 4-8 rules and 5-10 records, so at least
-4 * 5 = 20 (rule, record) cases; `MAX_EXAMPLES` = 120 examples give at least
-2,400 cases (about 5,000 in practice). The test counts the cases it compared
-and asserts the count reaches `MIN_CASES` = 2,000. Rules the compiler refuses
-(over the engine's stack budget) are not compared and not counted; with
-these shapes that is rare.
+4 * 5 = 20 (rule, record) cases; `MAX_EXAMPLES` = 200 examples give at least
+4,000 cases if no rule is refused (about 6,000-7,000 in practice, in about
+20 s on 2 cores). Rules the compiler refuses (over the engine's stack budget:
+about one in eight of these random trees) are not compared and not counted,
+so the test counts the cases it compared and asserts the count reaches
+`MIN_CASES` = 2,000.
 """
 
 from __future__ import annotations
@@ -32,9 +37,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from decimal import Decimal
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
@@ -53,7 +58,7 @@ from screening_service.rules.model import ExpressionSource, Mode, Pack, PackInfo
 from screening_service.values import FactValue, date_to_ordinal, render
 from tests.oracle import holds
 
-MAX_EXAMPLES: Final = 120
+MAX_EXAMPLES: Final = 200
 MIN_RULES: Final = 4
 MAX_RULES: Final = 8
 MIN_RECORDS: Final = 5
@@ -292,9 +297,10 @@ def show_record(record: Mapping[str, FactValue | None], names: Sequence[str]) ->
 
 @dataclass
 class Tally:
+    rules: int = 0
+    refused: int = 0
     cases: int = 0
     fired: int = 0
-    refused: int = 0
 
 
 TALLY: Final = Tally()
@@ -345,19 +351,24 @@ def _engine_agrees_with_oracle(generated: list[ast.Condition], batch: list[Recor
     pack, direct = build_pack(generated)
     sink = ErrorSink()
     compiled = compile_pack(pack, sink)
+    TALLY.rules += len(pack.rules)
     TALLY.refused += len(pack.rules) - len(compiled.rules)
     assert all(e.code == E_LIMIT for e in sink.errors), [str(e) for e in sink.errors]
     problems = compare_engine_with_oracle(compiled, direct, batch)
     if problems:
-        report = f"{len(problems)} disagreement(s):\n" + "\n".join(problems)
+        distinct = list(dict.fromkeys(problems))
+        report = f"{len(problems)} disagreement(s), distinct ones:\n" + "\n".join(distinct)
         print(report)
         raise AssertionError(report)
 
 
 def test_engine_agrees_with_oracle() -> None:
-    TALLY.cases = TALLY.fired = TALLY.refused = 0
+    TALLY.rules = TALLY.refused = TALLY.cases = TALLY.fired = 0
     _engine_agrees_with_oracle()
-    print(f"differential: {TALLY.cases} cases, {TALLY.fired} fired, {TALLY.refused} rules refused")
+    print(
+        f"differential: {TALLY.cases} cases ({TALLY.fired} fired) over {TALLY.rules} rules "
+        f"({TALLY.refused} refused by the compiler)"
+    )
     assert TALLY.cases >= MIN_CASES
     assert 0.1 < TALLY.fired / TALLY.cases < 0.9, (
         "the generator should make rules fire and not fire"

@@ -2,87 +2,29 @@
 
 from __future__ import annotations
 
-import json
-import os
-import signal
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import grpc
 import pytest
-from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from screening_service.proto import pb, pb_grpc
 from tests.conftest import BUNDLED_RULES
 from tests.factories import lone_minor_cash_last_minute, ordinary_adult
+from tests.serving import ServeProcess, free_port, wait_serving
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert process.poll() is None, "server exited during start-up"
-            try:
-                status = health.Check(health_pb2.HealthCheckRequest(), timeout=1).status
-                if status == health_pb2.HealthCheckResponse.SERVING:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise AssertionError("server did not report SERVING in time")
-
-
-class ServeProcess:
-    def __init__(self, rules: Path) -> None:
-        self.address = f"127.0.0.1:{free_port()}"
-        self.metrics = f"127.0.0.1:{free_port()}"
-        env = {**os.environ, "SCREENING_METRICS_ADDRESS": self.metrics}
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "screening_service",
-                "serve",
-                "--rules",
-                str(rules),
-                "--address",
-                self.address,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        wait_serving(self.address, self.process)
-
-    def stop(self) -> tuple[int, list[dict[str, object]]]:
-        self.process.send_signal(signal.SIGTERM)
-        output, _ = self.process.communicate(timeout=30)
-        return self.process.returncode, [
-            json.loads(line) for line in output.splitlines() if line.startswith("{")
-        ]
+# Re-exported for tests that started from this module.
+__all__ = ["ServeProcess", "free_port", "wait_serving"]
 
 
 @pytest.fixture
 def served() -> Iterator[ServeProcess]:
     running = ServeProcess(BUNDLED_RULES)
     yield running
-    if running.process.poll() is None:
-        running.process.kill()
-        running.process.wait()
+    running.kill()
 
 
 def test_serve_screens_counts_and_stops_cleanly_on_sigterm(served: ServeProcess) -> None:
@@ -103,7 +45,7 @@ def test_serve_screens_counts_and_stops_cleanly_on_sigterm(served: ServeProcess)
     code, logs = served.stop()
     assert code == 0
     events = [entry["event"] for entry in logs]
-    assert events[0] == "serving"
+    assert events[:2] == ["rule pack loaded", "serving"]
     assert events[-2:] == ["stopping", "stopped"]
     rpc_logs = [entry for entry in logs if entry["event"] == "rpc"]
     assert {entry["method"] for entry in rpc_logs} == {"Screen"}

@@ -54,6 +54,11 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.GetRulesetRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.GetRulesetResponse.FromString,
                 _registered_method=True)
+        self.ReloadRuleset = channel.unary_unary(
+                '/screening.v1.ScreeningService/ReloadRuleset',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ReloadRulesetRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ReloadRulesetResponse.FromString,
+                _registered_method=True)
 
 
 class ScreeningServiceServicer:
@@ -89,6 +94,14 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReloadRuleset(self, request, context):
+        """Reload the rule pack from its directory now (admin role). The same
+        reload runs when the files change and on SIGHUP.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ScreeningServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -111,6 +124,11 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.GetRuleset,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.GetRulesetRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.GetRulesetResponse.SerializeToString,
+            ),
+            'ReloadRuleset': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReloadRuleset,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ReloadRulesetRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ReloadRulesetResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -221,6 +239,33 @@ class ScreeningService:
             '/screening.v1.ScreeningService/GetRuleset',
             screening_dot_v1_dot_screening__pb2.GetRulesetRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.GetRulesetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReloadRuleset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ReloadRuleset',
+            screening_dot_v1_dot_screening__pb2.ReloadRulesetRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ReloadRulesetResponse.FromString,
             options,
             channel_credentials,
             insecure,

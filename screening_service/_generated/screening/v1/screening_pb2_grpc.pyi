@@ -50,6 +50,10 @@ class ScreeningServiceStub:
     """
     GetRuleset: _grpc.UnaryUnaryMultiCallable[_screening_pb2.GetRulesetRequest, _screening_pb2.GetRulesetResponse]
     """The active rule pack."""
+    ReloadRuleset: _grpc.UnaryUnaryMultiCallable[_screening_pb2.ReloadRulesetRequest, _screening_pb2.ReloadRulesetResponse]
+    """Reload the rule pack from its directory now (admin role). The same
+    reload runs when the files change and on SIGHUP.
+    """
 
 @_typing.type_check_only
 class ScreeningServiceAsyncStub(ScreeningServiceStub):
@@ -66,6 +70,10 @@ class ScreeningServiceAsyncStub(ScreeningServiceStub):
     """
     GetRuleset: _aio.UnaryUnaryMultiCallable[_screening_pb2.GetRulesetRequest, _screening_pb2.GetRulesetResponse]  # type: ignore[assignment]
     """The active rule pack."""
+    ReloadRuleset: _aio.UnaryUnaryMultiCallable[_screening_pb2.ReloadRulesetRequest, _screening_pb2.ReloadRulesetResponse]  # type: ignore[assignment]
+    """Reload the rule pack from its directory now (admin role). The same
+    reload runs when the files change and on SIGHUP.
+    """
 
 class ScreeningServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
@@ -103,5 +111,15 @@ class ScreeningServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_screening_pb2.GetRulesetResponse, _abc.Awaitable[_screening_pb2.GetRulesetResponse]]:
         """The active rule pack."""
+
+    @_abc_1.abstractmethod
+    def ReloadRuleset(
+        self,
+        request: _screening_pb2.ReloadRulesetRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_screening_pb2.ReloadRulesetResponse, _abc.Awaitable[_screening_pb2.ReloadRulesetResponse]]:
+        """Reload the rule pack from its directory now (admin role). The same
+        reload runs when the files change and on SIGHUP.
+        """
 
 def add_ScreeningServiceServicer_to_server(servicer: ScreeningServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

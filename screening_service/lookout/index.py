@@ -1,0 +1,172 @@
+"""An index over a lookout list that scores only plausible candidates.
+
+Scoring every traveler against every entry (10^8 pairs for a full flight on
+a 100,000-entry list) is far too slow, so the index blocks. A name hit needs
+the dates of birth to agree, so the date is a safe first key; the name is the
+second:
+
+* entries with a full date of birth are filed under (date, name key), and a
+  query looks up its own date and its day/month-swapped date;
+* entries whose date is only a year are filed under (year, name key), and a
+  query looks up its year and the years either side;
+* a name key is the first two letters of a token's consonant skeleton
+  (`normalize.skeleton`; "PETROV" -> "PT", "MOHAMED" and Arabic "MHMD" ->
+  "MH"), one per token of each of the entry's names; a one-token name also
+  gets its last two, so a typo at its start still finds it;
+* document numbers go in a plain dict.
+
+Only the candidates found this way are scored, by `score.judge`, which
+decides on its own: blocking selects, it never labels. The blocking is exact
+for the date of birth and approximate for the name: an entry is missed only
+when no token of any of its names shares the first two skeleton letters with
+a token of the traveler's name (for a two-token name, a typo in the start of
+*both* tokens), which at the default threshold needs long names with early
+edits in every token.
+
+An index is immutable once built and safe to share between threads; a reload
+builds a new one and replaces the reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from typing import TypeVar
+
+from screening_service.lookout.model import LookoutEntry, LookoutHit, LookoutQuery
+from screening_service.lookout.normalize import NormalizedName
+from screening_service.lookout.score import (
+    DEFAULT_THRESHOLD,
+    PreparedEntry,
+    PreparedQuery,
+    hit_order,
+    judge,
+)
+
+_Bucket = tuple[int, ...]  # indexes into LookoutIndex._entries, ascending, no repeats
+_K = TypeVar("_K")
+
+
+def name_keys(name: NormalizedName) -> set[str]:
+    """Blocking keys of one name (see the module docstring)."""
+    keys: set[str] = set()
+    for token, skel in zip(name.tokens, name.token_skeletons, strict=True):
+        key = skel or f"~{token}"  # an all-vowel token keys on its letters
+        keys.add(key[:2])
+        if len(name.tokens) == 1:
+            keys.add(f"${key[-2:]}")
+    return keys
+
+
+class LookoutIndex:
+    """Lookout entries indexed for matching; build with `LookoutIndex.build`."""
+
+    __slots__ = ("_by_date", "_by_document", "_by_year", "_entries", "_threshold")
+
+    def __init__(
+        self,
+        entries: tuple[PreparedEntry, ...],
+        by_date: dict[tuple[int, str], _Bucket],
+        by_year: dict[tuple[int, str], _Bucket],
+        by_document: dict[str, _Bucket],
+        threshold: float,
+    ) -> None:
+        self._entries = entries
+        self._by_date = by_date
+        self._by_year = by_year
+        self._by_document = by_document
+        self._threshold = threshold
+
+    @classmethod
+    def build(
+        cls, entries: Iterable[LookoutEntry], *, threshold: float = DEFAULT_THRESHOLD
+    ) -> LookoutIndex:
+        """Index ``entries``; a name hit needs a similarity of at least ``threshold``.
+
+        Raises ValueError on a threshold outside (0, 100] or a repeated
+        (list_kind, entry_id), which would make two hits indistinguishable.
+        """
+        if not 0.0 < threshold <= 100.0:
+            raise ValueError(f"threshold must be in (0, 100], got {threshold}")
+        prepared = tuple(PreparedEntry.of(e) for e in entries)
+        seen: set[tuple[str, str]] = set()
+        by_date: dict[tuple[int, str], list[int]] = {}
+        by_year: dict[tuple[int, str], list[int]] = {}
+        by_document: dict[str, list[int]] = {}
+        for index, item in enumerate(prepared):
+            ref = (item.list_kind, item.entry_id)
+            if ref in seen:
+                raise ValueError(f"duplicate entry {ref[0]}/{ref[1]}")
+            seen.add(ref)
+            for document in item.documents:
+                _file(by_document, document, index)
+            if item.birth_date is not None:
+                table, when = by_date, item.birth_date.toordinal()
+            elif item.birth_year is not None:
+                table, when = by_year, item.birth_year
+            else:
+                continue  # no date of birth: matched by document only
+            for name in item.names:
+                for key in name_keys(name):
+                    _file(table, (when, key), index)
+        return cls(prepared, _freeze(by_date), _freeze(by_year), _freeze(by_document), threshold)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    @property
+    def threshold(self) -> float:
+        return self._threshold
+
+    def match(self, query: LookoutQuery) -> tuple[LookoutHit, ...]:
+        """Every entry this traveler matches, best first (see `score.hit_order`)."""
+        prepared = PreparedQuery.of(query)
+        hits: list[LookoutHit] = []
+        for index in sorted(self._candidates(prepared)):
+            hit = judge(self._entries[index], prepared, self._threshold)
+            if hit is not None:
+                hits.append(hit)
+        hits.sort(key=hit_order)
+        return tuple(hits)
+
+    def match_many(self, queries: Iterable[LookoutQuery]) -> list[tuple[LookoutHit, ...]]:
+        """`match` for each query, in order (a flight manifest)."""
+        return [self.match(q) for q in queries]
+
+    def _candidates(self, query: PreparedQuery) -> set[int]:
+        found: set[int] = set()
+        if query.document:
+            found.update(self._by_document.get(query.document, ()))
+        keys = name_keys(query.name)
+        if not keys:
+            return found
+        born = query.date_of_birth
+        for when in _dates_to_probe(born):
+            for key in keys:
+                found.update(self._by_date.get((when, key), ()))
+        for year in (born.year - 1, born.year, born.year + 1):
+            for key in keys:
+                found.update(self._by_year.get((year, key), ()))
+        return found
+
+
+def _file(table: dict[_K, list[int]], key: _K, index: int) -> None:
+    bucket = table.setdefault(key, [])
+    if not bucket or bucket[-1] != index:  # entries are filed in index order
+        bucket.append(index)
+
+
+def _freeze(table: dict[_K, list[int]]) -> dict[_K, _Bucket]:
+    # Tuples of ints, unlike lists, are dropped from garbage-collector tracking.
+    return {key: tuple(bucket) for key, bucket in table.items()}
+
+
+def _dates_to_probe(born: date) -> tuple[int, ...]:
+    """The traveler's date and, when it is a different valid date, day/month swapped."""
+    try:
+        swapped = date(born.year, born.day, born.month)
+    except ValueError:
+        return (born.toordinal(),)
+    if swapped == born:
+        return (born.toordinal(),)
+    return (born.toordinal(), swapped.toordinal())

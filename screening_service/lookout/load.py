@@ -1,0 +1,255 @@
+"""Read lookout lists from CSV files, reporting every bad row at once.
+
+File format: UTF-8 CSV (a byte-order mark is accepted) with a header row.
+Column names are case-insensitive; the order is free; blank lines are skipped.
+
+=================  ========  =====================================================
+column             required  value
+=================  ========  =====================================================
+list_kind          yes       ``missing_person``, ``known_trafficker`` or ``other``
+entry_id           yes       unique across everything loaded together
+surname            yes       any script; must contain at least one letter
+given_names        yes       any script; may be empty (a single-name person)
+date_of_birth      yes       ``YYYY-MM-DD``; ``YYYY`` when only the year is
+                             trusted; empty when unknown (document match only)
+aliases            no        ``|``-separated ``SURNAME, GIVEN`` alternates (text
+                             without a comma is taken as a surname)
+document_numbers   no        ``|``-separated; compared without case, spaces,
+                             dashes or other punctuation
+=================  ========  =====================================================
+
+`load_lookout` takes one file, or a directory whose ``*.csv`` files are read
+in name order as one list. Problems are collected over all files and raised
+together as a `LookoutLoadError`, sorted by file and line and capped.
+
+Lookout rows are personal data: a problem names the file, the line, the
+column and the entry id, never a name, date of birth or document number, and
+never echoes a cell value (a misaligned row can put a name in any column).
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import os
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Final
+
+from screening_service.lookout.model import Alias, BirthDate, ListKind, LookoutEntry
+from screening_service.lookout.normalize import normalize_document, normalize_text
+
+MAX_REPORTED: Final = 200
+REQUIRED_COLUMNS: Final = ("list_kind", "entry_id", "surname", "given_names", "date_of_birth")
+OPTIONAL_COLUMNS: Final = ("aliases", "document_numbers")
+_ALL_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+_KINDS: Final = tuple(sorted(k.value for k in ListKind))
+_FULL_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+_YEAR: Final = re.compile(r"\d{4}")
+
+
+@dataclass(frozen=True, order=True)
+class LookoutProblem:
+    """One thing wrong with a list file; ``line`` is 1-based (0: the file as a whole)."""
+
+    file: str
+    line: int
+    code: str
+    message: str
+    entry_id: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line > 0 else self.file
+        entry = f" [{self.entry_id}]" if self.entry_id else ""
+        return f"{where}: {self.code}{entry}: {self.message}"
+
+
+class LookoutLoadError(Exception):
+    """Raised when any list file has problems; holds them all, sorted and capped."""
+
+    def __init__(self, problems: Iterable[LookoutProblem]) -> None:
+        ordered = sorted(problems)
+        self.total = len(ordered)
+        self.problems: tuple[LookoutProblem, ...] = tuple(ordered[:MAX_REPORTED])
+        lines = [str(p) for p in self.problems]
+        if self.total > len(self.problems):
+            lines.append(f"... and {self.total - len(self.problems)} more")
+        super().__init__(f"{self.total} problem(s) in lookout list:\n" + "\n".join(lines))
+
+
+def load_lookout(path: str | os.PathLike[str]) -> list[LookoutEntry]:
+    """Entries of a list file, or of every ``*.csv`` in a directory, in file order."""
+    root = Path(path)
+    files = sorted(root.glob("*.csv")) if root.is_dir() else [root]
+    problems: list[LookoutProblem] = []
+    if not files:
+        problems.append(LookoutProblem(str(root), 0, "no_files", "no .csv files in directory"))
+    entries: list[LookoutEntry] = []
+    first_seen: dict[str, str] = {}  # entry_id -> "file:line"
+    for file in files:
+        for line, entry in _read_file(file, problems):
+            where = f"{file}:{line}"
+            if entry.entry_id in first_seen:
+                problems.append(
+                    LookoutProblem(
+                        str(file),
+                        line,
+                        "duplicate_entry_id",
+                        f"entry_id already used at {first_seen[entry.entry_id]}",
+                        entry.entry_id,
+                    )
+                )
+                continue
+            first_seen[entry.entry_id] = where
+            entries.append(entry)
+    if problems:
+        raise LookoutLoadError(problems)
+    return entries
+
+
+def _read_file(file: Path, problems: list[LookoutProblem]) -> Iterator[tuple[int, LookoutEntry]]:
+    name = str(file)
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        problems.append(LookoutProblem(name, 0, "unreadable", exc.strerror or type(exc).__name__))
+        return
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(LookoutProblem(name, line, "encoding", "not valid UTF-8"))
+        return
+    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    header: dict[str, int] | None = None
+    end_of_previous = 0
+    try:
+        for row in reader:
+            line = end_of_previous + 1  # where the record starts (a quoted cell may span lines)
+            end_of_previous = reader.line_num
+            if not any(cell.strip() for cell in row):
+                continue
+            if header is None:
+                header = _read_header(name, line, row, problems)
+                if header is None:
+                    return  # rows cannot be read without their columns
+                continue
+            entry = _read_row(name, line, header, row, problems)
+            if entry is not None:
+                yield line, entry
+    except csv.Error as exc:
+        problems.append(LookoutProblem(name, reader.line_num, "csv", str(exc)))
+        return
+    if header is None:
+        problems.append(LookoutProblem(name, 0, "header", "file is empty: no header row"))
+
+
+def _read_header(
+    file: str, line: int, row: list[str], problems: list[LookoutProblem]
+) -> dict[str, int] | None:
+    # Column names are not echoed either: a file without a header has a data
+    # row here. A column is named by its position, with the nearest known name.
+    columns = [cell.strip().lower() for cell in row]
+    if not set(columns) & set(REQUIRED_COLUMNS):
+        expected = ", ".join(REQUIRED_COLUMNS)
+        message = f"first row is not a header; expected columns {expected}"
+        problems.append(LookoutProblem(file, line, "header", message))
+        return None
+    found: list[LookoutProblem] = []
+    for position, column in enumerate(columns, start=1):
+        if column not in _ALL_COLUMNS:
+            hint = difflib.get_close_matches(column, _ALL_COLUMNS, n=1)
+            suggestion = f" (did you mean {hint[0]!r}?)" if hint else ""
+            message = f"column {position} is not a known column{suggestion}"
+            found.append(LookoutProblem(file, line, "header", message))
+        elif columns.index(column) != position - 1:
+            message = f"column {position} repeats {column!r}"
+            found.append(LookoutProblem(file, line, "header", message))
+    for column in REQUIRED_COLUMNS:
+        if column not in columns:
+            found.append(LookoutProblem(file, line, "header", f"missing column {column!r}"))
+    if found:
+        problems.extend(found)
+        return None
+    return {column: i for i, column in enumerate(columns)}
+
+
+def _read_row(
+    file: str,
+    line: int,
+    header: dict[str, int],
+    row: list[str],
+    problems: list[LookoutProblem],
+) -> LookoutEntry | None:
+    if len(row) != len(header):
+        problems.append(
+            LookoutProblem(
+                file, line, "field_count", f"expected {len(header)} fields, found {len(row)}"
+            )
+        )
+        return None
+
+    def cell(column: str) -> str:
+        return row[header[column]].strip() if column in header else ""
+
+    entry_id = cell("entry_id")
+    count_before = len(problems)
+
+    def problem(code: str, message: str) -> None:
+        problems.append(LookoutProblem(file, line, code, message, entry_id))
+
+    if not entry_id:
+        problem("missing_entry_id", "entry_id is empty")
+    kind = cell("list_kind").lower()
+    if kind not in _KINDS:
+        hint = difflib.get_close_matches(kind, _KINDS, n=1)
+        suggestion = f"; did you mean {hint[0]!r}?" if hint else ""
+        problem("unknown_list_kind", f"list_kind must be one of {', '.join(_KINDS)}{suggestion}")
+    surname, given_names = cell("surname"), cell("given_names")
+    if not normalize_text(surname):
+        problem("missing_name", "surname is empty or has no letters")
+    elif given_names and not normalize_text(given_names):
+        problem("missing_name", "given_names has no letters")
+    birth = _parse_birth_date(cell("date_of_birth"))
+    if birth is None and cell("date_of_birth"):
+        problem("bad_date", "date_of_birth is not a valid YYYY-MM-DD or YYYY")
+    aliases: list[Alias] = []
+    for position, text in enumerate(_split(cell("aliases")), start=1):
+        alias_surname, _, alias_given = text.partition(",")
+        if not normalize_text(alias_surname + " " + alias_given):
+            problem("bad_alias", f"alias {position} has no letters")
+        aliases.append(Alias(alias_surname.strip(), alias_given.strip()))
+    documents = _split(cell("document_numbers"))
+    for position, number in enumerate(documents, start=1):
+        if not normalize_document(number):
+            problem("bad_document_number", f"document number {position} has no letters or digits")
+    if len(problems) > count_before:
+        return None
+    return LookoutEntry(
+        list_kind=ListKind(kind),
+        entry_id=entry_id,
+        surname=surname,
+        given_names=given_names,
+        date_of_birth=birth,
+        aliases=tuple(aliases),
+        document_numbers=tuple(documents),
+    )
+
+
+def _parse_birth_date(text: str) -> BirthDate | None:
+    try:
+        if _FULL_DATE.fullmatch(text):
+            return BirthDate.full(date.fromisoformat(text))
+        if _YEAR.fullmatch(text) and int(text) >= 1:
+            return BirthDate.year_only(int(text))
+    except ValueError:
+        return None
+    return None
+
+
+def _split(text: str) -> list[str]:
+    """``|``-separated values, trimmed; empty pieces (``a||b``, a trailing ``|``) dropped."""
+    return [piece.strip() for piece in text.split("|") if piece.strip()]

@@ -1,0 +1,48 @@
+"""Synthetic travelers for tests, benchmarks and `screening replay`.
+
+Obviously fictional, seeded populations of ordinary travel (families,
+couples, business travelers, tour groups, students, the elderly, solo
+leisure) with planted human-trafficking scenarios and their labels::
+
+    flights = generate_population(100_000, seed=7, scenario_rate=0.002)
+    write_jsonl("flights.jsonl", flights, as_manifests=True)
+
+Modules: ``names`` (fictional names in several scripts), ``routes`` (airports,
+carriers, flight times), ``travelers`` (the builder of one flight's records),
+``parties`` (the clean population), ``scenarios`` (the planted ones),
+``population`` (flights and populations), ``export`` (JSON lines).
+"""
+
+from screening_service.synthetic.export import (
+    Labels,
+    Written,
+    labels_path,
+    read_jsonl,
+    read_labels,
+    write_jsonl,
+)
+from screening_service.synthetic.population import (
+    DEFAULT_FLIGHT_SIZE,
+    DEFAULT_SCENARIO_RATE,
+    DEFAULT_START,
+    GeneratedFlight,
+    generate_flight,
+    generate_population,
+)
+from screening_service.synthetic.scenarios import SCENARIO_NAMES
+
+__all__ = [
+    "DEFAULT_FLIGHT_SIZE",
+    "DEFAULT_SCENARIO_RATE",
+    "DEFAULT_START",
+    "SCENARIO_NAMES",
+    "GeneratedFlight",
+    "Labels",
+    "Written",
+    "generate_flight",
+    "generate_population",
+    "labels_path",
+    "read_jsonl",
+    "read_labels",
+    "write_jsonl",
+]
