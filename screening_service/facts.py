@@ -14,33 +14,32 @@ from typing import Any, Final, TypeAlias
 
 from screening_service.catalog import CATALOG, FieldType
 from screening_service.rules.compile import FACT_KIND
-from screening_service.values import FactValue, coerce
+from screening_service.values import MAX_SAFE_INTEGER, FactValue, coerce
 
 Record: TypeAlias = Mapping[str, FactValue | None]
 
-_PYTHON_TYPE: Final = {
-    FieldType.INT: int,
-    FieldType.FLOAT: float,
-    FieldType.BOOL: bool,
-    FieldType.STRING: str,
-    FieldType.ENUM: str,
-    FieldType.DATE: int,
-    FieldType.LIST: list,
+# Fast paths: values whose Python type already fits (and, for whole numbers,
+# within the engine's exact range) skip the full coercion. Floats and lists
+# always take it: floats must be finite with no exponent notation.
+_FAST: Final = {
+    name: {FieldType.INT: int, FieldType.DATE: int, FieldType.BOOL: bool}.get(
+        f.type, str if f.type in (FieldType.STRING, FieldType.ENUM) else None
+    )
+    for name, f in CATALOG.items()
 }
-_EXPECTED: Final = {name: _PYTHON_TYPE[f.type] for name, f in CATALOG.items()}
-_EXACT: Final = frozenset(
-    n
-    for n, f in CATALOG.items()
-    if f.type in (FieldType.INT, FieldType.FLOAT, FieldType.BOOL, FieldType.STRING, FieldType.DATE)
-)
 
 
 def to_fact(record: Record, fact_id: int) -> dict[str, Any]:
-    """The engine fact of one record; raises KeyError/ValueError on a field or type error."""
+    """The engine fact of one record; raises KeyError/ValueTypeError on a field or type error."""
     fact: dict[str, Any] = {"id": fact_id, "kind": FACT_KIND}
     for name, value in record.items():
         if value is None or (isinstance(value, list) and not value):
             continue
-        exact = type(value) is _EXPECTED[name] and name in _EXACT
-        fact[name] = value if exact else coerce(CATALOG[name], value)
+        fast = _FAST[name]
+        if type(value) is fast and (
+            not isinstance(value, int) or -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
+        ):
+            fact[name] = value
+        else:
+            fact[name] = coerce(CATALOG[name], value)
     return fact

@@ -8,7 +8,8 @@ arrives as 0/1, and dates arrive as day ordinals that order correctly.
 from __future__ import annotations
 
 import datetime as dt
-from typing import TypeAlias
+import math
+from typing import Final, TypeAlias
 
 from screening_service.catalog import Field, FieldType
 
@@ -33,6 +34,25 @@ def ordinal_to_date(value: int) -> dt.date:
     return dt.date.fromordinal(value)
 
 
+MAX_SAFE_INTEGER: Final = 2**53
+MAX_FLOAT: Final = 1e15
+FLOAT_DECIMALS: Final = 4
+
+
+def engine_float(value: float) -> float:
+    """A float the engine reads exactly as Python means it.
+
+    The engine's JSON reader fails on exponent notation (which Python writes
+    below 1e-4 and from 1e16) and cannot order NaN, so values must be finite,
+    below 1e15 and carry at most four decimals.
+    """
+    if not math.isfinite(value) or abs(value) >= MAX_FLOAT:
+        raise ValueTypeError(f"expects a finite number below {MAX_FLOAT:.0f}")
+    if round(value, FLOAT_DECIMALS) != value:
+        raise ValueTypeError(f"expects a number with at most {FLOAT_DECIMALS} decimals")
+    return value + 0.0
+
+
 def _scalar(
     field: Field, kind: FieldType, value: object, values: tuple[str, ...]
 ) -> int | float | str | bool:
@@ -41,14 +61,16 @@ def _scalar(
             return value
         raise ValueTypeError("expects true or false")
     if kind is FieldType.INT:
-        if isinstance(value, int) and not isinstance(value, bool):
-            return value
         if isinstance(value, float) and value.is_integer():
-            return int(value)
+            value = int(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > MAX_SAFE_INTEGER:
+                raise ValueTypeError(f"expects a whole number within +-{MAX_SAFE_INTEGER}")
+            return value
         raise ValueTypeError("expects a whole number")
     if kind is FieldType.FLOAT:
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            return engine_float(float(value))
         raise ValueTypeError("expects a number")
     if kind is FieldType.DATE:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):

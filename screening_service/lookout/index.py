@@ -29,7 +29,9 @@ builds a new one and replaces the reference.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gc
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import TypeVar
 
@@ -44,6 +46,7 @@ from screening_service.lookout.score import (
 )
 
 _Bucket = tuple[int, ...]  # indexes into LookoutIndex._entries, ascending, no repeats
+_Filing = int | list[int]  # a bucket while the index is being built
 _K = TypeVar("_K")
 
 
@@ -88,11 +91,16 @@ class LookoutIndex:
         """
         if not 0.0 < threshold <= 100.0:
             raise ValueError(f"threshold must be in (0, 100], got {threshold}")
+        with _collector_paused():
+            return cls._build(entries, threshold)
+
+    @classmethod
+    def _build(cls, entries: Iterable[LookoutEntry], threshold: float) -> LookoutIndex:
         prepared = tuple(PreparedEntry.of(e) for e in entries)
         seen: set[tuple[str, str]] = set()
-        by_date: dict[tuple[int, str], list[int]] = {}
-        by_year: dict[tuple[int, str], list[int]] = {}
-        by_document: dict[str, list[int]] = {}
+        by_date: dict[tuple[int, str], _Filing] = {}
+        by_year: dict[tuple[int, str], _Filing] = {}
+        by_document: dict[str, _Filing] = {}
         for index, item in enumerate(prepared):
             ref = (item.list_kind, item.entry_id)
             if ref in seen:
@@ -150,15 +158,45 @@ class LookoutIndex:
         return found
 
 
-def _file(table: dict[_K, list[int]], key: _K, index: int) -> None:
-    bucket = table.setdefault(key, [])
-    if not bucket or bucket[-1] != index:  # entries are filed in index order
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while an index is built.
+
+    Building allocates hundreds of thousands of objects that all survive, which
+    makes the collector run full passes over the whole heap (the caller's
+    entries included) several times; pausing it takes about a third off a
+    100,000-entry build. Nothing built here forms a cycle, and reference
+    counting still frees everything else meanwhile. Re-enabled only if it was
+    enabled on entry, so nested or concurrent builds leave it as they found it.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _file(table: dict[_K, _Filing], key: _K, index: int) -> None:
+    # Most keys hold one entry: an int until a second comes, so that building
+    # creates few lists (each is an object the garbage collector has to visit).
+    bucket = table.get(key)
+    if bucket is None:
+        table[key] = index
+    elif isinstance(bucket, int):
+        if bucket != index:
+            table[key] = [bucket, index]
+    elif bucket[-1] != index:  # entries are filed in index order
         bucket.append(index)
 
 
-def _freeze(table: dict[_K, list[int]]) -> dict[_K, _Bucket]:
+def _freeze(table: dict[_K, _Filing]) -> dict[_K, _Bucket]:
     # Tuples of ints, unlike lists, are dropped from garbage-collector tracking.
-    return {key: tuple(bucket) for key, bucket in table.items()}
+    return {
+        key: (bucket,) if isinstance(bucket, int) else tuple(bucket)
+        for key, bucket in table.items()
+    }
 
 
 def _dates_to_probe(born: date) -> tuple[int, ...]:

@@ -33,7 +33,7 @@ class MatchedOn(enum.StrEnum):
     and it is within one year of the traveler's."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BirthDate:
     """A listed date of birth: a full date, or only the year when that is all the source trusts."""
 
@@ -57,7 +57,7 @@ class BirthDate:
         return self.exact.isoformat() if self.exact is not None else f"{self.year:04d}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Alias:
     """Another name the listed person is known by, in the same surname/given split."""
 
@@ -65,7 +65,7 @@ class Alias:
     given_names: str = field(default="", repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LookoutEntry:
     """One person of interest. Names may be in any script; matching transliterates."""
 
@@ -78,7 +78,7 @@ class LookoutEntry:
     document_numbers: tuple[str, ...] = field(default=(), repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LookoutQuery:
     """The traveler fields matching reads. ``document_number`` may be empty."""
 
@@ -88,7 +88,7 @@ class LookoutQuery:
     document_number: str = field(default="", repr=False)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LookoutHit:
     """A list entry the traveler matched. Holds no personal data, only references.
 

@@ -225,6 +225,24 @@ def plan_flight(rng: random.Random, earliest: int, span_seconds: int) -> FlightP
     return FlightPlan(leg, direction, hub, port, _country(hub.code))
 
 
+@cache
+def _feeders(origin: str, destination: str, cities: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        c
+        for c in cities
+        if c not in (origin, destination) and circuity([c, origin, destination]) <= MAX_CIRCUITY
+    )
+
+
+@cache
+def _onwards(origin: str, destination: str, cities: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(
+        c
+        for c in cities
+        if c not in (origin, destination) and circuity([origin, destination, c]) <= MAX_CIRCUITY
+    )
+
+
 def _layover(rng: random.Random) -> int:
     """Between 1 and 6 hours, on a 5-minute grid."""
     return rng.randint(12, 72) * 300
@@ -237,13 +255,9 @@ def _connection_number(rng: random.Random) -> str:
 def feeder(rng: random.Random, plan: FlightPlan) -> Leg | None:
     """A connecting leg into the manifest flight's origin, or None when there is none."""
     leg = plan.leg
-    cities = plan.hub.spokes if plan.inbound else US_DOMESTIC
-    choices = [
-        c
-        for c in cities
-        if c not in (leg.origin, leg.destination)
-        and circuity([c, leg.origin, leg.destination]) <= MAX_CIRCUITY
-    ]
+    choices = _feeders(
+        leg.origin, leg.destination, plan.hub.spokes if plan.inbound else US_DOMESTIC
+    )
     if not choices:
         return None
     city = rng.choice(choices)
@@ -255,13 +269,9 @@ def feeder(rng: random.Random, plan: FlightPlan) -> Leg | None:
 def onward(rng: random.Random, plan: FlightPlan) -> Leg | None:
     """A connecting leg out of the manifest flight's destination, or None."""
     leg = plan.leg
-    cities = US_DOMESTIC if plan.inbound else plan.hub.spokes
-    choices = [
-        c
-        for c in cities
-        if c not in (leg.origin, leg.destination)
-        and circuity([leg.origin, leg.destination, c]) <= MAX_CIRCUITY
-    ]
+    choices = _onwards(
+        leg.origin, leg.destination, US_DOMESTIC if plan.inbound else plan.hub.spokes
+    )
     if not choices:
         return None
     city = rng.choice(choices)

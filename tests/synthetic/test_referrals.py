@@ -1,0 +1,72 @@
+# This suite writes `assert expected == actual`; SIM300 (Yoda conditions) would flip them.
+# ruff: noqa: SIM300
+"""Against the bundled rule pack: planted subjects are referred, the clean population rarely."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from screening_service.pipeline.decide import Referral
+from screening_service.pipeline.enrich import flight_context
+from screening_service.pipeline.screen import Screener
+from screening_service.rules.swap import ActivePack, build_snapshot
+from screening_service.synthetic import SCENARIO_NAMES, generate_population
+
+BUNDLED_RULES = Path(__file__).resolve().parents[2] / "rules"
+
+
+@pytest.fixture(scope="module")
+def screener() -> Iterator[Screener]:
+    active = ActivePack()
+    active.swap(build_snapshot(BUNDLED_RULES))
+    yield Screener(active)
+    snapshot = active.snapshot
+    assert snapshot is not None
+    snapshot.engine.close()
+
+
+@pytest.fixture(scope="module")
+def outcomes(screener: Screener) -> dict[str, Counter[tuple[str, Referral]]]:
+    """Referrals of subjects (by scenario), escorts and clean travelers of 8,000 travelers."""
+    found: dict[str, Counter[tuple[str, Referral]]] = {
+        "subject": Counter(),
+        "escort": Counter(),
+        "clean": Counter(),
+    }
+    for flight in generate_population(8_000, seed=31, scenario_rate=0.01):
+        m = flight.manifest
+        for decision in screener.screen(list(m.travelers), flight_context(m)).decisions:
+            scenario = flight.labels.get(decision.traveler_id, "")
+            kind = (
+                "subject"
+                if decision.traveler_id in flight.subjects
+                else "escort"
+                if scenario
+                else "clean"
+            )
+            found[kind][(scenario, decision.referral)] += 1
+    return found
+
+
+def test_every_planted_subject_is_referred(
+    outcomes: dict[str, Counter[tuple[str, Referral]]],
+) -> None:
+    subjects = outcomes["subject"]
+    assert set(SCENARIO_NAMES) == {scenario for scenario, _ in subjects}
+    assert Counter() == Counter(
+        {key: n for key, n in subjects.items() if key[1] is Referral.NONE}
+    )
+
+
+def test_few_clean_travelers_are_referred(
+    outcomes: dict[str, Counter[tuple[str, Referral]]],
+) -> None:
+    clean = outcomes["clean"]
+    total = sum(clean.values())
+    referred = total - clean[("", Referral.NONE)]
+    assert total > 7_000
+    assert referred / total < 0.005
