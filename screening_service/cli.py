@@ -77,6 +77,13 @@ def _parser() -> argparse.ArgumentParser:
         help="keep personal evidence values (age, nationality, ...) in the decision log",
     )
     serve.add_argument(
+        "--engine-timeout",
+        type=float,
+        default=float(_env("ENGINE_TIMEOUT", "2.0")),
+        help="seconds an engine call may take before its worker is replaced "
+        "(SCREENING_ENGINE_TIMEOUT)",
+    )
+    serve.add_argument(
         "--no-watch",
         action="store_true",
         default=_env("NO_WATCH", "") == "1",
@@ -134,7 +141,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             else None
         )
         config = ServeConfig(
-            args.rules, args.address, args.metrics_address, decision_log, not args.no_watch
+            args.rules,
+            args.address,
+            args.metrics_address,
+            decision_log,
+            not args.no_watch,
+            args.engine_timeout,
         )
         return asyncio.run(serve(config))
     from screening_service import authoring

@@ -68,45 +68,76 @@ def _delete_rulesets(handles: list[int]) -> None:
 
 
 class Engine:
-    """The compiled pack loaded into durable-rules; thread-safe, one call at a time."""
+    """Rulesets loaded into durable-rules in this process; thread-safe, one call at a time."""
 
     def __init__(self, compiled: CompiledPack) -> None:
-        self.compiled = compiled
+        names = [{compiled.rules[i].engine_name: i for i in members} for members in compiled.shards]
+        definitions = [compiled.definition(shard) for shard in range(len(compiled.shards))]
+        self._load(definitions, names, f"p{compiled.pack.content_hash[:12]}")
+
+    @classmethod
+    def from_definitions(
+        cls, definitions: list[dict[str, Any]], names: list[dict[str, int]], prefix: str
+    ) -> Engine:
+        """An engine from shard definitions alone (what a worker process receives)."""
+        engine = cls.__new__(cls)
+        engine._load(definitions, names, prefix)
+        return engine
+
+    def _load(
+        self, definitions: list[dict[str, Any]], names: list[dict[str, int]], prefix: str
+    ) -> None:
         self.generation = next(_generation)
         self._lock = threading.Lock()
         self._retired = False
         self._sids = itertools.cycle(SIDS)
         self._handles: list[int] = []
-        self._names: list[dict[str, int]] = []
-        prefix = f"p{compiled.pack.content_hash[:12]}g{self.generation}"
+        self._names = names
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
-        for shard, members in enumerate(compiled.shards):
-            definition = compiled.definition(shard)
+        for shard, definition in enumerate(definitions):
             try:
-                handle = native.create_ruleset(f"{prefix}s{shard}", json.dumps(definition))
+                handle = native.create_ruleset(
+                    f"{prefix}g{self.generation}s{shard}", json.dumps(definition)
+                )
             except native.error as error:
                 self.close()
                 raise EngineError(f"engine refused shard {shard}: {error}", _code(error)) from None
             self._handles.append(handle)
-            self._names.append({compiled.rules[i].engine_name: i for i in members})
 
     @property
     def shard_count(self) -> int:
         return len(self._handles)
 
+    @property
+    def healthy(self) -> bool:
+        return not self._retired
+
     def close(self) -> None:
         self._retired = True
         self._finalizer()
 
-    def evaluate(self, facts: Sequence[dict[str, Any]]) -> list[set[int]]:
-        """Fired rule indices per fact. Each fact needs a unique integer ``id``."""
+    def evaluate(
+        self, facts: Sequence[dict[str, Any]], timeout: float | None = None
+    ) -> list[set[int]]:
+        """Fired rule indices per fact; fact ``id`` values must be 0..n-1 in order.
+
+        ``timeout`` is accepted for interface parity with the isolated engine;
+        an in-process engine cannot be interrupted.
+        """
         if not facts:
             return []
+        sid = next(self._sids)
+        for fact in facts:
+            fact["sid"] = sid
+        return self.evaluate_json(json.dumps(facts, separators=(",", ":")), len(facts), sid)
+
+    def evaluate_json(self, payload: str, count: int, sid: str) -> list[set[int]]:
+        """Evaluate facts already encoded (ids 0..count-1, all carrying ``sid``)."""
         with self._lock:
             if self._retired:
                 raise EngineError("engine was retired after an error")
             try:
-                return self._evaluate(facts)
+                return self._evaluate(payload, count, sid)
             except EngineError:
                 self._retired = True
                 raise
@@ -114,15 +145,9 @@ class Engine:
                 self._retired = True
                 raise EngineError(f"engine error: {error}", _code(error)) from None
 
-    def _evaluate(self, facts: Sequence[dict[str, Any]]) -> list[set[int]]:
-        sid = next(self._sids)
-        index_of: dict[int, int] = {}
-        for position, fact in enumerate(facts):
-            fact["sid"] = sid
-            index_of[fact["id"]] = position
-        payload = json.dumps(facts, separators=(",", ":"))
-        fired: list[set[int]] = [set() for _ in facts]
-        for handle, names in zip(self._handles, self._names, strict=True):
+    def _evaluate(self, payload: str, count: int, sid: str) -> list[set[int]]:
+        fired: list[set[int]] = [set() for _ in range(count)]
+        for shard, (handle, names) in enumerate(zip(self._handles, self._names, strict=True)):
             seen: set[int] = set()
             result = native.assert_facts(handle, payload)
             state_handle = result[1] if isinstance(result, tuple) else result
@@ -130,22 +155,19 @@ class Engine:
             message = action[1] if action else None
             while message:
                 rule_name, matched = next(iter(json.loads(message).items()))
-                found = index_of.get(matched["m"]["id"])
-                if found is None:
-                    raise EngineError(
-                        f"engine returned a fact that was not asserted: {matched['m'].get('id')!r}"
-                    )
+                fact_id = matched["m"]["id"]
+                if not isinstance(fact_id, int) or not 0 <= fact_id < count:
+                    raise EngineError(f"engine returned a fact that was not asserted: {fact_id!r}")
                 if rule_name == SENTINEL:
-                    seen.add(found)
+                    seen.add(fact_id)
                 elif rule_name in names:
-                    fired[found].add(names[rule_name])
+                    fired[fact_id].add(names[rule_name])
                 else:
                     raise EngineError(f"engine fired an unknown rule {rule_name!r}")
                 message = native.complete_and_start_action(handle, state_handle)
             native.delete_state(handle, sid)
-            if len(seen) != len(facts):
+            if len(seen) != count:
                 raise EngineError(
-                    f"the engine evaluated {len(seen)} of {len(facts)} facts in shard "
-                    f"{self._handles.index(handle)}"
+                    f"the engine evaluated {len(seen)} of {count} facts in shard {shard}"
                 )
         return fired

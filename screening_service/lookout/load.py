@@ -90,27 +90,26 @@ def load_lookout(path: str | os.PathLike[str]) -> list[LookoutEntry]:
     entries: list[LookoutEntry] = []
     first_seen: dict[str, str] = {}  # entry_id -> "file:line"
     for file in files:
-        for line, entry in _read_file(file, problems):
-            where = f"{file}:{line}"
-            if entry.entry_id in first_seen:
+        for line, entry_id, entry in _read_file(file, problems):
+            if entry_id in first_seen:
+                message = f"entry_id already used at {first_seen[entry_id]}"
                 problems.append(
-                    LookoutProblem(
-                        str(file),
-                        line,
-                        "duplicate_entry_id",
-                        f"entry_id already used at {first_seen[entry.entry_id]}",
-                        entry.entry_id,
-                    )
+                    LookoutProblem(str(file), line, "duplicate_entry_id", message, entry_id)
                 )
                 continue
-            first_seen[entry.entry_id] = where
-            entries.append(entry)
+            if entry_id:
+                first_seen[entry_id] = f"{file}:{line}"
+            if entry is not None:
+                entries.append(entry)
     if problems:
         raise LookoutLoadError(problems)
     return entries
 
 
-def _read_file(file: Path, problems: list[LookoutProblem]) -> Iterator[tuple[int, LookoutEntry]]:
+def _read_file(
+    file: Path, problems: list[LookoutProblem]
+) -> Iterator[tuple[int, str, LookoutEntry | None]]:
+    """Each data row's line, entry id and entry (None when the row has problems)."""
     name = str(file)
     try:
         data = file.read_bytes()
@@ -137,9 +136,8 @@ def _read_file(file: Path, problems: list[LookoutProblem]) -> Iterator[tuple[int
                 if header is None:
                     return  # rows cannot be read without their columns
                 continue
-            entry = _read_row(name, line, header, row, problems)
-            if entry is not None:
-                yield line, entry
+            entry_id = row[header["entry_id"]].strip() if len(row) == len(header) else ""
+            yield line, entry_id, _read_row(name, line, header, row, problems)
     except csv.Error as exc:
         problems.append(LookoutProblem(name, reader.line_num, "csv", str(exc)))
         return

@@ -4,7 +4,10 @@ A name is transliterated with ``anyascii`` (so "Žofia Nováková", "ZOFIA
 NOVAKOVA" and the MRZ of her passport compare equal, and "Иван Петров" becomes
 "IVAN PETROV"), uppercased, stripped of apostrophes (O'BRIEN -> OBRIEN; the
 ain and hamza that anyascii writes as ` and ') and split into letter tokens on
-everything else (hyphens, dots, commas, digits).
+everything else (hyphens, dots, commas, digits). Y is folded into I, because
+transliteration schemes disagree mostly there: anyascii writes "Юлия Тестова"
+as "YULIYA TESTOVA", a passport (ICAO 9303) as "IULIIA TESTOVA"; both become
+"IULIIA TESTOVA" (and MEYER and MEIER compare equal).
 
 Arabic and Hebrew are abjads: short vowels are not written, so "خالد حسن"
 transliterates to "KHLD HSN" while the passport says "KHALID HASSAN". For such
@@ -35,12 +38,12 @@ _VOWELS: Final = str.maketrans("", "", "AEIOUWY")
 
 
 def normalize_text(text: str) -> str:
-    """Transliterate, uppercase and keep letter tokens separated by one space."""
+    """Transliterate, uppercase, fold Y into I, keep letter tokens separated by one space."""
     return " ".join(_tokens(text))
 
 
 def _tokens(text: str) -> tuple[str, ...]:
-    ascii_upper = _APOSTROPHES.sub("", anyascii(text).upper())
+    ascii_upper = _APOSTROPHES.sub("", anyascii(text).upper()).replace("Y", "I")
     return tuple(_NOT_LETTERS.sub(" ", ascii_upper).split())
 
 
@@ -75,6 +78,8 @@ class NormalizedName(NamedTuple):
     """Surname tokens then given-name tokens."""
     token_skeletons: tuple[str, ...]
     """`skeleton` of each token, in the same order (may be empty strings)."""
+    distinct_tokens: int
+    """How many different tokens ("KIM KIM" has one)."""
     forward: str
     """``surname given_names``."""
     reverse: str
@@ -96,6 +101,7 @@ def normalize_name(surname: str, given_names: str) -> NormalizedName:
     return NormalizedName(
         tokens,
         token_skeletons,
+        len(set(tokens)),
         " ".join(tokens),
         " ".join(given_tokens + surname_tokens),
         " ".join(sorted(tokens)),

@@ -20,9 +20,10 @@ Name similarity (0-100) is the best of:
   of tokens. Not used alone because sorting moves a token whose first letter
   differs ("IULIIA"/"YULIYA") and then penalises a one-letter difference
   like a whole word;
-* 0.95 x ``token_set_ratio`` when both names have at least two tokens: one
-  name's tokens all in the other (a middle name missing on one side) scores
-  95, not 100;
+* 0.95 x ``token_set_ratio`` when both names have at least two different
+  tokens: one name's tokens all in the other (a middle name missing on one
+  side) scores 95, not 100. With fewer, one shared word would be a "subset"
+  ("KIM KIM" in "KIM SOO");
 * 0.95 x ``fuzz.ratio`` of consonant skeletons when either name was written in
   an abjad script (see `normalize`).
 
@@ -121,7 +122,7 @@ def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
         fuzz.ratio(a.forward, b.reverse),
         fuzz.ratio(a.sorted_text, b.sorted_text),
     )
-    if best < 100.0 and min(len(a.tokens), len(b.tokens)) >= 2:
+    if best < 100.0 and min(a.distinct_tokens, b.distinct_tokens) >= 2:
         best = max(best, SUBSET_WEIGHT * fuzz.token_set_ratio(a.sorted_text, b.sorted_text))
     if best < 100.0 and (a.abjad or b.abjad):
         best = max(best, SKELETON_WEIGHT * fuzz.ratio(a.skeleton, b.skeleton))

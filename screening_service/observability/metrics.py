@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
-from prometheus_client import Counter, Gauge, Histogram, Info
+from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+
+# One series per metric, not a `_created` twin for every counter and histogram.
+disable_created_metrics()
 
 NAMESPACE: Final = "screening"
 
@@ -14,7 +17,8 @@ EVALUATION_DURATION: Final = "screening_evaluation_duration_seconds"
 DECISIONS: Final = "screening_decisions_total"
 RULE_HITS: Final = "screening_rule_hits_total"
 TRAVELERS: Final = "screening_travelers_screened_total"
-RULESET: Final = "screening_ruleset"
+RULESET_INFO: Final = "screening_ruleset_info"
+RULESET_LOADED: Final = "screening_ruleset_loaded_timestamp_seconds"
 RELOADS: Final = "screening_ruleset_reloads_total"
 ENGINE_RESTARTS: Final = "screening_engine_restarts_total"
 
@@ -55,6 +59,33 @@ evaluation_duration = Histogram(
 decisions = Counter(DECISIONS, "Decisions by referral level", ["referral"])
 rule_hits = Counter(RULE_HITS, "Rule firings by rule and mode", ["rule_id", "mode"])
 travelers = Counter(TRAVELERS, "Travelers screened (one per decision)")
-ruleset = Info(RULESET, "The active rule pack")
+# A gauge rather than an Info: Info does not work in multiprocess mode. The
+# live pack's series is 1; a replaced pack's series is set to 0, then removed.
+ruleset_info = Gauge(
+    RULESET_INFO,
+    "The active rule pack: 1 for the live version and content hash",
+    ["version", "hash"],
+    multiprocess_mode="liveall",
+)
+ruleset_loaded = Gauge(
+    RULESET_LOADED,
+    "When the active rule pack was loaded (Unix time)",
+    multiprocess_mode="livemax",
+)
 reloads = Counter(RELOADS, "Rule pack loads by result", ["result"])
 engine_restarts = Counter(ENGINE_RESTARTS, "Engines replaced after an engine error")
+
+
+REFERRAL_LEVELS: Final = ("none", "interview", "priority_interview")
+RELOAD_RESULTS: Final = ("success", "failure")
+
+
+def _create_label_values() -> None:
+    """Create every known label value at zero, so the first event shows in rate()."""
+    for level in REFERRAL_LEVELS:
+        decisions.labels(level)
+    for result in RELOAD_RESULTS:
+        reloads.labels(result)
+
+
+_create_label_values()

@@ -8,6 +8,9 @@ from screening_service.facts import Record, to_fact
 from screening_service.rules.swap import Snapshot
 
 
-def evaluate(snapshot: Snapshot, records: Sequence[Record]) -> list[set[int]]:
+def evaluate(
+    snapshot: Snapshot, records: Sequence[Record], timeout: float | None = None
+) -> list[set[int]]:
     """Indices (into ``snapshot.compiled.rules``) of the rules each record fired."""
-    return snapshot.engine.evaluate([to_fact(record, n) for n, record in enumerate(records)])
+    facts = [to_fact(record, n) for n, record in enumerate(records)]
+    return snapshot.engine.evaluate(facts, timeout)

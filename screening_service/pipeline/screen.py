@@ -8,6 +8,7 @@ gets a decision: every failure here is raised to the caller.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -45,19 +46,26 @@ class Screener:
         return snapshot
 
     def screen(
-        self, travelers: Sequence[pb.Traveler], flight: FlightContext | None = None
+        self,
+        travelers: Sequence[pb.Traveler],
+        flight: FlightContext | None = None,
+        timeout: float | None = None,
     ) -> FlightResult:
-        """Decisions for already-validated travelers of one flight, in order."""
+        """Decisions for already-validated travelers of one flight, in order.
+
+        ``timeout`` bounds the engine call (the rest of the caller's deadline).
+        """
         snapshot = self.snapshot()
         now = dt.datetime.now(dt.UTC)
         records = enrich_flight(travelers, flight or FlightContext(), now)
-        started = dt.datetime.now(dt.UTC)
+        started = time.perf_counter()
         try:
-            fired = evaluate(snapshot, records)
+            fired = evaluate(snapshot, records, timeout)
         except EngineError as error:
-            self._replace_engine(snapshot)
+            if not snapshot.engine.healthy:
+                self._replace_engine(snapshot)
             raise ScreeningFailed(f"rule evaluation failed: {error}") from error
-        seconds = (dt.datetime.now(dt.UTC) - started).total_seconds()
+        seconds = time.perf_counter() - started
         decisions = [
             decide(snapshot, t.traveler_id, record, hits, now)
             for t, record, hits in zip(travelers, records, fired, strict=True)
@@ -65,7 +73,7 @@ class Screener:
         return FlightResult(decisions, snapshot, seconds)
 
     def _replace_engine(self, broken: Snapshot) -> None:
-        """Give the same pack a fresh engine, unless a reload already replaced it."""
+        """Give the same pack a fresh in-process engine, unless a reload already replaced it."""
         replacement = Snapshot(broken.compiled, Engine(broken.compiled), broken.loaded_at)
         if not self.active.replace(broken, replacement):
             replacement.engine.close()

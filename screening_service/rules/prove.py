@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from screening_service.engine.native import Engine
+from screening_service.engine.base import EvaluationEngine
 from screening_service.facts import to_fact
 from screening_service.rules import errors
 from screening_service.rules.compile import CompiledPack
@@ -28,7 +28,7 @@ class ExampleOutcome:
         return self.expected_fire == self.fired
 
 
-def run_examples(compiled: CompiledPack, engine: Engine) -> list[ExampleOutcome]:
+def run_examples(compiled: CompiledPack, engine: EvaluationEngine) -> list[ExampleOutcome]:
     cases: list[tuple[int, Example, bool]] = []
     for compiled_rule in compiled.rules:
         rule = compiled_rule.rule
@@ -41,7 +41,9 @@ def run_examples(compiled: CompiledPack, engine: Engine) -> list[ExampleOutcome]
     ]
 
 
-def prove(compiled: CompiledPack, engine: Engine, sink: ErrorSink) -> list[ExampleOutcome]:
+def prove(
+    compiled: CompiledPack, engine: EvaluationEngine, sink: ErrorSink
+) -> list[ExampleOutcome]:
     outcomes = run_examples(compiled, engine)
     for outcome in outcomes:
         if not outcome.passed:

@@ -19,7 +19,7 @@ from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
 from screening_service.rules.errors import ErrorSink, PackError
 from screening_service.rules.parse import content_hash, read_pack_files
-from screening_service.rules.swap import ActivePack, Snapshot, build_snapshot
+from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
 
 log = get_logger("screening.reload")
 
@@ -41,10 +41,12 @@ class PackReloader:
         directory: Path,
         active: ActivePack,
         on_swap: Callable[[Snapshot], None] = lambda _snapshot: None,
+        engine_options: EngineOptions | None = None,
     ) -> None:
         self.directory = directory
         self.active = active
         self.on_swap = on_swap
+        self.engine_options = engine_options
         self._lock = threading.Lock()
 
     def _unchanged(self, current: Snapshot | None) -> bool:
@@ -60,7 +62,7 @@ class PackReloader:
             if self._unchanged(current):
                 return ReloadOutcome(False, current)
             try:
-                snapshot = build_snapshot(self.directory)
+                snapshot = build_snapshot(self.directory, options=self.engine_options)
             except PackError as error:
                 metrics.reloads.labels("failure").inc()
                 found = tuple(str(e) for e in error.errors)

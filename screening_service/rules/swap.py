@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from screening_service.engine.base import EvaluationEngine
+from screening_service.engine.isolated import IsolatedEngine
 from screening_service.engine.native import Engine, EngineError
 from screening_service.rules import errors
 from screening_service.rules.check import check_pack
@@ -23,9 +26,18 @@ from screening_service.rules.prove import prove
 
 
 @dataclass(frozen=True)
+class EngineOptions:
+    """How a snapshot runs its engine: in worker processes (the server) or in-process (tools)."""
+
+    isolated: bool = False
+    budget_seconds: float = 2.0
+    on_restart: Callable[[str], None] = lambda _reason: None
+
+
+@dataclass(frozen=True)
 class Snapshot:
     compiled: CompiledPack
-    engine: Engine
+    engine: EvaluationEngine
     loaded_at: dt.datetime
 
     @property
@@ -50,8 +62,11 @@ def compile_directory(directory: Path) -> CompiledPack:
     return compiled
 
 
-def build_engine(compiled: CompiledPack) -> Engine:
+def build_engine(compiled: CompiledPack, options: EngineOptions | None = None) -> EvaluationEngine:
+    options = options or EngineOptions()
     try:
+        if options.isolated:
+            return IsolatedEngine(compiled, options.budget_seconds, options.on_restart)
         return Engine(compiled)
     except EngineError as error:
         raise PackError(
@@ -59,9 +74,11 @@ def build_engine(compiled: CompiledPack) -> Engine:
         ) from None
 
 
-def build_snapshot(directory: Path, *, prove_examples: bool = True) -> Snapshot:
+def build_snapshot(
+    directory: Path, *, prove_examples: bool = True, options: EngineOptions | None = None
+) -> Snapshot:
     compiled = compile_directory(directory)
-    engine = build_engine(compiled)
+    engine = build_engine(compiled, options)
     if prove_examples:
         sink = ErrorSink()
         prove(compiled, engine, sink)

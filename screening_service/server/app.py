@@ -31,7 +31,7 @@ from screening_service.pipeline.screen import Screener
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.parse import RULE_FILE_SUFFIXES
 from screening_service.rules.reload import PackReloader, ReloadOutcome
-from screening_service.rules.swap import ActivePack, Snapshot
+from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot
 from screening_service.server.interceptors import ObservabilityInterceptor
 from screening_service.server.servicer import ScreeningServicer
 
@@ -58,16 +58,25 @@ class ServeConfig:
     metrics_address: str
     decision_log: DecisionLogConfig | None = None
     watch: bool = True
+    engine_budget_seconds: float = 2.0
+
+
+def engine_restarted(reason: str) -> None:
+    metrics.engine_restarts.inc()
+    log.warning("engine worker replaced", reason=reason)
+
+
+_published: list[tuple[str, str]] = []
 
 
 def publish_snapshot(snapshot: Snapshot) -> None:
-    metrics.ruleset.info(
-        {
-            "version": snapshot.version,
-            "hash": snapshot.content_hash,
-            "loaded_at": snapshot.loaded_at.isoformat(),
-        }
-    )
+    """Point the ruleset info gauge at the live pack."""
+    for version, content_hash in _published:
+        metrics.ruleset_info.labels(version, content_hash).set(0)
+        metrics.ruleset_info.remove(version, content_hash)
+    _published[:] = [(snapshot.version, snapshot.content_hash)]
+    metrics.ruleset_info.labels(snapshot.version, snapshot.content_hash).set(1)
+    metrics.ruleset_loaded.set(snapshot.loaded_at.timestamp())
 
 
 async def create_server(
@@ -127,7 +136,10 @@ async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
 async def serve(config: ServeConfig) -> int:
     geography.warm()
     active = ActivePack()
-    reloader = PackReloader(config.rules, active, publish_snapshot)
+    options = EngineOptions(
+        isolated=True, budget_seconds=config.engine_budget_seconds, on_restart=engine_restarted
+    )
+    reloader = PackReloader(config.rules, active, publish_snapshot, options)
     outcome = reloader.reload("start")
     if outcome.snapshot is None:
         return 1

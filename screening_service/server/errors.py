@@ -21,6 +21,10 @@ class InvalidRequest(Exception):
         self.violations = list(violations)
 
 
+class DeadlineExpired(Exception):
+    """The caller's deadline passed; no work is done for it."""
+
+
 def _status(code: int, message: str, *details: object) -> status_pb2.Status:
     status = status_pb2.Status(code=code, message=message)
     for detail in details:
@@ -67,6 +71,10 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
     if isinstance(error, ScreeningFailed):
         return unavailable("rule evaluation failed and the engine was replaced; retry the call")
+    if isinstance(error, DeadlineExpired):
+        return _status(
+            code_pb2.DEADLINE_EXCEEDED, "deadline exceeded; the traveler was not screened"
+        )
     if isinstance(error, DecisionLogError):
         return unavailable("the decision could not be recorded; the result was withheld, retry", 5)
     return internal(request_id)

@@ -26,7 +26,7 @@ from screening_service.proto import pb, pb_grpc
 from screening_service.rules.model import Mode
 from screening_service.rules.reload import PackReloader
 from screening_service.rules.swap import Snapshot
-from screening_service.server.errors import InvalidRequest, status_for
+from screening_service.server.errors import DeadlineExpired, InvalidRequest, status_for
 
 Context = grpc.aio.ServicerContext[Any, Any]
 log = get_logger("screening.stream")
@@ -68,9 +68,15 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self.decision_log = decision_log
 
     def _screen(
-        self, travelers: Sequence[pb.Traveler], flight: FlightContext | None
+        self,
+        travelers: Sequence[pb.Traveler],
+        flight: FlightContext | None,
+        context: Context,
     ) -> FlightResult:
-        result = self.screener.screen(travelers, flight)
+        remaining = context.time_remaining()
+        if remaining is not None and remaining <= 0:
+            raise DeadlineExpired("the call's deadline passed before screening")
+        result = self.screener.screen(travelers, flight, remaining)
         if self.decision_log is not None:
             self.decision_log.write(result.decisions, _request_id())
         record(result)
@@ -80,7 +86,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         violations = validate_screen(request)
         if violations:
             raise InvalidRequest(violations)
-        result = self._screen([request.traveler], None)
+        result = self._screen([request.traveler], None, context)
         bind_decisions(result)
         return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
 
@@ -91,7 +97,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         if violations:
             raise InvalidRequest(violations)
         manifest = request.manifest
-        result = self._screen(manifest.travelers, flight_context(manifest))
+        result = self._screen(manifest.travelers, flight_context(manifest), context)
         bind_decisions(result)
         return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
 
@@ -104,7 +110,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 violations = validate_screen(request)
                 if violations:
                     raise InvalidRequest(violations)
-                result = self._screen([request.traveler], None)
+                result = self._screen([request.traveler], None, context)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as error:

@@ -97,13 +97,12 @@ def book(
     agency: str = "",
     contact: str | None = None,
     purchaser_id: str | None = None,
-    locator: str | None = None,
 ) -> Party:
     """One booking: ``buyer`` is the member who paid, None for a purchaser who does not travel."""
     rng = b.rng
     journey = journey or _journey(b)
     booked_at = journey.first_departure - int(hours * HOUR)
-    locator = locator or b.locator()
+    locator = b.locator()
     contact = b.opaque("C") if contact is None else contact
     purchaser = purchaser_id or b.opaque("P")
     known = rng.random() >= 0.02  # some bookings do not say who paid

@@ -8,9 +8,11 @@ indicators, the US DOT "Human trafficking indicators for transportation
 employees", ICAO Circular 352 and Polaris: travel arranged and paid by
 someone who does not travel, cash, purchases hours before departure, one-way
 tickets, minors without a parent or guardian, documents held by a companion,
-a companion who speaks for the traveler, newly issued documents. The
-bookings alone reach the bundled pack's interview threshold; the
-observations and group fields are there for the rules that read them.
+a companion who speaks for the traveler, newly issued documents. Where the
+literature describes the booking too, the booking carries the indicators
+(third party, cash, hours before departure, one-way), so a subject does not
+hang on a single rule; tests/synthetic/test_referrals.py checks that the
+bundled pack refers every subject.
 """
 
 from __future__ import annotations

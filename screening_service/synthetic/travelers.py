@@ -82,15 +82,13 @@ class FlightBuilder:
         return self.rng.choice(routes.HUB_COUNTRIES)
 
     def residence(self, nationality: str) -> str:
+        """Mostly the country of nationality; else the other end of the flight, or elsewhere."""
         draw = self.rng.random()
         if draw < 0.88:
             return nationality
         if draw < 0.96:
-            return (
-                routes.PORT_COUNTRY
-                if nationality != routes.PORT_COUNTRY
-                else (self.plan.foreign_country)
-            )
+            home = routes.PORT_COUNTRY
+            return home if nationality != home else self.plan.foreign_country
         return self.rng.choice(routes.HUB_COUNTRIES)
 
     def sex(self, female: bool | None = None) -> pb.Sex.ValueType:

@@ -1,9 +1,11 @@
 """A real `screening serve` scraped by a real Prometheus, for the deploy/ tests.
 
-`running_stack` starts the service on free loopback ports, starts Prometheus
-(scraping it every second, alerts.yml loaded) with its own TSDB under a
-temporary directory, drives two rounds of traffic so every rate has a before
-and an after, and stops both processes on the way out. Every wait is bounded.
+`running_stack` starts the service on free loopback ports with a copy of
+the bundled rule pack, starts Prometheus (scraping it every second, alerts.yml
+loaded) with its own TSDB under a temporary directory, drives two rounds of
+traffic so every rate has a before and an after, breaks the pack in between
+(the reload is rejected and the running pack stays), and stops both processes
+on the way out. Every wait is bounded.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ PROMETHEUS: Final = shutil.which("prometheus")
 PROMTOOL: Final = shutil.which("promtool")
 ROOT: Final = Path(__file__).resolve().parents[2]
 ALERTS: Final = ROOT / "deploy" / "prometheus" / "alerts.yml"
+BUNDLED_RULES: Final = ROOT / "rules"
 JOB: Final = "screening"  # the job name alerts.yml selects
 WAIT_SECONDS: Final = 20.0
 SHADOW_RULE: Final = "outbound-minor-long-layover-alone"
@@ -217,7 +220,7 @@ class Stack:
         )
 
 
-def start_service(logs: Path) -> tuple[subprocess.Popen[str], str, str]:
+def start_service(logs: Path, rules: Path) -> tuple[subprocess.Popen[str], str, str]:
     address = f"127.0.0.1:{free_port()}"
     metrics_address = f"127.0.0.1:{free_port()}"
     with (logs / "screening.log").open("w") as log:
@@ -227,6 +230,8 @@ def start_service(logs: Path) -> tuple[subprocess.Popen[str], str, str]:
                 "-m",
                 "screening_service",
                 "serve",
+                "--rules",
+                str(rules),
                 "--address",
                 address,
                 "--metrics-address",
@@ -289,6 +294,12 @@ def start_prometheus(directory: Path, config: Path) -> tuple[subprocess.Popen[st
     return process, url
 
 
+def break_pack(service: subprocess.Popen[str], rules: Path) -> None:
+    """Add a rule file that does not parse and ask for a reload (the watcher may beat SIGHUP)."""
+    (rules / "zz-broken.yaml").write_text("rules:\n  - id: broken\n    when: [unclosed\n")
+    service.send_signal(signal.SIGHUP)
+
+
 def scraped(stack: Stack, expr: str, expected: float) -> Callable[[], bool | None]:
     def probe() -> bool | None:
         return True if stack.scalar(expr) == expected else None
@@ -300,7 +311,8 @@ def scraped(stack: Stack, expr: str, expected: float) -> Callable[[], bool | Non
 def running_stack(directory: Path) -> Iterator[Stack]:
     logs = directory / "logs"
     logs.mkdir()
-    service, address, metrics_address = start_service(logs)
+    rules = shutil.copytree(BUNDLED_RULES, directory / "rules")
+    service, address, metrics_address = start_service(logs, rules)
     prometheus: subprocess.Popen[str] | None = None
     try:
         config = write_config(directory, metrics_address)
@@ -317,6 +329,12 @@ def running_stack(directory: Path) -> Iterator[Stack]:
             # referrals, enough volume for the referral alerts) moves them.
             total = drive_round(address, "R1", screens=12, manifest_size=4)
             wait_for("round one to be scraped", scraped(running, travelers, total))
+            break_pack(service, rules)
+            failures = f'sum(screening_ruleset_reloads_total{{job="{JOB}", result="failure"}})'
+            wait_for(
+                "the rejected reload to be scraped",
+                lambda: True if (running.scalar(failures) or 0) >= 1 else None,
+            )
             total += drive_round(address, "R2", screens=30, manifest_size=120)
             wait_for("round two to be scraped", scraped(running, travelers, total))
             time.sleep(2)  # two more scrapes and rule evaluations after the traffic

@@ -63,13 +63,13 @@ QUIET_ALERTS: Final = frozenset(
         "ScreeningTargetMissing",
         "ScreeningNoTraffic",
         "ScreeningHighErrorRate",
-        "ScreeningRulePackReloadFailed",
         "ScreeningRulePackMismatch",
         "ScreeningEngineRestarts",
     }
 )
-# ...and one whose condition must be true: round two is mostly referrals.
-ACTIVE_ALERTS: Final = frozenset({"ScreeningReferralRateHigh"})
+# ...and those whose condition must be true: round two is mostly referrals,
+# and the broken pack was rejected between the rounds.
+ACTIVE_ALERTS: Final = frozenset({"ScreeningReferralRateHigh", "ScreeningRulePackReloadFailed"})
 
 
 def substitute(expr: str) -> str:
@@ -183,6 +183,11 @@ def test_panels_show_the_traffic_that_was_sent(stack: Stack) -> None:
     top = panel_result(stack, "Top 10 enforced rules by hits")
     assert 0 < len(top) <= 10
     assert SHADOW_RULE not in {series["metric"]["rule_id"] for series in top}
+    loads = {
+        series["metric"]["result"] for series in panel_result(stack, "Rule pack loads by result")
+    }
+    assert {"success", "failure"} == loads
+    # The rejected pack did not replace the running one.
     (version,) = panel_result(stack, "Active ruleset version")
     pack = yaml.safe_load((ROOT / "rules" / "pack.yaml").read_text())
     assert pack["pack"]["version"] == version["metric"]["version"]

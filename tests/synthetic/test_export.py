@@ -1,5 +1,3 @@
-# This suite writes `assert expected == actual`; SIM300 (Yoda conditions) would flip them.
-# ruff: noqa: SIM300
 """JSON lines: one request body per line, labels beside, and back."""
 
 from __future__ import annotations
@@ -66,7 +64,7 @@ def test_protobuf_json_keeps_known_false_and_zero(tmp_path: Path) -> None:
     ("line", "problem"),
     [
         ("not json", "not a JSON object"),
-        ('{"traveler": {}, "manifest": {}}', "expected one key"),
+        ('{"traveler": {}, "manifest": {}}', "expected .*traveler.* or .*manifest"),
         ('{"passenger": {}}', "unknown record kind"),
         ('{"traveler": {"surname": ["SECRETNAME"]}}', "not a valid traveler record"),
     ],

@@ -1,5 +1,3 @@
-# This suite writes `assert expected == actual`; SIM300 (Yoda conditions) would flip them.
-# ruff: noqa: SIM300
 """Generated flights are valid, exact in size, deterministic and look like ordinary travel."""
 
 from __future__ import annotations
@@ -33,9 +31,7 @@ def population(travelers: int, seed: int, rate: float = 0.0) -> list[GeneratedFl
 @pytest.fixture(scope="module")
 def mixed() -> list[GeneratedFlight]:
     """5,000 travelers on flights of 1-400, with many planted scenarios."""
-    return list(
-        generate_population(5_000, seed=11, scenario_rate=0.02, flight_size=(1, 400))
-    )
+    return list(generate_population(5_000, seed=11, scenario_rate=0.02, flight_size=(1, 400)))
 
 
 @pytest.fixture(scope="module")
@@ -152,7 +148,7 @@ def test_a_travelling_parent_buys_the_family_tickets(clean: list[GeneratedFlight
     for n, flight in enumerate(clean):
         for t in flight.manifest.travelers:
             by_booking[(n, t.booking.record_locator)].append(t)
-    ages = {t.traveler_id: r["traveler.age_years"] for t, r in _records(clean)}
+    adults = {t.traveler_id for t, r in _records(clean) if r["traveler.is_minor"] is False}
     families = [
         members
         for members in by_booking.values()
@@ -164,9 +160,7 @@ def test_a_travelling_parent_buys_the_family_tickets(clean: list[GeneratedFlight
         buyers = [t for t in members if t.booking.purchaser_is_traveler]
         assert 1 == len(buyers)
         (buyer,) = buyers
-        children = [
-            t for t in members if any(c.relationship in GUARDIANS for c in t.companions)
-        ]
+        children = [t for t in members if any(c.relationship in GUARDIANS for c in t.companions)]
         guardians = {
             c.traveler_id for t in children for c in t.companions if c.relationship in GUARDIANS
         }
@@ -175,7 +169,7 @@ def test_a_travelling_parent_buys_the_family_tickets(clean: list[GeneratedFlight
         assert all(not t.booking.purchaser_is_traveler for t in members if t is not buyer)
         ids = {t.traveler_id for t in members}
         assert guardians <= ids
-        assert all(ages[g] >= 18 for g in guardians)
+        assert guardians <= adults
         for t in members:
             assert {c.traveler_id for c in t.companions} == ids - {t.traveler_id}
 
@@ -203,15 +197,17 @@ def test_the_clean_mix_holds_every_kind_of_party(clean: list[GeneratedFlight]) -
     assert len(solo) > 1_000
 
 
+def _hours_before(record: dict[str, object]) -> float:
+    value = record.get("booking.hours_before_departure")
+    return float(value) if isinstance(value, int | float) else float("inf")
+
+
 def test_clean_noise_is_present_but_bounded(clean: list[GeneratedFlight]) -> None:
     adults = [r for _, r in _records(clean) if not r["traveler.is_minor"]]
     share = {
         "one_way": sum(r.get("booking.ticket_type") == "one_way" for r in adults) / len(adults),
         "cash": sum(r.get("booking.payment_form") == "cash" for r in adults) / len(adults),
-        "last_minute": sum(
-            float(str(r.get("booking.hours_before_departure", 1e9))) < 24 for r in adults
-        )
-        / len(adults),
+        "last_minute": sum(_hours_before(r) < 24 for r in adults) / len(adults),
     }
     assert {"one_way": True, "cash": True, "last_minute": True} == {
         k: 0.003 < v < 0.25 for k, v in share.items()
@@ -240,10 +236,7 @@ def _script(text: str) -> set[str]:
 
 def test_names_come_in_several_scripts(mixed: list[GeneratedFlight]) -> None:
     seen = {
-        s
-        for f in mixed
-        for t in f.manifest.travelers
-        for s in _script(t.surname + t.given_names)
+        s for f in mixed for t in f.manifest.travelers for s in _script(t.surname + t.given_names)
     }
     expected = {"LATIN", "LATIN WITH DIACRITICS", "CYRILLIC", "GREEK", "ARABIC", "CJK", "HANGUL"}
     assert expected == seen
@@ -251,8 +244,12 @@ def test_names_come_in_several_scripts(mixed: list[GeneratedFlight]) -> None:
 
 @pytest.mark.parametrize(
     ("size", "rate", "scenarios"),
-    [(0, 0.0, SCENARIO_NAMES), (1001, 0.0, SCENARIO_NAMES), (10, 1.5, SCENARIO_NAMES),
-     (10, 0.1, ("no_such_scenario",))],
+    [
+        (0, 0.0, SCENARIO_NAMES),
+        (1001, 0.0, SCENARIO_NAMES),
+        (10, 1.5, SCENARIO_NAMES),
+        (10, 0.1, ("no_such_scenario",)),
+    ],
 )
 def test_bad_arguments_are_refused(size: int, rate: float, scenarios: tuple[str, ...]) -> None:
     with pytest.raises(ValueError, match=r"size|scenario"):

@@ -1,5 +1,3 @@
-# This suite writes `assert expected == actual`; SIM300 (Yoda conditions) would flip them.
-# ruff: noqa: SIM300
 """Against the bundled rule pack: planted subjects are referred, the clean population rarely."""
 
 from __future__ import annotations
@@ -57,9 +55,7 @@ def test_every_planted_subject_is_referred(
 ) -> None:
     subjects = outcomes["subject"]
     assert set(SCENARIO_NAMES) == {scenario for scenario, _ in subjects}
-    assert Counter() == Counter(
-        {key: n for key, n in subjects.items() if key[1] is Referral.NONE}
-    )
+    assert Counter() == Counter({key: n for key, n in subjects.items() if key[1] is Referral.NONE})
 
 
 def test_few_clean_travelers_are_referred(

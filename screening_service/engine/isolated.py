@@ -1,0 +1,217 @@
+"""The engine in worker processes, with a time budget and a warm standby.
+
+`IsolatedEngine` has the interface of the in-process `Engine`. Each call
+sends the encoded facts to the active worker and waits at most the call's
+time budget. If the worker dies, hangs past the budget, or reports an engine
+error, the call raises `EngineError` (the caller answers UNAVAILABLE, never a
+decision), the worker is killed, the warm standby takes over at once, and a
+new standby is started in the background.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import socket
+import subprocess
+import sys
+import threading
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any, Final
+
+from screening_service.engine import protocol
+from screening_service.engine.native import SIDS, EngineError
+from screening_service.rules.compile import CompiledPack
+
+DEFAULT_BUDGET_SECONDS: Final = 2.0
+START_SECONDS: Final = 60.0
+PING_SECONDS: Final = 1.0
+
+
+class _Worker:
+    def __init__(self, spec: bytes) -> None:
+        parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "screening_service.engine.worker", str(child.fileno())],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+            )
+        finally:
+            child.close()
+        self.sock = parent
+        self.sock.settimeout(START_SECONDS)
+        try:
+            protocol.send(self.sock, protocol.LOAD, spec)
+            kind, payload = protocol.receive(self.sock)
+        except (OSError, protocol.ConnectionLost) as error:
+            self.kill()
+            raise EngineError(f"engine worker did not start: {error}") from None
+        if kind != protocol.READY:
+            self.kill()
+            raise EngineError(f"engine worker refused the pack: {payload.decode(errors='replace')}")
+        self.shard_count = int(payload)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def call(self, payload: bytes, timeout: float) -> bytes:
+        self.sock.settimeout(timeout)
+        protocol.send(self.sock, protocol.EVALUATE, payload)
+        kind, reply = protocol.receive(self.sock)
+        if kind == protocol.FAILED:
+            detail = json.loads(reply)
+            raise EngineError(f"engine error: {detail['error']}", int(detail.get("code", 0)))
+        if kind != protocol.FIRED:
+            raise EngineError("engine worker sent an unexpected frame")
+        return reply
+
+    def alive(self, timeout: float = PING_SECONDS) -> bool:
+        """True when the worker answers a ping (a stopped or dying process does not)."""
+        if self.process.poll() is not None:
+            return False
+        try:
+            self.sock.settimeout(timeout)
+            protocol.send(self.sock, protocol.PING, b"")
+            kind, _ = protocol.receive(self.sock)
+        except (OSError, protocol.ConnectionLost):
+            return False
+        return kind == protocol.PONG
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError):
+            self.sock.close()
+        with contextlib.suppress(OSError):
+            self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+
+def _stop_all(workers: list[_Worker]) -> None:
+    for worker in workers:
+        worker.kill()
+
+
+class IsolatedEngine:
+    def __init__(
+        self,
+        compiled: CompiledPack,
+        budget_seconds: float = DEFAULT_BUDGET_SECONDS,
+        on_restart: Callable[[str], None] = lambda _reason: None,
+    ) -> None:
+        self.budget_seconds = budget_seconds
+        self.on_restart = on_restart
+        self._spec = json.dumps(
+            {
+                "prefix": f"p{compiled.pack.content_hash[:12]}",
+                "definitions": [compiled.definition(s) for s in range(len(compiled.shards))],
+                "names": [
+                    {compiled.rules[i].engine_name: i for i in members}
+                    for members in compiled.shards
+                ],
+            }
+        ).encode()
+        self._lock = threading.Lock()
+        self._closed = False
+        self._sids = itertools.cycle(SIDS)
+        self._workers: list[_Worker] = []
+        self._finalizer = weakref.finalize(self, _stop_all, self._workers)
+        self._active = self._start()
+        self._standby: _Worker | None = None
+        self._standby_ready = threading.Event()
+        self._spawn_standby()
+
+    def _start(self) -> _Worker:
+        worker = _Worker(self._spec)
+        self._workers.append(worker)
+        return worker
+
+    def _spawn_standby(self) -> None:
+        self._standby_ready.clear()
+
+        def spawn() -> None:
+            try:
+                standby = self._start()
+                if self._closed:
+                    self._discard(standby)
+                else:
+                    self._standby = standby
+            except EngineError:
+                self._standby = None
+            finally:
+                self._standby_ready.set()
+
+        threading.Thread(target=spawn, name="engine-standby", daemon=True).start()
+
+    @property
+    def shard_count(self) -> int:
+        return self._active.shard_count
+
+    @property
+    def healthy(self) -> bool:
+        return True
+
+    @property
+    def worker_pid(self) -> int:
+        return self._active.pid
+
+    def close(self) -> None:
+        self._closed = True
+        self._standby_ready.wait(timeout=START_SECONDS)
+        self._finalizer()
+
+    def evaluate(
+        self, facts: Sequence[dict[str, Any]], timeout: float | None = None
+    ) -> list[set[int]]:
+        if not facts:
+            return []
+        sid = next(self._sids)
+        for fact in facts:
+            fact["sid"] = sid
+        body = json.dumps(facts, separators=(",", ":")).encode()
+        return self.evaluate_payload(f"{sid} {len(facts)}\n".encode() + body, len(facts), timeout)
+
+    def evaluate_payload(
+        self, payload: bytes, count: int, timeout: float | None = None
+    ) -> list[set[int]]:
+        """Send an encoded evaluation frame (``SID COUNT\\nJSON``) to the active worker."""
+        budget = self.budget_seconds if timeout is None else min(timeout, self.budget_seconds)
+        with self._lock:
+            worker = self._active
+            try:
+                reply = worker.call(payload, max(budget, 0.001))
+            except (OSError, protocol.ConnectionLost, EngineError) as error:
+                reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+                self._replace(worker, reason)
+                if isinstance(error, EngineError):
+                    raise
+                if isinstance(error, TimeoutError):
+                    raise EngineError(f"engine call exceeded its {budget:.3f} s budget") from None
+                raise EngineError(f"engine worker failed: {error}") from None
+        fired = json.loads(reply)
+        if len(fired) != count:
+            raise EngineError(f"engine worker answered {len(fired)} of {count} facts")
+        return [set(f) for f in fired]
+
+    def _replace(self, broken: _Worker, reason: str) -> None:
+        self._discard(broken)
+        self._standby_ready.wait(timeout=START_SECONDS)
+        standby, self._standby = self._standby, None
+        if standby is not None and not standby.alive():
+            self._discard(standby)
+            standby = None
+        self._active = standby if standby is not None else self._start()
+        self.on_restart(reason)
+        self._spawn_standby()
+
+    def _discard(self, worker: _Worker) -> None:
+        worker.kill()
+        with contextlib.suppress(ValueError):
+            self._workers.remove(worker)
+
+    def worker_pids(self) -> list[int]:
+        """Every live worker process (active and standby), for tests and diagnostics."""
+        return [w.pid for w in self._workers if w.process.poll() is None]

@@ -1,0 +1,64 @@
+"""An engine worker process: durable-rules behind a socket.
+
+The server runs the engine here, not in its own process, because
+durable-rules can crash (segfault) or hang while holding the GIL; a crash
+or hang then costs one call and one worker, never the server. The worker
+loads the shard definitions it is sent, answers evaluation frames one at a
+time, and exits after any engine error (the engine may be corrupt).
+
+Run as ``python -m screening_service.engine.worker FD`` with FD one end of a
+socketpair inherited from the server.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+
+from screening_service.engine import protocol
+from screening_service.engine.native import Engine, EngineError
+
+
+def serve(sock: socket.socket) -> int:
+    kind, payload = protocol.receive(sock)
+    if kind != protocol.LOAD:
+        return 2
+    spec = json.loads(payload)
+    try:
+        engine = Engine.from_definitions(spec["definitions"], spec["names"], spec["prefix"])
+    except EngineError as error:
+        protocol.send(
+            sock, protocol.FAILED, json.dumps({"error": str(error), "code": error.code}).encode()
+        )
+        return 3
+    protocol.send(sock, protocol.READY, str(engine.shard_count).encode())
+    while True:
+        try:
+            kind, payload = protocol.receive(sock)
+        except protocol.ConnectionLost:
+            return 0
+        if kind == protocol.PING:
+            protocol.send(sock, protocol.PONG, b"")
+            continue
+        if kind != protocol.EVALUATE:
+            return 2
+        header, _, facts = payload.partition(b"\n")
+        sid, count = header.decode().split(" ")
+        try:
+            fired = engine.evaluate_json(facts.decode(), int(count), sid)
+        except EngineError as error:
+            message = json.dumps({"error": str(error), "code": error.code}).encode()
+            protocol.send(sock, protocol.FAILED, message)
+            return 3
+        protocol.send(sock, protocol.FIRED, json.dumps([sorted(f) for f in fired]).encode())
+
+
+def main() -> int:
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    with sock:
+        return serve(sock)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

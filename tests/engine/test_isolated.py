@@ -1,0 +1,97 @@
+"""The isolated engine: a crash or hang costs one call, never the next one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from screening_service.engine.isolated import IsolatedEngine
+from screening_service.engine.native import Engine, EngineError
+from screening_service.facts import to_fact
+from screening_service.rules.swap import compile_directory
+from tests.conftest import BUNDLED_RULES
+
+MINOR = {"traveler.age_years": 15, "traveler.is_minor": True}
+
+
+@pytest.fixture
+def engine() -> Iterator[IsolatedEngine]:
+    restarts: list[str] = []
+    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES), 0.5, restarts.append)
+    isolated.restarts = restarts  # type: ignore[attr-defined]
+    yield isolated
+    isolated.close()
+
+
+def fired_ids(engine: IsolatedEngine) -> set[int]:
+    return engine.evaluate([to_fact(MINOR, 0)])[0]
+
+
+def test_answers_like_the_in_process_engine(engine: IsolatedEngine) -> None:
+    compiled = compile_directory(BUNDLED_RULES)
+    local = Engine(compiled)
+    assert fired_ids(engine) == local.evaluate([to_fact(MINOR, 0)])[0]
+    local.close()
+
+
+def test_sigkill_of_the_worker_fails_that_call_and_the_next_succeeds(
+    engine: IsolatedEngine,
+) -> None:
+    expected = fired_ids(engine)
+    os.kill(engine.worker_pid, signal.SIGKILL)
+    with pytest.raises(EngineError):
+        fired_ids(engine)
+    assert fired_ids(engine) == expected
+    assert len(engine.restarts) == 1  # type: ignore[attr-defined]
+
+
+def test_a_real_engine_crash_shape_is_contained(engine: IsolatedEngine) -> None:
+    """A float in exponent notation segfaults durable-rules (found by the differential test)."""
+    expected = fired_ids(engine)
+    pid = engine.worker_pid
+    crash = b's0 1\n[{"id":0,"kind":"traveler","sid":"s0","itinerary.total_hours":1e-05}]'
+    with pytest.raises(EngineError):
+        engine.evaluate_payload(crash, 1)
+    deadline = time.monotonic() + 10
+    while pid in engine.worker_pids() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert pid not in engine.worker_pids()
+    assert fired_ids(engine) == expected
+
+
+def test_a_hung_worker_is_replaced_after_the_budget(engine: IsolatedEngine) -> None:
+    expected = fired_ids(engine)
+    os.kill(engine.worker_pid, signal.SIGSTOP)
+    started = time.monotonic()
+    with pytest.raises(EngineError, match="budget"):
+        fired_ids(engine)
+    assert time.monotonic() - started < 5
+    assert fired_ids(engine) == expected
+
+
+def test_both_workers_dead_still_recovers(engine: IsolatedEngine) -> None:
+    expected = fired_ids(engine)
+    deadline = time.monotonic() + 30
+    while len(engine.worker_pids()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    for pid in engine.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(EngineError):
+        fired_ids(engine)
+    assert fired_ids(engine) == expected
+
+
+def test_close_stops_every_worker() -> None:
+    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES))
+    deadline = time.monotonic() + 30
+    while len(isolated.worker_pids()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    pids = isolated.worker_pids()
+    isolated.close()
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
