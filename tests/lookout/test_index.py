@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
@@ -20,14 +19,8 @@ from screening_service.lookout import (
     MatchedOn,
     load_lookout,
 )
-from screening_service.lookout.score import (
-    DEFAULT_THRESHOLD,
-    PreparedEntry,
-    PreparedQuery,
-    hit_order,
-    judge,
-)
 from screening_service.lookout.synthetic import synthetic_entries, synthetic_travelers
+from tests.lookout.brute import brute_force, prepare
 
 SAMPLE = Path(__file__).resolve().parents[2] / "lookout" / "sample.csv"
 MISSING = ListKind.MISSING_PERSON
@@ -202,15 +195,6 @@ def test_the_sample_list_matches_its_own_people() -> None:
         assert [h.entry_id for h in index.match(query(surname, given, born))] == [entry_id]
 
 
-def brute_force(
-    entries: Sequence[PreparedEntry], q: LookoutQuery, threshold: float = DEFAULT_THRESHOLD
-) -> tuple[LookoutHit, ...]:
-    """Every entry judged, no index: what blocking must not lose."""
-    prepared = PreparedQuery.of(q)
-    hits = [judge(entry, prepared, threshold) for entry in entries]
-    return tuple(sorted((h for h in hits if h is not None), key=hit_order))
-
-
 def near_copies(rng: random.Random, entry: LookoutEntry) -> list[LookoutQuery]:
     """Travelers that are the listed person: as listed, with a typo, names swapped."""
     assert entry.date_of_birth is not None
@@ -238,6 +222,6 @@ def test_the_index_finds_what_scoring_every_entry_finds() -> None:
 
     found = index.match_many(queries)
 
-    prepared = [PreparedEntry.of(e) for e in entries]
+    prepared = prepare(entries)
     assert found == [brute_force(prepared, q) for q in queries]
     assert sum(1 for hits in found if hits) >= 150 + 20
