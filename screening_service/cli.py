@@ -12,7 +12,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from screening_service.server.app import ServeConfig
 
 BUNDLED_RULES: Final = Path(__file__).resolve().parent.parent / "rules"
 DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
@@ -115,6 +118,62 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
+    from screening_service.observability.decision_log import DecisionLogConfig
+    from screening_service.server.app import ServeConfig
+
+    decision_log = None
+    if args.decision_log:
+        path: Path = args.decision_log
+        if worker is not None:
+            path = path.with_name(f"{path.stem}.worker{worker}{path.suffix}")
+        decision_log = DecisionLogConfig(
+            path,
+            args.decision_log_max_bytes,
+            args.decision_log_backups,
+            not args.decision_log_unmasked,
+        )
+    return ServeConfig(
+        args.rules,
+        args.address,
+        args.metrics_address,
+        decision_log,
+        not args.no_watch,
+        args.engine_timeout,
+        worker,
+    )
+
+
+def _run_server(args: argparse.Namespace, worker: int | None) -> int:
+    from screening_service.observability.logging import configure
+    from screening_service.server.app import serve
+
+    configure(args.log_level, static={"worker": worker} if worker is not None else None)
+    return asyncio.run(serve(_serve_config(args, worker)))
+
+
+def _serve(args: argparse.Namespace) -> int:
+    if args.workers < 1:
+        print("screening: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers == 1:
+        return _run_server(args, None)
+    from screening_service.server.supervisor import (
+        Supervisor,
+        cleanup,
+        prepare_multiprocess_metrics,
+    )
+
+    directory = prepare_multiprocess_metrics()
+    try:
+        supervisor = Supervisor(
+            args.workers, lambda index: _run_server(args, index), args.metrics_address
+        )
+        return supervisor.run()
+    finally:
+        cleanup(directory)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
@@ -122,33 +181,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     if args.command == "serve":
-        from screening_service.observability.decision_log import DecisionLogConfig
-        from screening_service.observability.logging import configure
-        from screening_service.server.app import ServeConfig, serve
-
-        if args.workers != 1:
-            print("screening: --workers other than 1 is not supported yet", file=sys.stderr)
-            return 2
-        configure(args.log_level)
-        decision_log = (
-            DecisionLogConfig(
-                args.decision_log,
-                args.decision_log_max_bytes,
-                args.decision_log_backups,
-                not args.decision_log_unmasked,
-            )
-            if args.decision_log
-            else None
-        )
-        config = ServeConfig(
-            args.rules,
-            args.address,
-            args.metrics_address,
-            decision_log,
-            not args.no_watch,
-            args.engine_timeout,
-        )
-        return asyncio.run(serve(config))
+        return _serve(args)
     from screening_service import authoring
 
     if args.rules_command == "check":

@@ -30,10 +30,11 @@ builds a new one and replaces the reference.
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
-from typing import TypeVar
+from typing import Final, TypeVar
 
 from screening_service.lookout.model import LookoutEntry, LookoutHit, LookoutQuery
 from screening_service.lookout.normalize import NormalizedName
@@ -50,14 +51,18 @@ _Filing = int | list[int]  # a bucket while the index is being built
 _K = TypeVar("_K")
 
 
-def name_keys(name: NormalizedName) -> set[str]:
+DATE_KEYS: Final = (2, 2)
+YEAR_KEYS: Final = (int(os.environ.get("LK_P", "2")), int(os.environ.get("LK_S", "3")))
+
+
+def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
     """Blocking keys of one name (see the module docstring)."""
+    head, tail = lengths
     keys: set[str] = set()
     for token, skel in zip(name.tokens, name.token_skeletons, strict=True):
         key = skel or f"~{token}"  # an all-vowel token keys on its letters
-        keys.add(key[:2])
-        if len(name.tokens) == 1:
-            keys.add(f"${key[-2:]}")
+        keys.add(key[:head])
+        keys.add(f"${key[-tail:]}")
     return keys
 
 
@@ -109,13 +114,13 @@ class LookoutIndex:
             for document in item.documents:
                 _file(by_document, document, index)
             if item.birth_date is not None:
-                table, when = by_date, item.birth_date.toordinal()
+                table, when, lengths = by_date, item.birth_date.toordinal(), DATE_KEYS
             elif item.birth_year is not None:
-                table, when = by_year, item.birth_year
+                table, when, lengths = by_year, item.birth_year, YEAR_KEYS
             else:
                 continue  # no date of birth: matched by document only
             for name in item.names:
-                for key in name_keys(name):
+                for key in name_keys(name, lengths):
                     _file(table, (when, key), index)
         return cls(prepared, _freeze(by_date), _freeze(by_year), _freeze(by_document), threshold)
 
@@ -145,13 +150,14 @@ class LookoutIndex:
         found: set[int] = set()
         if query.document:
             found.update(self._by_document.get(query.document, ()))
-        keys = name_keys(query.name)
-        if not keys:
+        if not query.name.tokens:
             return found
         born = query.date_of_birth
+        keys = name_keys(query.name, DATE_KEYS)
         for when in _dates_to_probe(born):
             for key in keys:
                 found.update(self._by_date.get((when, key), ()))
+        keys = name_keys(query.name, YEAR_KEYS)
         for year in (born.year - 1, born.year, born.year + 1):
             for key in keys:
                 found.update(self._by_year.get((year, key), ()))

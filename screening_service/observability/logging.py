@@ -28,10 +28,22 @@ def redact_personal_data(
     return event
 
 
-def configure(level: str = "info", stream: Any = None) -> None:
+def configure(
+    level: str = "info", stream: Any = None, static: dict[str, Any] | None = None
+) -> None:
+    """JSON lines to ``stream`` (stdout); ``static`` fields go on every line (e.g. worker)."""
+    fixed = dict(static or {})
+
+    def add_static(
+        _logger: Any, _method: str, event: MutableMapping[str, Any]
+    ) -> MutableMapping[str, Any]:
+        event.update(fixed)
+        return event
+
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
+            add_static,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_personal_data,

@@ -7,7 +7,7 @@ from typing import Final
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
 
 # One series per metric, not a `_created` twin for every counter and histogram.
-disable_created_metrics()
+disable_created_metrics()  # type: ignore[no-untyped-call]
 
 NAMESPACE: Final = "screening"
 

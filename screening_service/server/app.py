@@ -59,6 +59,9 @@ class ServeConfig:
     decision_log: DecisionLogConfig | None = None
     watch: bool = True
     engine_budget_seconds: float = 2.0
+    # Set by the supervisor for each of several worker processes: the port is
+    # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
+    worker_index: int | None = None
 
 
 def engine_restarted(reason: str) -> None:
@@ -84,13 +87,15 @@ async def create_server(
     active: ActivePack,
     reloader: PackReloader,
     decision_log: DecisionLog | None = None,
+    *,
+    reuse_port: bool = False,
 ) -> Service:
     server = grpc.aio.server(
         interceptors=[ObservabilityInterceptor()],
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
-            ("grpc.so_reuseport", 0),
+            ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
     servicer = ScreeningServicer(Screener(active), reloader, decision_log)
@@ -145,9 +150,16 @@ async def serve(config: ServeConfig) -> int:
         return 1
     snapshot = outcome.snapshot
     decision_log = DecisionLog(config.decision_log) if config.decision_log else None
-    metrics_host, metrics_port = _split(config.metrics_address)
-    start_http_server(metrics_port, addr=metrics_host)
-    service = await create_server(config.address, active, reloader, decision_log)
+    if config.worker_index is None:
+        metrics_host, metrics_port = _split(config.metrics_address)
+        start_http_server(metrics_port, addr=metrics_host)
+    service = await create_server(
+        config.address,
+        active,
+        reloader,
+        decision_log,
+        reuse_port=config.worker_index is not None,
+    )
     await service.server.start()
     await set_serving(service, True)
     log.info(
