@@ -87,6 +87,13 @@ def _parser() -> argparse.ArgumentParser:
         "(SCREENING_ENGINE_TIMEOUT)",
     )
     serve.add_argument(
+        "--max-concurrent-rpcs",
+        type=int,
+        default=int(_env("MAX_CONCURRENT_RPCS", "256")),
+        help="calls served at once per process; more get RESOURCE_EXHAUSTED "
+        "(SCREENING_MAX_CONCURRENT_RPCS)",
+    )
+    serve.add_argument(
         "--no-watch",
         action="store_true",
         default=_env("NO_WATCH", "") == "1",
@@ -140,6 +147,7 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         decision_log,
         not args.no_watch,
         args.engine_timeout,
+        args.max_concurrent_rpcs,
         worker,
     )
 

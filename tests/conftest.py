@@ -13,7 +13,7 @@ import pytest
 from screening_service.observability.logging import configure
 from screening_service.proto import pb_grpc
 from screening_service.rules.reload import PackReloader
-from screening_service.rules.swap import ActivePack, build_snapshot
+from screening_service.rules.swap import ActivePack, EngineOptions, build_snapshot
 from screening_service.server.app import Service, create_server, set_serving
 
 T = TypeVar("T")
@@ -28,18 +28,20 @@ BUNDLED_RULES = ROOT / "rules"
 class RunningServer:
     """The real aio server on a free loopback port, its loop in a thread."""
 
-    def __init__(self, rules: Path) -> None:
+    def __init__(self, rules: Path, **options: Any) -> None:
+        self.options = options
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
         self.thread.start()
         active = ActivePack()
-        active.swap(build_snapshot(rules))
-        self.reloader = PackReloader(rules, active)
+        engine = EngineOptions(isolated=True)
+        active.swap(build_snapshot(rules, options=engine))
+        self.reloader = PackReloader(rules, active, engine_options=engine)
         self.service: Service = self._run(self._start(active, self.reloader))
         self.address = f"127.0.0.1:{self.service.port}"
 
     async def _start(self, active: ActivePack, reloader: PackReloader) -> Service:
-        service = await create_server("127.0.0.1:0", active, reloader)
+        service = await create_server("127.0.0.1:0", active, reloader, **self.options)
         await service.server.start()
         await set_serving(service, True)
         return service
@@ -49,6 +51,9 @@ class RunningServer:
 
     def stop(self) -> None:
         self._run(self.service.server.stop(None))
+        snapshot = self.service.active.snapshot
+        if snapshot is not None:
+            snapshot.engine.close()
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         self.loop.close()

@@ -10,6 +10,7 @@ new standby is started in the background.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import json
@@ -81,6 +82,24 @@ class _Worker:
             return False
         return kind == protocol.PONG
 
+    async def call_async(self, payload: bytes) -> bytes:
+        """`call` without blocking the event loop (the caller bounds it with a timeout)."""
+        loop = asyncio.get_running_loop()
+        self.sock.setblocking(False)
+        await loop.sock_sendall(
+            self.sock, protocol.HEADER.pack(protocol.EVALUATE, len(payload)) + payload
+        )
+        kind, size = protocol.HEADER.unpack(
+            await _receive_async(loop, self.sock, protocol.HEADER.size)
+        )
+        reply = await _receive_async(loop, self.sock, size)
+        if kind == protocol.FAILED:
+            detail = json.loads(reply)
+            raise EngineError(f"engine error: {detail['error']}", int(detail.get("code", 0)))
+        if kind != protocol.FIRED:
+            raise EngineError("engine worker sent an unexpected frame")
+        return reply
+
     def kill(self) -> None:
         with contextlib.suppress(OSError):
             self.sock.close()
@@ -88,6 +107,17 @@ class _Worker:
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
+
+
+async def _receive_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
+    chunks = []
+    while size:
+        chunk = await loop.sock_recv(sock, min(size, 1 << 20))
+        if not chunk:
+            raise protocol.ConnectionLost("engine worker connection closed")
+        chunks.append(chunk)
+        size -= len(chunk)
+    return b"".join(chunks)
 
 
 def _stop_all(workers: list[_Worker]) -> None:
@@ -115,6 +145,7 @@ class IsolatedEngine:
             }
         ).encode()
         self._lock = threading.Lock()
+        self._async_lock = asyncio.Lock()
         self._closed = False
         self._sids = itertools.cycle(SIDS)
         self._workers: list[_Worker] = []
@@ -163,26 +194,61 @@ class IsolatedEngine:
         self._standby_ready.wait(timeout=START_SECONDS)
         self._finalizer()
 
+    def _encode(self, facts: Sequence[dict[str, Any]]) -> bytes:
+        sid = next(self._sids)
+        for fact in facts:
+            fact["sid"] = sid
+        body = json.dumps(facts, separators=(",", ":")).encode()
+        return f"{sid} {len(facts)}\n".encode() + body
+
+    def _budget(self, timeout: float | None) -> float:
+        budget = self.budget_seconds if timeout is None else min(timeout, self.budget_seconds)
+        return max(budget, 0.001)
+
+    @staticmethod
+    def _decode(reply: bytes, count: int) -> list[set[int]]:
+        fired = json.loads(reply)
+        if len(fired) != count:
+            raise EngineError(f"engine worker answered {len(fired)} of {count} facts")
+        return [set(f) for f in fired]
+
     def evaluate(
         self, facts: Sequence[dict[str, Any]], timeout: float | None = None
     ) -> list[set[int]]:
         if not facts:
             return []
-        sid = next(self._sids)
-        for fact in facts:
-            fact["sid"] = sid
-        body = json.dumps(facts, separators=(",", ":")).encode()
-        return self.evaluate_payload(f"{sid} {len(facts)}\n".encode() + body, len(facts), timeout)
+        return self.evaluate_payload(self._encode(facts), len(facts), timeout)
+
+    async def evaluate_async(
+        self, facts: Sequence[dict[str, Any]], timeout: float | None = None
+    ) -> list[set[int]]:
+        """`evaluate` for the server's event loop: other calls proceed while the worker works."""
+        if not facts:
+            return []
+        payload, budget = self._encode(facts), self._budget(timeout)
+        async with self._async_lock:
+            worker = self._active
+            try:
+                reply = await asyncio.wait_for(worker.call_async(payload), budget)
+            except (OSError, protocol.ConnectionLost, EngineError) as error:
+                reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+                await asyncio.to_thread(self._replace, worker, reason)
+                if isinstance(error, EngineError):
+                    raise
+                if isinstance(error, TimeoutError):
+                    raise EngineError(f"engine call exceeded its {budget:.3f} s budget") from None
+                raise EngineError(f"engine worker failed: {error}") from None
+        return self._decode(reply, len(facts))
 
     def evaluate_payload(
         self, payload: bytes, count: int, timeout: float | None = None
     ) -> list[set[int]]:
         """Send an encoded evaluation frame (``SID COUNT\\nJSON``) to the active worker."""
-        budget = self.budget_seconds if timeout is None else min(timeout, self.budget_seconds)
+        budget = self._budget(timeout)
         with self._lock:
             worker = self._active
             try:
-                reply = worker.call(payload, max(budget, 0.001))
+                reply = worker.call(payload, budget)
             except (OSError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
                 self._replace(worker, reason)
@@ -191,10 +257,7 @@ class IsolatedEngine:
                 if isinstance(error, TimeoutError):
                     raise EngineError(f"engine call exceeded its {budget:.3f} s budget") from None
                 raise EngineError(f"engine worker failed: {error}") from None
-        fired = json.loads(reply)
-        if len(fired) != count:
-            raise EngineError(f"engine worker answered {len(fired)} of {count} facts")
-        return [set(f) for f in fired]
+        return self._decode(reply, count)
 
     def _replace(self, broken: _Worker, reason: str) -> None:
         self._discard(broken)

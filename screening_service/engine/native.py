@@ -131,6 +131,12 @@ class Engine:
             fact["sid"] = sid
         return self.evaluate_json(json.dumps(facts, separators=(",", ":")), len(facts), sid)
 
+    async def evaluate_async(
+        self, facts: Sequence[dict[str, Any]], timeout: float | None = None
+    ) -> list[set[int]]:
+        """The in-process engine cannot yield: this runs to completion on the caller's loop."""
+        return self.evaluate(facts, timeout)
+
     def evaluate_json(self, payload: str, count: int, sid: str) -> list[set[int]]:
         """Evaluate facts already encoded (ids 0..count-1, all carrying ``sid``)."""
         with self._lock:

@@ -9,19 +9,20 @@ second:
   query looks up its own date and its day/month-swapped date;
 * entries whose date is only a year are filed under (year, name key), and a
   query looks up its year and the years either side;
-* a name key is the first two letters of a token's consonant skeleton
-  (`normalize.skeleton`; "PETROV" -> "PT", "MOHAMED" and Arabic "MHMD" ->
-  "MH"), one per token of each of the entry's names; a one-token name also
-  gets its last two, so a typo at its start still finds it;
+* name keys come from each token's consonant skeleton (`normalize.skeleton`:
+  "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" -> "MHMD"): its first two
+  letters and its last two ("PT", "$RV"), or three and three in the year
+  buckets, which are about a hundred times fuller;
 * document numbers go in a plain dict.
 
 Only the candidates found this way are scored, by `score.judge`, which
 decides on its own: blocking selects, it never labels. The blocking is exact
 for the date of birth and approximate for the name: an entry is missed only
-when no token of any of its names shares the first two skeleton letters with
-a token of the traveler's name (for a two-token name, a typo in the start of
-*both* tokens), which at the default threshold needs long names with early
-edits in every token.
+if, in every token of the traveler's name, typos or spelling variants changed
+both the start and the end of the skeleton. On synthetic names with one or
+two random edits, the index finds 99.8% of what scoring every entry finds
+(one or two edits in a name of two short tokens can do that); a single edit
+is always found unless the name has a single short token.
 
 An index is immutable once built and safe to share between threads; a reload
 builds a new one and replaces the reference.
@@ -30,7 +31,6 @@ builds a new one and replaces the reference.
 from __future__ import annotations
 
 import gc
-import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -46,17 +46,27 @@ from screening_service.lookout.score import (
     judge,
 )
 
-_Bucket = tuple[int, ...]  # indexes into LookoutIndex._entries, ascending, no repeats
-_Filing = int | list[int]  # a bucket while the index is being built
+# A bucket holds indexes into LookoutIndex._entries, ascending, no repeats: a
+# bare int when there is one (most buckets), else a tuple. While the index is
+# being built, a list instead of the tuple.
+_Bucket = int | tuple[int, ...]
+_Filing = int | list[int]
+_KEY_BITS: Final = 20  # name keys are at most 4 characters: far fewer than 2**20
 _K = TypeVar("_K")
 
 
+# (first, last) skeleton letters per token key. Year buckets are ~100 times
+# fuller than date buckets, so their keys are longer: more selective, a
+# little less forgiving of typos.
 DATE_KEYS: Final = (2, 2)
-YEAR_KEYS: Final = (int(os.environ.get("LK_P", "2")), int(os.environ.get("LK_S", "3")))
+YEAR_KEYS: Final = (3, 3)
 
 
 def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
-    """Blocking keys of one name (see the module docstring)."""
+    """Blocking keys of one name: per token, its skeleton's first and last letters.
+
+    "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}.
+    """
     head, tail = lengths
     keys: set[str] = set()
     for token, skel in zip(name.tokens, name.token_skeletons, strict=True):
@@ -69,17 +79,22 @@ def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
 class LookoutIndex:
     """Lookout entries indexed for matching; build with `LookoutIndex.build`."""
 
-    __slots__ = ("_by_date", "_by_document", "_by_year", "_entries", "_threshold")
+    __slots__ = ("_by_date", "_by_document", "_by_year", "_entries", "_key_ids", "_threshold")
 
     def __init__(
         self,
         entries: tuple[PreparedEntry, ...],
-        by_date: dict[tuple[int, str], _Bucket],
-        by_year: dict[tuple[int, str], _Bucket],
+        key_ids: dict[str, int],
+        by_date: dict[int, _Bucket],
+        by_year: dict[int, _Bucket],
         by_document: dict[str, _Bucket],
         threshold: float,
     ) -> None:
+        # by_date and by_year are keyed by `_slot` of (date ordinal or year, the
+        # name key's id in key_ids): one int per filing instead of a tuple and
+        # a string keeps a 100,000-entry index tens of megabytes smaller.
         self._entries = entries
+        self._key_ids = key_ids
         self._by_date = by_date
         self._by_year = by_year
         self._by_document = by_document
@@ -103,8 +118,9 @@ class LookoutIndex:
     def _build(cls, entries: Iterable[LookoutEntry], threshold: float) -> LookoutIndex:
         prepared = tuple(PreparedEntry.of(e) for e in entries)
         seen: set[tuple[str, str]] = set()
-        by_date: dict[tuple[int, str], _Filing] = {}
-        by_year: dict[tuple[int, str], _Filing] = {}
+        key_ids: dict[str, int] = {}
+        by_date: dict[int, _Filing] = {}
+        by_year: dict[int, _Filing] = {}
         by_document: dict[str, _Filing] = {}
         for index, item in enumerate(prepared):
             ref = (item.list_kind, item.entry_id)
@@ -121,8 +137,16 @@ class LookoutIndex:
                 continue  # no date of birth: matched by document only
             for name in item.names:
                 for key in name_keys(name, lengths):
-                    _file(table, (when, key), index)
-        return cls(prepared, _freeze(by_date), _freeze(by_year), _freeze(by_document), threshold)
+                    key_id = key_ids.setdefault(key, len(key_ids))
+                    _file(table, _slot(when, key_id), index)
+        return cls(
+            prepared,
+            key_ids,
+            _freeze(by_date),
+            _freeze(by_year),
+            _freeze(by_document),
+            threshold,
+        )
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -149,19 +173,34 @@ class LookoutIndex:
     def _candidates(self, query: PreparedQuery) -> set[int]:
         found: set[int] = set()
         if query.document:
-            found.update(self._by_document.get(query.document, ()))
+            _gather(found, self._by_document.get(query.document))
         if not query.name.tokens:
             return found
         born = query.date_of_birth
-        keys = name_keys(query.name, DATE_KEYS)
+        key_ids = self._key_ids_of(name_keys(query.name, DATE_KEYS))
         for when in _dates_to_probe(born):
-            for key in keys:
-                found.update(self._by_date.get((when, key), ()))
-        keys = name_keys(query.name, YEAR_KEYS)
+            for key_id in key_ids:
+                _gather(found, self._by_date.get(_slot(when, key_id)))
+        key_ids = self._key_ids_of(name_keys(query.name, YEAR_KEYS))
         for year in (born.year - 1, born.year, born.year + 1):
-            for key in keys:
-                found.update(self._by_year.get((year, key), ()))
+            for key_id in key_ids:
+                _gather(found, self._by_year.get(_slot(year, key_id)))
         return found
+
+    def _key_ids_of(self, keys: set[str]) -> list[int]:
+        # A key no listed name has cannot find anything.
+        return [self._key_ids[k] for k in keys if k in self._key_ids]
+
+
+def _slot(when: int, key_id: int) -> int:
+    return (when << _KEY_BITS) | key_id
+
+
+def _gather(found: set[int], bucket: _Bucket | None) -> None:
+    if isinstance(bucket, int):
+        found.add(bucket)
+    elif bucket is not None:
+        found.update(bucket)
 
 
 @contextmanager
@@ -200,7 +239,7 @@ def _file(table: dict[_K, _Filing], key: _K, index: int) -> None:
 def _freeze(table: dict[_K, _Filing]) -> dict[_K, _Bucket]:
     # Tuples of ints, unlike lists, are dropped from garbage-collector tracking.
     return {
-        key: (bucket,) if isinstance(bucket, int) else tuple(bucket)
+        key: bucket if isinstance(bucket, int) else tuple(bucket)
         for key, bucket in table.items()
     }
 

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import csv
 import difflib
+import io
 import os
 import re
 from collections.abc import Iterable, Iterator
@@ -122,7 +123,9 @@ def _read_file(
         line = data[: exc.start].count(b"\n") + 1
         problems.append(LookoutProblem(name, line, "encoding", "not valid UTF-8"))
         return
-    reader = csv.reader(text.splitlines(keepends=True), strict=True)
+    # Lines end at \n, \r\n or \r only (not at the other breaks str.splitlines
+    # knows), so that line numbers are the ones an editor shows.
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     header: dict[str, int] | None = None
     end_of_previous = 0
     try:

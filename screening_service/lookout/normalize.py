@@ -13,7 +13,7 @@ Arabic and Hebrew are abjads: short vowels are not written, so "خالد حسن"
 transliterates to "KHLD HSN" while the passport says "KHALID HASSAN". For such
 names the scorer also compares consonant *skeletons* (vowels and the
 semi-vowels W and Y dropped, doubled letters collapsed): both of those become
-"HSN KHLD". The same skeleton, cut to two letters, is the index's blocking key.
+"HSN KHLD". The index cuts its blocking keys from the same skeletons.
 """
 
 from __future__ import annotations

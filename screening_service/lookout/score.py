@@ -14,12 +14,12 @@ Name similarity (0-100) is the best of:
 
 * ``fuzz.ratio`` (normalised Indel similarity) of the names as written,
   ``surname given``, against the other name both ways round: tolerant of
-  typos and transliteration variants ("IULIIA"/"YULIYA") and of surname and
-  given names swapped as fields;
+  typos and transliteration variants ("PAPADOPOULOS"/"PAPADOPOILOS") and of
+  surname and given names swapped as fields;
 * ``fuzz.ratio`` of the tokens sorted (``token_sort_ratio``): any reordering
   of tokens. Not used alone because sorting moves a token whose first letter
-  differs ("IULIIA"/"YULIYA") and then penalises a one-letter difference
-  like a whole word;
+  differs ("TESTOVA ZOFIA" sorts as "SOFIA TESTOVA") and then penalises a
+  one-letter difference like a whole word;
 * 0.95 x ``token_set_ratio`` when both names have at least two different
   tokens: one name's tokens all in the other (a middle name missing on one
   side) scores 95, not 100. With fewer, one shared word would be a "subset"

@@ -14,3 +14,11 @@ def evaluate(
     """Indices (into ``snapshot.compiled.rules``) of the rules each record fired."""
     facts = [to_fact(record, n) for n, record in enumerate(records)]
     return snapshot.engine.evaluate(facts, timeout)
+
+
+async def evaluate_async(
+    snapshot: Snapshot, records: Sequence[Record], timeout: float | None = None
+) -> list[set[int]]:
+    """`evaluate` for the server: awaits the engine instead of blocking the event loop."""
+    facts = [to_fact(record, n) for n, record in enumerate(records)]
+    return await snapshot.engine.evaluate_async(facts, timeout)

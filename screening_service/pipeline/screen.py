@@ -13,9 +13,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from screening_service.engine.native import Engine, EngineError
+from screening_service.facts import Record
 from screening_service.pipeline.decide import Decision, decide
 from screening_service.pipeline.enrich import FlightContext, enrich_flight
-from screening_service.pipeline.evaluate import evaluate
+from screening_service.pipeline.evaluate import evaluate, evaluate_async
 from screening_service.proto import pb
 from screening_service.rules.swap import ActivePack, Snapshot
 
@@ -62,9 +63,40 @@ class Screener:
         try:
             fired = evaluate(snapshot, records, timeout)
         except EngineError as error:
-            if not snapshot.engine.healthy:
-                self._replace_engine(snapshot)
-            raise ScreeningFailed(f"rule evaluation failed: {error}") from error
+            raise self._failed(snapshot, error) from error
+        return self._decide(snapshot, travelers, records, fired, now, started)
+
+    async def screen_async(
+        self,
+        travelers: Sequence[pb.Traveler],
+        flight: FlightContext | None = None,
+        timeout: float | None = None,
+    ) -> FlightResult:
+        """`screen` for the server's event loop: the engine call is awaited."""
+        snapshot = self.snapshot()
+        now = dt.datetime.now(dt.UTC)
+        records = enrich_flight(travelers, flight or FlightContext(), now)
+        started = time.perf_counter()
+        try:
+            fired = await evaluate_async(snapshot, records, timeout)
+        except EngineError as error:
+            raise self._failed(snapshot, error) from error
+        return self._decide(snapshot, travelers, records, fired, now, started)
+
+    def _failed(self, snapshot: Snapshot, error: EngineError) -> ScreeningFailed:
+        if not snapshot.engine.healthy:
+            self._replace_engine(snapshot)
+        return ScreeningFailed(f"rule evaluation failed: {error}")
+
+    @staticmethod
+    def _decide(
+        snapshot: Snapshot,
+        travelers: Sequence[pb.Traveler],
+        records: Sequence[Record],
+        fired: Sequence[set[int]],
+        now: dt.datetime,
+        started: float,
+    ) -> FlightResult:
         seconds = time.perf_counter() - started
         decisions = [
             decide(snapshot, t.traveler_id, record, hits, now)

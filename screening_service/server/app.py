@@ -38,6 +38,7 @@ from screening_service.server.servicer import ScreeningServicer
 SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
 MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
 GRACE_SECONDS: Final = 10.0
+DEFAULT_MAX_CONCURRENT_RPCS: Final = 256
 
 log = get_logger("screening.server")
 
@@ -59,6 +60,7 @@ class ServeConfig:
     decision_log: DecisionLogConfig | None = None
     watch: bool = True
     engine_budget_seconds: float = 2.0
+    max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
     worker_index: int | None = None
@@ -89,9 +91,13 @@ async def create_server(
     decision_log: DecisionLog | None = None,
     *,
     reuse_port: bool = False,
+    max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS,
 ) -> Service:
     server = grpc.aio.server(
         interceptors=[ObservabilityInterceptor()],
+        # Bounded concurrency: calls beyond the limit get RESOURCE_EXHAUSTED at
+        # once instead of queueing without bound.
+        maximum_concurrent_rpcs=max_concurrent_rpcs,
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
@@ -159,6 +165,7 @@ async def serve(config: ServeConfig) -> int:
         reloader,
         decision_log,
         reuse_port=config.worker_index is not None,
+        max_concurrent_rpcs=config.max_concurrent_rpcs,
     )
     await service.server.start()
     await set_serving(service, True)

@@ -21,6 +21,14 @@ class InvalidRequest(Exception):
         self.violations = list(violations)
 
 
+class RequestTooLarge(Exception):
+    """A request over a size limit (RESOURCE_EXHAUSTED, with the field that is too large)."""
+
+    def __init__(self, field: str, description: str) -> None:
+        super().__init__(f"{field} {description}")
+        self.violation = Violation(field, description)
+
+
 class DeadlineExpired(Exception):
     """The caller's deadline passed; no work is done for it."""
 
@@ -67,6 +75,15 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
     """The status a caller gets for a failure; never a decision."""
     if isinstance(error, InvalidRequest):
         return invalid_argument(error.violations)
+    if isinstance(error, RequestTooLarge):
+        detail = error_details_pb2.BadRequest(
+            field_violations=[
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=error.violation.field, description=error.violation.description
+                )
+            ]
+        )
+        return _status(code_pb2.RESOURCE_EXHAUSTED, str(error), detail)
     if isinstance(error, NotReady):
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
     if isinstance(error, ScreeningFailed):

@@ -46,6 +46,10 @@ class _CallScope:
         self.quiet = not method.startswith(SCREENING_PREFIX)
         self.context = context
         self.request_id = _request_id(context)
+        # Read the peer and set trailers while the call is alive: grpcio
+        # segfaults on context.peer() after a cancelled stream has ended.
+        self.peer = context.peer()
+        context.set_trailing_metadata(((REQUEST_ID_HEADER, self.request_id),))
         self.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=self.request_id, method=self.method)
@@ -68,7 +72,7 @@ class _CallScope:
         metrics.rpc_duration.labels(self.method, code_name).observe(seconds)
         (log.debug if self.quiet else log.info)(
             "rpc",
-            peer=self.context.peer(),
+            peer=self.peer,
             code=code_name,
             duration_ms=round(seconds * 1000, 3),
         )
@@ -121,7 +125,6 @@ def _wrap_unary(method: str, behavior: Any) -> Any:
             await scope.fail(error)
             raise
         finally:
-            context.set_trailing_metadata(((REQUEST_ID_HEADER, scope.request_id),))
             scope.finish()
 
     return wrapper
@@ -139,7 +142,6 @@ def _wrap_stream(method: str, behavior: Any) -> Any:
             await scope.fail(error)
             raise
         finally:
-            context.set_trailing_metadata(((REQUEST_ID_HEADER, scope.request_id),))
             scope.finish()
 
     return wrapper

@@ -21,12 +21,17 @@ from screening_service.observability.logging import get_logger
 from screening_service.pipeline.enrich import FlightContext, flight_context
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import FlightResult, Screener
-from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.pipeline.validate import MAX_TRAVELERS, validate_manifest, validate_screen
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.model import Mode
 from screening_service.rules.reload import PackReloader
 from screening_service.rules.swap import Snapshot
-from screening_service.server.errors import DeadlineExpired, InvalidRequest, status_for
+from screening_service.server.errors import (
+    DeadlineExpired,
+    InvalidRequest,
+    RequestTooLarge,
+    status_for,
+)
 
 Context = grpc.aio.ServicerContext[Any, Any]
 log = get_logger("screening.stream")
@@ -67,7 +72,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self.reloader = reloader
         self.decision_log = decision_log
 
-    def _screen(
+    async def _screen(
         self,
         travelers: Sequence[pb.Traveler],
         flight: FlightContext | None,
@@ -76,7 +81,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         remaining = context.time_remaining()
         if remaining is not None and remaining <= 0:
             raise DeadlineExpired("the call's deadline passed before screening")
-        result = self.screener.screen(travelers, flight, remaining)
+        result = await self.screener.screen_async(travelers, flight, remaining)
         if self.decision_log is not None:
             self.decision_log.write(result.decisions, _request_id())
         record(result)
@@ -86,18 +91,22 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         violations = validate_screen(request)
         if violations:
             raise InvalidRequest(violations)
-        result = self._screen([request.traveler], None, context)
+        result = await self._screen([request.traveler], None, context)
         bind_decisions(result)
         return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
 
     async def ScreenManifest(
         self, request: pb.ScreenManifestRequest, context: Context
     ) -> pb.ScreenManifestResponse:
+        if len(request.manifest.travelers) > MAX_TRAVELERS:
+            raise RequestTooLarge(
+                "manifest.travelers", f"has more than {MAX_TRAVELERS} travelers; split the flight"
+            )
         violations = validate_manifest(request)
         if violations:
             raise InvalidRequest(violations)
         manifest = request.manifest
-        result = self._screen(manifest.travelers, flight_context(manifest), context)
+        result = await self._screen(manifest.travelers, flight_context(manifest), context)
         bind_decisions(result)
         return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
 
@@ -110,7 +119,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 violations = validate_screen(request)
                 if violations:
                     raise InvalidRequest(violations)
-                result = self._screen([request.traveler], None, context)
+                result = await self._screen([request.traveler], None, context)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as error:

@@ -198,6 +198,14 @@ def test_line_numbers_count_quoted_line_breaks(tmp_path: Path) -> None:
     assert problems_of(path) == [(4, "bad_date", "M-2")]
 
 
+def test_only_real_line_breaks_count(tmp_path: Path) -> None:
+    path = tmp_path / "list.csv"
+    rows = [HEADER, "other,A,Test\u2028person,Anna,,,", "other,B,Testperson,Anna,,1990-02-30,"]
+    path.write_bytes("\r\n".join(rows).encode())
+
+    assert problems_of(path) == [(3, "bad_date", "B")]
+
+
 def test_unreadable_inputs(tmp_path: Path) -> None:
     bad_utf8 = tmp_path / "bad.csv"
     bad_utf8.write_bytes(HEADER.encode() + b"\nother,X,Test\xff,Anna,,,\n")
