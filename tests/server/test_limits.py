@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import grpc
 import pytest
@@ -91,7 +92,8 @@ def test_a_slow_stream_reader_stops_the_server_reading_and_cancel_is_safe() -> N
         options = [("grpc.http2.bdp_probe", 0)]
         with grpc.insecure_channel(served.address, options=options) as channel:
             stub = pb_grpc.ScreeningServiceStub(channel)
-            results = stub.ScreenStream(requests(), timeout=120)
+            # Any: grpc-stubs types the call as a bare iterator without cancel().
+            results: Any = stub.ScreenStream(requests(), timeout=120)
             first = next(results)
             time.sleep(2.0)
             plateau = produced
