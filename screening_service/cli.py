@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Sequence
@@ -122,7 +123,69 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("directory", type=Path)
     explain.add_argument("record", type=Path, help="a Traveler (or ScreenRequest) as protobuf JSON")
+    replay = commands.add_parser(
+        "replay", help="run a candidate pack (and a baseline) over recorded traffic"
+    )
+    replay.add_argument("--rules", type=Path, required=True, help="the candidate pack")
+    replay.add_argument("--baseline", type=Path, help="the pack to compare with")
+    replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
+    replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
+    replay.add_argument("--json", type=Path, help="also write the full report as JSON")
+    replay.add_argument(
+        "--decisions", type=Path, help="write every traveler's referral under both packs"
+    )
+
+    synth = commands.add_parser("synth", help="write a synthetic population as JSON lines")
+    synth.add_argument("--travelers", type=int, required=True)
+    synth.add_argument("--seed", type=int, default=1)
+    synth.add_argument("--scenario-rate", type=float, default=0.005)
+    synth.add_argument(
+        "--travelers-only", action="store_true", help="one traveler per line, not manifests"
+    )
+    synth.add_argument("out", type=Path)
     return parser
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from screening_service.replay import print_report, replay, report_json
+    from screening_service.rules.errors import PackError
+
+    try:
+        report = replay(
+            args.rules,
+            args.records,
+            args.baseline,
+            processes=args.processes,
+            progress=sys.stderr.isatty(),
+            keep_decisions=args.decisions is not None,
+        )
+    except PackError as error:
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"screening replay: {error}", file=sys.stderr)
+        return 2
+    print_report(report, args.records, sys.stdout)
+    if args.json:
+        args.json.write_text(json.dumps(report_json(report), indent=2) + "\n")
+    if args.decisions:
+        with args.decisions.open("w", encoding="utf-8") as handle:
+            for traveler_id, before, after in report.decisions:
+                line = {"traveler_id": traveler_id, "baseline": before, "candidate": after}
+                handle.write(json.dumps(line) + "\n")
+    return 0
+
+
+def _synth(args: argparse.Namespace) -> int:
+    from screening_service.synthetic import generate_population, write_jsonl
+
+    flights = generate_population(args.travelers, args.seed, args.scenario_rate)
+    written = write_jsonl(args.out, flights, as_manifests=not args.travelers_only)
+    print(
+        f"wrote {written.travelers} travelers in {written.records} records to {args.out} "
+        f"({written.labelled} planted, labels beside it)"
+    )
+    return 0
 
 
 def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
@@ -190,6 +253,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(exit_.code or 0)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "replay":
+        return _replay(args)
+    if args.command == "synth":
+        return _synth(args)
     from screening_service import authoring
 
     if args.rules_command == "check":

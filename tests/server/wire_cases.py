@@ -15,6 +15,7 @@ validator, and so knows the one answer the server may give:
   grpcio, before the service's interceptor sees the call. (grpcio's sync
   server would say INTERNAL; the aio server says UNKNOWN.)
 - decodable but invalid: `INVALID_ARGUMENT`, never a decision;
+- a manifest of more than 1,000 travelers: `RESOURCE_EXHAUSTED`;
 - decodable and valid: `OK`, one decision for that traveler_id.
 """
 
@@ -24,12 +25,12 @@ import enum
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, TypeAlias
 
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.pipeline.validate import MAX_TRAVELERS, validate_manifest, validate_screen
 from screening_service.proto import pb
 from tests.factories import lone_minor_cash_last_minute, ordinary_adult, traveler
 
@@ -39,17 +40,21 @@ SCREEN_STREAM: Final = "/screening.v1.ScreeningService/ScreenStream"
 # What grpcio's aio server answers for a unary request it cannot deserialize.
 UNDECODABLE_CODE: Final = grpc.StatusCode.UNKNOWN
 CALL_TIMEOUT: Final = 30.0
+# grpcio is generic only in the type stubs.
+RawUnary: TypeAlias = "grpc.UnaryUnaryMultiCallable[bytes, bytes]"
 
 
 class Outcome(enum.Enum):
     UNDECODABLE = "undecodable"
     INVALID = "invalid"
+    TOO_LARGE = "too large"
     VALID = "valid"
 
 
 EXPECTED_CODE: Final = {
     Outcome.UNDECODABLE: UNDECODABLE_CODE,
     Outcome.INVALID: grpc.StatusCode.INVALID_ARGUMENT,
+    Outcome.TOO_LARGE: grpc.StatusCode.RESOURCE_EXHAUSTED,
     Outcome.VALID: grpc.StatusCode.OK,
 }
 
@@ -63,12 +68,12 @@ class Answer:
     details: str
 
 
-def raw_unary(channel: grpc.Channel, method: str) -> grpc.UnaryUnaryMultiCallable:
+def raw_unary(channel: grpc.Channel, method: str) -> RawUnary:
     """A unary call that sends and returns bytes as they are."""
     return channel.unary_unary(method, request_serializer=None, response_deserializer=None)
 
 
-def call(method: grpc.UnaryUnaryMultiCallable, payload: bytes) -> Answer:
+def call(method: RawUnary, payload: bytes) -> Answer:
     try:
         body = method(payload, timeout=CALL_TIMEOUT)
     except grpc.RpcError as error:
@@ -96,6 +101,8 @@ def expect_manifest(payload: bytes) -> tuple[Outcome, pb.ScreenManifestRequest]:
     request = pb.ScreenManifestRequest()
     if not _parse(request, payload):
         return Outcome.UNDECODABLE, request
+    if len(request.manifest.travelers) > MAX_TRAVELERS:
+        return Outcome.TOO_LARGE, request
     return (Outcome.INVALID if validate_manifest(request) else Outcome.VALID), request
 
 
@@ -285,8 +292,10 @@ def random_field_case(rng: random.Random, base: pb.Traveler) -> bytes:
     text = rng.choice(
         [
             rng.choice(HOSTILE_TEXT),
-            "".join(chr(rng.choice([rng.randrange(0x20, 0x7F), rng.randrange(0x80, 0xD800)]))
-                    for _ in range(rng.randrange(12))),
+            "".join(
+                chr(rng.choice([rng.randrange(0x20, 0x7F), rng.randrange(0x80, 0xD800)]))
+                for _ in range(rng.randrange(12))
+            ),
         ]
     )
     return with_field(base, rng.choice(TEXT_FIELDS), text)
@@ -309,7 +318,7 @@ def varint(number: int) -> bytes:
             return bytes(out)
 
 
-def field(number: int, wire_type: int, payload: bytes) -> bytes:
+def raw_field(number: int, wire_type: int, payload: bytes) -> bytes:
     """One field: tag, and for length-delimited fields (wire type 2) the length."""
     tag = varint(number << 3 | wire_type)
     if wire_type == 2:
@@ -319,7 +328,7 @@ def field(number: int, wire_type: int, payload: bytes) -> bytes:
 
 def screen_request_bytes(traveler_bytes: bytes) -> bytes:
     """ScreenRequest{traveler = <raw Traveler bytes>}."""
-    return field(1, 2, traveler_bytes)
+    return raw_field(1, 2, traveler_bytes)
 
 
 def invalid_utf8_cases() -> list[tuple[str, bytes]]:

@@ -1,0 +1,269 @@
+"""`screening replay`: a candidate pack (and a baseline) over recorded traffic.
+
+Records are JSON lines, each ``{"traveler": {...}}`` or ``{"manifest":
+{...}}`` (protobuf JSON; the synthetic generator writes them). Chunks of
+lines go to one process per core; each process compiles both packs once and
+runs the same stages as the service (validate -> enrich -> evaluate ->
+decide) with an in-process engine. The report has per-rule hits, referral
+counts by level for both packs, every traveler whose referral changed, the
+invalid records by line, and the throughput.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from google.protobuf import json_format
+from tqdm import tqdm
+
+from screening_service.pipeline.decide import decide
+from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
+from screening_service.pipeline.evaluate import evaluate
+from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.proto import pb
+from screening_service.rules.swap import Snapshot, build_snapshot
+
+CHUNK_LINES = 200
+
+
+@dataclass
+class PackTally:
+    version: str = ""
+    content_hash: str = ""
+    referrals: Counter[str] = field(default_factory=Counter)
+    hits: Counter[str] = field(default_factory=Counter)
+    shadow_hits: Counter[str] = field(default_factory=Counter)
+
+    def merge(self, other: PackTally) -> None:
+        self.version, self.content_hash = other.version, other.content_hash
+        self.referrals.update(other.referrals)
+        self.hits.update(other.hits)
+        self.shadow_hits.update(other.shadow_hits)
+
+
+@dataclass
+class ChunkResult:
+    records: int = 0
+    travelers: int = 0
+    invalid: list[tuple[int, str]] = field(default_factory=list)
+    candidate: PackTally = field(default_factory=PackTally)
+    baseline: PackTally | None = None
+    changed: list[tuple[str, str, str]] = field(default_factory=list)
+    decisions: list[tuple[str, str, str]] = field(default_factory=list)
+
+
+@dataclass
+class ReplayReport(ChunkResult):
+    seconds: float = 0.0
+    processes: int = 1
+
+    @property
+    def travelers_per_second(self) -> float:
+        return self.travelers / self.seconds if self.seconds else 0.0
+
+
+# Per worker process: the compiled packs and options, set once by _init.
+_packs: dict[str, Snapshot] = {}
+_options: dict[str, bool] = {"keep_decisions": False}
+
+
+def _init(candidate: str, baseline: str | None, keep_decisions: bool) -> None:
+    _packs["candidate"] = build_snapshot(Path(candidate), prove_examples=False)
+    if baseline:
+        _packs["baseline"] = build_snapshot(Path(baseline), prove_examples=False)
+    _options["keep_decisions"] = keep_decisions
+
+
+def _parse(line: str) -> tuple[list[pb.Traveler], FlightContext | None, str]:
+    """Travelers and flight of one record, or a description of why it is invalid."""
+    data = json.loads(line)
+    if isinstance(data, dict) and "manifest" in data:
+        manifest = json_format.ParseDict(data["manifest"], pb.Manifest())
+        request = pb.ScreenManifestRequest(manifest=manifest)
+        violations = validate_manifest(request)
+        context = flight_context(request.manifest)
+        travelers = list(request.manifest.travelers)
+    else:
+        body = data.get("traveler", data) if isinstance(data, dict) else data
+        traveler = json_format.ParseDict(body, pb.Traveler())
+        request_one = pb.ScreenRequest(traveler=traveler)
+        violations = validate_screen(request_one)
+        context, travelers = None, [request_one.traveler]
+    if violations:
+        first = violations[0]
+        return [], None, f"{len(violations)} violation(s), first: {first.field} {first.description}"
+    return travelers, context, ""
+
+
+def _tally(
+    snapshot: Snapshot,
+    travelers: list[pb.Traveler],
+    context: FlightContext | None,
+    tally: PackTally,
+) -> list[str]:
+    now = dt.datetime.now(dt.UTC)
+    records = enrich_flight(travelers, context or FlightContext(), now)
+    fired = evaluate(snapshot, records)
+    tally.version, tally.content_hash = snapshot.version, snapshot.content_hash
+    referrals = []
+    for traveler, record, hits in zip(travelers, records, fired, strict=True):
+        decision = decide(snapshot, traveler.traveler_id, record, hits, now)
+        tally.referrals[decision.referral.value] += 1
+        tally.hits.update(h.rule_id for h in decision.indicators)
+        tally.shadow_hits.update(h.rule_id for h in decision.shadow_indicators)
+        referrals.append(decision.referral.value)
+    return referrals
+
+
+def _screen_chunk(lines: list[tuple[int, str]]) -> ChunkResult:
+    result = ChunkResult(baseline=PackTally() if "baseline" in _packs else None)
+    for number, line in lines:
+        result.records += 1
+        try:
+            travelers, context, problem = _parse(line)
+        except (ValueError, json_format.ParseError) as error:
+            travelers, context, problem = [], None, f"not a record: {type(error).__name__}"
+        if problem:
+            result.invalid.append((number, problem))
+            continue
+        result.travelers += len(travelers)
+        candidate = _tally(_packs["candidate"], travelers, context, result.candidate)
+        baseline = candidate
+        if result.baseline is not None:
+            baseline = _tally(_packs["baseline"], travelers, context, result.baseline)
+        for traveler, before, after in zip(travelers, baseline, candidate, strict=True):
+            if before != after:
+                result.changed.append((traveler.traveler_id, before, after))
+            if _options["keep_decisions"]:
+                result.decisions.append((traveler.traveler_id, before, after))
+    return result
+
+
+def _chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if line.strip():
+                chunk.append((number, line))
+            if len(chunk) >= CHUNK_LINES:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
+
+
+def replay(
+    candidate: Path,
+    records: Path,
+    baseline: Path | None = None,
+    *,
+    processes: int | None = None,
+    progress: bool = False,
+    keep_decisions: bool = False,
+) -> ReplayReport:
+    """Replay ``records`` through the packs; raises PackError if a pack does not compile."""
+    build_snapshot(candidate, prove_examples=False).engine.close()
+    if baseline:
+        build_snapshot(baseline, prove_examples=False).engine.close()
+    processes = processes or os.cpu_count() or 1
+    report = ReplayReport(baseline=PackTally() if baseline else None, processes=processes)
+    started = time.perf_counter()
+    total = records.stat().st_size
+    context = multiprocessing.get_context("fork")
+    init = (str(candidate), str(baseline) if baseline else None, keep_decisions)
+    with (
+        context.Pool(processes, initializer=_init, initargs=init) as pool,
+        tqdm(total=total, unit="B", unit_scale=True, disable=not progress, desc="replay") as bar,
+    ):
+        sizes: list[int] = []
+
+        def sized() -> Iterator[list[tuple[int, str]]]:
+            for chunk in _chunks(records):
+                sizes.append(sum(len(line.encode()) for _, line in chunk))
+                yield chunk
+
+        for n, result in enumerate(pool.imap(_screen_chunk, sized())):
+            bar.update(sizes[n])
+            report.records += result.records
+            report.travelers += result.travelers
+            report.invalid += result.invalid
+            report.candidate.merge(result.candidate)
+            if report.baseline is not None and result.baseline is not None:
+                report.baseline.merge(result.baseline)
+            report.changed += result.changed
+            report.decisions += result.decisions
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def print_report(report: ReplayReport, records: Path, out: TextIO) -> None:
+    base = report.baseline
+    print(
+        f"replayed {records}: {report.travelers} travelers in {report.records} records "
+        f"({len(report.invalid)} invalid) in {report.seconds:.1f} s, "
+        f"{report.travelers_per_second:,.0f} travelers/s on {report.processes} processes",
+        file=out,
+    )
+    header = f"candidate {report.candidate.version} ({report.candidate.content_hash[:12]})"
+    if base:
+        header = f"baseline {base.version} ({base.content_hash[:12]}) -> " + header
+    print(header, file=out)
+    print(f"\n{'referral':<22}{'baseline':>10}{'candidate':>11}{'change':>9}", file=out)
+    for level in ("none", "interview", "priority_interview"):
+        after = report.candidate.referrals[level]
+        before = base.referrals[level] if base else after
+        print(f"  {level:<20}{before:>10}{after:>11}{after - before:>+9}", file=out)
+    tallies = [report.candidate, *([base] if base else [])]
+    rules = sorted({rule for t in tallies for rule in (*t.hits, *t.shadow_hits)})
+    travelers = max(report.travelers, 1)
+    print(
+        f"\n{'rule hits (enforce+shadow)':<46}{'baseline':>10}{'candidate':>11}{'rate':>9}",
+        file=out,
+    )
+    for rule in rules:
+        after = report.candidate.hits[rule] + report.candidate.shadow_hits[rule]
+        before = (base.hits[rule] + base.shadow_hits[rule]) if base else after
+        shadow = " (shadow)" if report.candidate.shadow_hits[rule] else ""
+        rate = f"{100 * after / travelers:.2f}%"
+        print(f"  {rule + shadow:<44}{before:>10}{after:>11}{rate:>9}", file=out)
+    print(f"\nreferral changed for {len(report.changed)} traveler(s)", file=out)
+    for traveler_id, was, now in report.changed[:50]:
+        print(f"  {traveler_id}: {was} -> {now}", file=out)
+    if len(report.changed) > 50:
+        print(f"  ... and {len(report.changed) - 50} more (see --json)", file=out)
+    for number, problem in report.invalid[:20]:
+        print(f"invalid record at line {number}: {problem}", file=out)
+
+
+def report_json(report: ReplayReport) -> dict[str, Any]:
+    def tally(t: PackTally | None) -> dict[str, Any] | None:
+        if t is None:
+            return None
+        return {
+            "version": t.version,
+            "hash": t.content_hash,
+            "referrals": dict(t.referrals),
+            "hits": dict(t.hits),
+            "shadow_hits": dict(t.shadow_hits),
+        }
+
+    return {
+        "records": report.records,
+        "travelers": report.travelers,
+        "seconds": round(report.seconds, 3),
+        "travelers_per_second": round(report.travelers_per_second, 1),
+        "processes": report.processes,
+        "candidate": tally(report.candidate),
+        "baseline": tally(report.baseline),
+        "changed": [{"traveler_id": t, "from": a, "to": b} for t, a, b in report.changed],
+        "invalid": [{"line": n, "problem": p} for n, p in report.invalid],
+    }

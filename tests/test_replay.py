@@ -1,0 +1,102 @@
+"""`screening replay`: a candidate adding one rule reports exactly whom it newly refers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from screening_service.cli import main
+from screening_service.pipeline.enrich import enrich_flight, flight_context
+from screening_service.proto import pb
+from screening_service.synthetic import read_jsonl
+from tests.conftest import BUNDLED_RULES
+
+NEW_RULE = """\
+rules:
+  - id: voucher-open-jaw-trial
+    title: Open-jaw ticket paid with a voucher (trial)
+    typology: trafficking_general
+    weight: 5
+    refer: priority
+    rationale: A trial rule for the replay test; it refers everyone it fires on.
+    source: Test fixture, not an indicator.
+    when: booking.payment_form == "voucher" or booking.ticket_type == "open_jaw"
+    examples:
+      refer: [{booking.payment_form: voucher}]
+      pass: [{booking.payment_form: card, booking.ticket_type: round_trip}]
+"""
+
+
+def matches_new_rule(records: Path) -> set[str]:
+    """The new rule's condition, computed in plain Python from the derived fields."""
+    now = dt.datetime.now(dt.UTC)
+    found = set()
+    for message in read_jsonl(records):
+        assert isinstance(message, pb.Manifest)
+        for traveler, record in zip(
+            message.travelers,
+            enrich_flight(message.travelers, flight_context(message), now),
+            strict=True,
+        ):
+            if (
+                record.get("booking.payment_form") == "voucher"
+                or record.get("booking.ticket_type") == "open_jaw"
+            ):
+                found.add(traveler.traveler_id)
+    return found
+
+
+@pytest.mark.slow
+def test_replay_of_100000_travelers_reports_exactly_the_newly_referred(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = tmp_path / "population.jsonl"
+    assert main(["synth", "--travelers", "100000", "--seed", "11", str(records)]) == 0
+    candidate = tmp_path / "candidate"
+    shutil.copytree(BUNDLED_RULES, candidate)
+    (candidate / "trial.yaml").write_text(NEW_RULE)
+    report_path, decisions_path = tmp_path / "report.json", tmp_path / "decisions.jsonl"
+    code = main(
+        [
+            "replay",
+            "--rules", str(candidate),
+            "--baseline", str(BUNDLED_RULES),
+            "--json", str(report_path),
+            "--decisions", str(decisions_path),
+            str(records),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    report = json.loads(report_path.read_text())
+    decisions = [json.loads(line) for line in decisions_path.read_text().splitlines()]
+    baseline = {d["traveler_id"]: d["baseline"] for d in decisions}
+    matching = matches_new_rule(records)
+    newly = {t for t in matching if baseline[t] != "priority_interview"}
+
+    assert report["travelers"] == 100_000 == len(decisions)
+    assert {c["traveler_id"] for c in report["changed"]} == newly
+    assert {c["to"] for c in report["changed"]} == {"priority_interview"}
+    assert report["candidate"]["hits"]["voucher-open-jaw-trial"] == len(matching)
+    assert "voucher-open-jaw-trial" not in report["baseline"]["hits"]
+    assert len(newly) > 100
+    out = capsys.readouterr().out
+    assert f"referral changed for {len(newly)} traveler(s)" in out
+    assert "travelers/s on" in out
+
+
+def test_replay_reports_invalid_records_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    records = tmp_path / "mixed.jsonl"
+    records.write_text(
+        '{"traveler": {"traveler_id": "T-1"}}\nnot json\n{"traveler": {"traveler_id": "T-2", "surname": "TESTPERSON", "given_names": "SYNTH", "date_of_birth": "1980-01-01"}}\n'
+    )
+    assert main(["replay", "--rules", str(BUNDLED_RULES), "--processes", "1", str(records)]) == 0
+    out = capsys.readouterr().out
+    assert "1 travelers in 3 records (2 invalid)" in out
+    assert "invalid record at line 1: 3 violation(s), first: traveler.surname is required" in out
+    assert "invalid record at line 2: not a record: JSONDecodeError" in out
