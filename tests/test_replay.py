@@ -92,9 +92,14 @@ def test_replay_reports_invalid_records_by_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     records = tmp_path / "mixed.jsonl"
-    records.write_text(
-        '{"traveler": {"traveler_id": "T-1"}}\nnot json\n{"traveler": {"traveler_id": "T-2", "surname": "TESTPERSON", "given_names": "SYNTH", "date_of_birth": "1980-01-01"}}\n'
-    )
+    valid = {
+        "traveler_id": "T-2",
+        "surname": "TESTPERSON",
+        "given_names": "SYNTH",
+        "date_of_birth": "1980-01-01",
+    }
+    lines = ['{"traveler": {"traveler_id": "T-1"}}', "not json", json.dumps({"traveler": valid})]
+    records.write_text("\n".join(lines) + "\n")
     assert main(["replay", "--rules", str(BUNDLED_RULES), "--processes", "1", str(records)]) == 0
     out = capsys.readouterr().out
     assert "1 travelers in 3 records (2 invalid)" in out
