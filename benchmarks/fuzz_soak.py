@@ -33,6 +33,8 @@ from benchmarks.servers import ServerProcess, screening
 from screening_service.proto import pb, pb_grpc
 from tests.factories import manifest, ordinary_adult
 from tests.server.wire_cases import (
+    Answer,
+    RawUnary,
     ENUM_FIELDS,
     SCREEN,
     SCREEN_MANIFEST,
@@ -56,6 +58,9 @@ from tests.server.wire_cases import (
 )
 
 SHOWN_FAILURES = 10
+MAX_RECEIVE = 16 * 1024 * 1024
+UNIMPLEMENTED = grpc.StatusCode.UNIMPLEMENTED
+EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 @dataclass
@@ -89,6 +94,8 @@ class Cases:
         self.utf8 = [payload for _, payload in invalid_utf8_cases()]
         flight = manifest([ordinary_adult("T-1"), rich_traveler("T-2"), ordinary_adult("T-3")])
         self.manifest = pb.ScreenManifestRequest(manifest=flight).SerializeToString()
+        crowd = manifest([ordinary_adult(f"T-{i:04d}") for i in range(1001)])
+        self.crowded_flight = pb.ScreenManifestRequest(manifest=crowd).SerializeToString()
 
     def random_bytes(self) -> bytes:
         size = self.rng.choice([16, 256, 4096])
@@ -125,26 +132,78 @@ class Cases:
     def manifest_mutated(self) -> bytes:
         return mutate(self.manifest, random_mutations(self.rng))
 
+    def huge_repeated(self) -> bytes:
+        """100,000 companions or observations, or 10,000 segments."""
+        choice = self.rng.randrange(3)
+        crowded = pb.Traveler()
+        crowded.CopyFrom(self.rich)
+        if choice == 0:
+            crowded.companions.extend([crowded.companions[0]] * 100_000)
+        elif choice == 1:
+            crowded.observations.extend([crowded.observations[0]] * 100_000)
+        else:
+            crowded.itinerary.segments.extend([crowded.itinerary.segments[0]] * 10_000)
+        return pb.ScreenRequest(traveler=crowded).SerializeToString()
+
+    def oversized(self) -> bytes:
+        """Just above the server's 16 MiB receive limit."""
+        big = pb.Traveler()
+        big.CopyFrom(self.rich)
+        big.observations[0].note = "x" * (MAX_RECEIVE + self.rng.randrange(1, 1024))
+        return pb.ScreenRequest(traveler=big).SerializeToString()
+
+    def unknown_method(self) -> tuple[str, bytes]:
+        name = self.rng.choice(
+            ["Nope", "screen", "Screen2", "", "ReloadRulesets", "GetRuleSet", "\u00e9"]
+        )
+        service = self.rng.choice(
+            ["screening.v1.ScreeningService", "screening.v2.ScreeningService", "x.Y"]
+        )
+        return f"/{service}/{name}", self.rng.choice(self.bases)
+
+
+Check = Callable[[bytes, Answer], "str | None"]
+
+
+def expect_code(code: grpc.StatusCode) -> Check:
+    def check(payload: bytes, answer: Answer) -> str | None:
+        del payload
+        return None if answer.code == code else f"answered {answer.code.name}, not {code.name}"
+
+    return check
+
+
+def on(method: str, make: Callable[[], bytes]) -> Callable[[], tuple[str, bytes]]:
+    return lambda: (method, make())
+
 
 @dataclass(frozen=True)
 class Kind:
     name: str
-    weight: int
-    method: str
-    make: Callable[[], bytes]
+    weight: int  # 0: not drawn, run on a schedule instead
+    make: Callable[[], tuple[str, bytes]]
+    check: Check
 
 
-def kinds(cases: Cases) -> list[Kind]:
-    return [
-        Kind("random-bytes", 25, SCREEN, cases.random_bytes),
-        Kind("mutated", 30, SCREEN, cases.mutated),
-        Kind("enum-or-text", 15, SCREEN, cases.one_field),
-        Kind("truncated", 10, SCREEN, cases.truncated),
-        Kind("invalid-utf8", 4, SCREEN, cases.invalid_utf8),
-        Kind("raw-varint-enum", 5, SCREEN, cases.raw_varint),
-        Kind("nested-groups", 3, SCREEN, cases.nested_groups),
-        Kind("manifest-mutated", 8, SCREEN_MANIFEST, cases.manifest_mutated),
-    ]
+def kinds(cases: Cases) -> dict[str, Kind]:
+    screen, flight = screen_verdict, manifest_verdict
+    return {
+        k.name: k
+        for k in [
+            Kind("random-bytes", 25, on(SCREEN, cases.random_bytes), screen),
+            Kind("mutated", 30, on(SCREEN, cases.mutated), screen),
+            Kind("enum-or-text", 15, on(SCREEN, cases.one_field), screen),
+            Kind("truncated", 10, on(SCREEN, cases.truncated), screen),
+            Kind("invalid-utf8", 4, on(SCREEN, cases.invalid_utf8), screen),
+            Kind("raw-varint-enum", 5, on(SCREEN, cases.raw_varint), screen),
+            Kind("nested-groups", 3, on(SCREEN, cases.nested_groups), screen),
+            Kind("manifest-mutated", 8, on(SCREEN_MANIFEST, cases.manifest_mutated), flight),
+            Kind("unknown-method", 1, cases.unknown_method, expect_code(UNIMPLEMENTED)),
+            Kind("huge-repeated", 0, on(SCREEN, cases.huge_repeated), screen),
+            Kind("1001-travelers", 0, on(SCREEN_MANIFEST, lambda: cases.crowded_flight), flight),
+            Kind("oversized", 0, on(SCREEN, cases.oversized), expect_code(EXHAUSTED)),
+        ]
+    }
 
 
 def stream_round(channel: grpc.Channel, rng: random.Random, tally: Tally) -> None:
@@ -249,11 +308,17 @@ class Report:
 def soak(cases_wanted: int, seconds: float, seed: int, check_every: int) -> Report:
     rng = random.Random(seed)
     generators = kinds(Cases(rng))
-    weights = [k.weight for k in generators]
+    drawn = [k for k in generators.values() if k.weight]
+    weights = [k.weight for k in drawn]
     tally = Tally()
     liveness: list[str] = []
-    with screening() as server, grpc.insecure_channel(server.address) as channel:
-        methods = {m: raw_unary(channel, m) for m in (SCREEN, SCREEN_MANIFEST)}
+    with (
+        screening() as server,
+        grpc.insecure_channel(
+            server.address, options=[("grpc.max_send_message_length", -1)]
+        ) as channel,
+    ):
+        methods: dict[str, RawUnary] = {}
         stub = pb_grpc.ScreeningServiceStub(channel)
         rss_start = rss_kib(server.pid)
         started = time.monotonic()
@@ -262,11 +327,19 @@ def soak(cases_wanted: int, seconds: float, seed: int, check_every: int) -> Repo
             if done % 50 == 49:
                 stream_round(channel, rng, tally)
             else:
-                kind = rng.choices(generators, weights)[0]
-                payload = kind.make()
-                answer = call(methods[kind.method], payload)
-                verdict = screen_verdict if kind.method == SCREEN else manifest_verdict
-                tally.record(kind.name, answer.code.name, verdict(payload, answer), payload)
+                if done % 5_000 == 2_500:
+                    kind = generators["oversized"]
+                elif done % 5_000 == 1_500:
+                    kind = generators["1001-travelers"]
+                elif done % 1_000 == 500:
+                    kind = generators["huge-repeated"]
+                else:
+                    kind = rng.choices(drawn, weights)[0]
+                method, payload = kind.make()
+                if method not in methods:
+                    methods[method] = raw_unary(channel, method)
+                answer = call(methods[method], payload)
+                tally.record(kind.name, answer.code.name, kind.check(payload, answer), payload)
             done += 1
             if done % check_every == 0 and (problem := still_serving(stub, server)):
                 liveness.append(f"after {done} cases: {problem}")

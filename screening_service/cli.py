@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from screening_service.server.app import ServeConfig
+    from screening_service.server.security import TlsConfig
 
 BUNDLED_RULES: Final = Path(__file__).resolve().parent.parent / "rules"
 DEFAULT_ADDRESS: Final = "127.0.0.1:50051"
@@ -25,6 +26,11 @@ DEFAULT_METRICS_ADDRESS: Final = "127.0.0.1:9464"
 
 def _env(name: str, default: str) -> str:
     return os.environ.get(f"SCREENING_{name}", default)
+
+
+def _path(name: str) -> Path | None:
+    value = _env(name, "")
+    return Path(value) if value else None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -93,6 +99,39 @@ def _parser() -> argparse.ArgumentParser:
         default=int(_env("MAX_CONCURRENT_RPCS", "256")),
         help="calls served at once per process; more get RESOURCE_EXHAUSTED "
         "(SCREENING_MAX_CONCURRENT_RPCS)",
+    )
+    serve.add_argument(
+        "--tls-cert",
+        type=Path,
+        default=_path("TLS_CERT"),
+        help="PEM certificate chain (SCREENING_TLS_CERT)",
+    )
+    serve.add_argument(
+        "--tls-key", type=Path, default=_path("TLS_KEY"), help="PEM private key (SCREENING_TLS_KEY)"
+    )
+    serve.add_argument(
+        "--tls-client-ca",
+        type=Path,
+        default=_path("TLS_CLIENT_CA"),
+        help="CA that signs client certificates, for mutual TLS (SCREENING_TLS_CLIENT_CA)",
+    )
+    serve.add_argument(
+        "--require-client-cert",
+        action="store_true",
+        default=_env("REQUIRE_CLIENT_CERT", "") == "1",
+        help="mutual TLS: refuse connections without a valid client certificate",
+    )
+    serve.add_argument(
+        "--auth",
+        type=Path,
+        default=_path("AUTH"),
+        help="callers and roles: token digests and client certificate names (SCREENING_AUTH)",
+    )
+    serve.add_argument(
+        "--allow-insecure-public-bind",
+        action="store_true",
+        default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
+        help="allow a non-loopback address without TLS (logs a warning)",
     )
     serve.add_argument(
         "--no-watch",
@@ -211,8 +250,19 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         not args.no_watch,
         args.engine_timeout,
         args.max_concurrent_rpcs,
+        _tls(args),
+        args.auth,
+        args.allow_insecure_public_bind,
         worker,
     )
+
+
+def _tls(args: argparse.Namespace) -> TlsConfig | None:
+    from screening_service.server.security import TlsConfig
+
+    if args.tls_cert is None and args.tls_key is None:
+        return None
+    return TlsConfig(args.tls_cert, args.tls_key, args.tls_client_ca, args.require_client_cert)
 
 
 def _run_server(args: argparse.Namespace, worker: int | None) -> int:
@@ -226,6 +276,9 @@ def _run_server(args: argparse.Namespace, worker: int | None) -> int:
 def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("screening: --workers must be at least 1", file=sys.stderr)
+        return 2
+    if (args.tls_cert is None) != (args.tls_key is None):
+        print("screening: --tls-cert and --tls-key go together", file=sys.stderr)
         return 2
     if args.workers == 1:
         return _run_server(args, None)

@@ -23,9 +23,20 @@ def free_port() -> int:
         return port
 
 
-def wait_serving(address: str, process: subprocess.Popen[str], timeout: float = 60) -> None:
+def health_channel(address: str, credentials: grpc.ChannelCredentials | None) -> grpc.Channel:
+    if credentials is None:
+        return grpc.insecure_channel(address)
+    return grpc.secure_channel(address, credentials)
+
+
+def wait_serving(
+    address: str,
+    process: subprocess.Popen[str],
+    timeout: float = 60,
+    credentials: grpc.ChannelCredentials | None = None,
+) -> None:
     deadline = time.monotonic() + timeout
-    with grpc.insecure_channel(address) as channel:
+    with health_channel(address, credentials) as channel:
         health = health_pb2_grpc.HealthStub(channel)
         while time.monotonic() < deadline:
             assert process.poll() is None, "server exited during start-up"
@@ -46,7 +57,12 @@ class ServeProcess:
     line, which would stall its event loop.
     """
 
-    def __init__(self, rules: Path, *extra: str) -> None:
+    def __init__(
+        self,
+        rules: Path,
+        *extra: str,
+        credentials: grpc.ChannelCredentials | None = None,
+    ) -> None:
         self.address = f"127.0.0.1:{free_port()}"
         self.metrics = f"127.0.0.1:{free_port()}"
         env = {**os.environ, "SCREENING_METRICS_ADDRESS": self.metrics}
@@ -61,7 +77,7 @@ class ServeProcess:
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
-        wait_serving(self.address, self.process)
+        wait_serving(self.address, self.process, credentials=credentials)
 
     def _drain(self) -> None:
         assert self.process.stdout is not None

@@ -33,6 +33,12 @@ from screening_service.rules.parse import RULE_FILE_SUFFIXES
 from screening_service.rules.reload import PackReloader, ReloadOutcome
 from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot
 from screening_service.server.interceptors import ObservabilityInterceptor
+from screening_service.server.security import (
+    AuthConfigError,
+    Authenticator,
+    TlsConfig,
+    is_loopback,
+)
 from screening_service.server.servicer import ScreeningServicer
 
 SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
@@ -61,6 +67,9 @@ class ServeConfig:
     watch: bool = True
     engine_budget_seconds: float = 2.0
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS
+    tls: TlsConfig | None = None
+    auth_file: Path | None = None
+    allow_insecure_public: bool = False
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
     worker_index: int | None = None
@@ -92,9 +101,11 @@ async def create_server(
     *,
     reuse_port: bool = False,
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS,
+    tls: TlsConfig | None = None,
+    authenticator: Authenticator | None = None,
 ) -> Service:
     server = grpc.aio.server(
-        interceptors=[ObservabilityInterceptor()],
+        interceptors=[ObservabilityInterceptor(authenticator)],
         # Bounded concurrency: calls beyond the limit get RESOURCE_EXHAUSTED at
         # once instead of queueing without bound.
         maximum_concurrent_rpcs=max_concurrent_rpcs,
@@ -116,7 +127,10 @@ async def create_server(
         ),
         server,
     )
-    port = server.add_insecure_port(address)
+    if tls is not None:
+        port = server.add_secure_port(address, tls.credentials())
+    else:
+        port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind gRPC address {address}")
     return Service(server, port, health_servicer, active, reloader)
@@ -144,7 +158,31 @@ async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
             await asyncio.to_thread(reloader.reload, "files changed")
 
 
+def check_exposure(config: ServeConfig) -> str | None:
+    """Why the server must not start as configured, or None."""
+    host, _port = _split(config.address)
+    if config.tls is None and not is_loopback(host):
+        if not config.allow_insecure_public:
+            return (
+                f"refusing to serve {config.address} without TLS: give --tls-cert/--tls-key, "
+                "or --allow-insecure-public-bind behind a trusted proxy"
+            )
+        log.warning("serving a public address without TLS", address=config.address)
+    return None
+
+
 async def serve(config: ServeConfig) -> int:
+    problem = check_exposure(config)
+    if problem:
+        log.error("not starting", reason=problem)
+        return 2
+    try:
+        authenticator = Authenticator.load(config.auth_file) if config.auth_file else None
+        if config.tls is not None:
+            config.tls.credentials()
+    except AuthConfigError as error:
+        log.error("not starting", reason=str(error))
+        return 2
     geography.warm()
     active = ActivePack()
     options = EngineOptions(
@@ -166,6 +204,8 @@ async def serve(config: ServeConfig) -> int:
         decision_log,
         reuse_port=config.worker_index is not None,
         max_concurrent_rpcs=config.max_concurrent_rpcs,
+        tls=config.tls,
+        authenticator=authenticator,
     )
     await service.server.start()
     await set_serving(service, True)
@@ -179,6 +219,9 @@ async def serve(config: ServeConfig) -> int:
         rules=len(snapshot.compiled.rules),
         shards=snapshot.engine.shard_count,
         decision_log=str(config.decision_log.path) if config.decision_log else None,
+        tls=config.tls is not None,
+        mutual_tls=bool(config.tls and config.tls.require_client_cert),
+        auth=authenticator is not None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

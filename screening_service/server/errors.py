@@ -11,6 +11,7 @@ from grpc_status import rpc_status
 from screening_service.observability.decision_log import DecisionLogError
 from screening_service.pipeline.screen import NotReady, ScreeningFailed
 from screening_service.pipeline.validate import Violation
+from screening_service.server.security import PermissionDenied, Unauthenticated
 
 MAX_VIOLATIONS_REPORTED = 200
 
@@ -88,6 +89,10 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
     if isinstance(error, ScreeningFailed):
         return unavailable("rule evaluation failed and the engine was replaced; retry the call")
+    if isinstance(error, Unauthenticated):
+        return _status(code_pb2.UNAUTHENTICATED, str(error))
+    if isinstance(error, PermissionDenied):
+        return _status(code_pb2.PERMISSION_DENIED, str(error))
     if isinstance(error, DeadlineExpired):
         return _status(
             code_pb2.DEADLINE_EXCEEDED, "deadline exceeded; the traveler was not screened"

@@ -19,6 +19,7 @@ import structlog
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
 from screening_service.server.errors import status_for, to_grpc
+from screening_service.server.security import Authenticator, authorize
 
 log = get_logger("screening.rpc")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
@@ -39,7 +40,14 @@ def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
 
 
 class _CallScope:
-    def __init__(self, method: str, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+    def __init__(
+        self,
+        method: str,
+        context: grpc.aio.ServicerContext[Any, Any],
+        authenticator: Authenticator | None,
+    ) -> None:
+        self.full_method = method
+        self.authenticator = authenticator
         self.method = method.rsplit("/", 1)[-1]
         # Probes and reflection are logged at debug: a Kubernetes probe every
         # few seconds would otherwise drown the decisions.
@@ -54,6 +62,11 @@ class _CallScope:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=self.request_id, method=self.method)
         metrics.rpc_in_flight.labels(self.method).inc()
+
+    def authorize(self) -> None:
+        caller = authorize(self.authenticator, self.full_method, self.context)
+        if caller is not None:
+            structlog.contextvars.bind_contextvars(caller=caller.name)
 
     async def fail(self, error: BaseException) -> None:
         if isinstance(error, grpc.aio.AbortError | asyncio.CancelledError | GeneratorExit):
@@ -86,6 +99,9 @@ else:  # generic only in the type stubs
 
 
 class ObservabilityInterceptor(_Interceptor):
+    def __init__(self, authenticator: Authenticator | None = None) -> None:
+        self.authenticator = authenticator
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
@@ -97,29 +113,30 @@ class ObservabilityInterceptor(_Interceptor):
         method = handler_call_details.method
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(method, handler.unary_unary),
+                _wrap_unary(method, handler.unary_unary, self.authenticator),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_stream is not None:
             return grpc.stream_stream_rpc_method_handler(
-                _wrap_stream(method, handler.stream_stream),
+                _wrap_stream(method, handler.stream_stream, self.authenticator),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(method, handler.unary_stream),
+                _wrap_stream(method, handler.unary_stream, self.authenticator),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
         return handler
 
 
-def _wrap_unary(method: str, behavior: Any) -> Any:
+def _wrap_unary(method: str, behavior: Any, authenticator: Authenticator | None) -> Any:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        scope = _CallScope(method, context)
+        scope = _CallScope(method, context, authenticator)
         try:
+            scope.authorize()
             return await behavior(request, context)
         except BaseException as error:
             await scope.fail(error)
@@ -130,12 +147,13 @@ def _wrap_unary(method: str, behavior: Any) -> Any:
     return wrapper
 
 
-def _wrap_stream(method: str, behavior: Any) -> Any:
+def _wrap_stream(method: str, behavior: Any, authenticator: Authenticator | None) -> Any:
     async def wrapper(
         request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
-        scope = _CallScope(method, context)
+        scope = _CallScope(method, context, authenticator)
         try:
+            scope.authorize()
             async for response in behavior(request, context):
                 yield response
         except BaseException as error:
