@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 all: lint typecheck proto-check test ## What CI runs: lint, typecheck, stale-proto check, tests
 
 run: $(STAMP) ## Start the service on the bundled rule pack (gRPC 127.0.0.1:50051, metrics :9464)
-	$(BIN)/screening serve
+	$(BIN)/screening serve --lookout lookout/sample.csv
 
 test: $(STAMP) ## Run the whole test suite (unit, integration, property)
 	$(BIN)/pytest

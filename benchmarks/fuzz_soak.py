@@ -33,13 +33,13 @@ from benchmarks.servers import ServerProcess, screening
 from screening_service.proto import pb, pb_grpc
 from tests.factories import manifest, ordinary_adult
 from tests.server.wire_cases import (
-    Answer,
-    RawUnary,
     ENUM_FIELDS,
     SCREEN,
     SCREEN_MANIFEST,
     SCREEN_STREAM,
+    Answer,
     Outcome,
+    RawUnary,
     base_requests,
     call,
     expect_screen,

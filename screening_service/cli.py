@@ -128,6 +128,12 @@ def _parser() -> argparse.ArgumentParser:
         help="callers and roles: token digests and client certificate names (SCREENING_AUTH)",
     )
     serve.add_argument(
+        "--lookout",
+        type=Path,
+        default=_path("LOOKOUT"),
+        help="lookout list: a CSV file or a directory of them (SCREENING_LOOKOUT)",
+    )
+    serve.add_argument(
         "--allow-insecure-public-bind",
         action="store_true",
         default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
@@ -252,6 +258,7 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         args.max_concurrent_rpcs,
         _tls(args),
         args.auth,
+        args.lookout,
         args.allow_insecure_public_bind,
         worker,
     )

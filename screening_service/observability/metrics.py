@@ -21,6 +21,8 @@ RULESET_INFO: Final = "screening_ruleset_info"
 RULESET_LOADED: Final = "screening_ruleset_loaded_timestamp_seconds"
 RELOADS: Final = "screening_ruleset_reloads_total"
 ENGINE_RESTARTS: Final = "screening_engine_restarts_total"
+LOOKOUT_RELOADS: Final = "screening_lookout_reloads_total"
+LOOKOUT_ENTRIES: Final = "screening_lookout_entries"
 
 # Sub-millisecond to seconds.
 LATENCY_BUCKETS: Final = (
@@ -74,6 +76,10 @@ ruleset_loaded = Gauge(
 )
 reloads = Counter(RELOADS, "Rule pack loads by result", ["result"])
 engine_restarts = Counter(ENGINE_RESTARTS, "Engines replaced after an engine error")
+lookout_reloads = Counter(LOOKOUT_RELOADS, "Lookout list loads by result", ["result"])
+lookout_entries = Gauge(
+    LOOKOUT_ENTRIES, "Entries in the live lookout index", multiprocess_mode="livemax"
+)
 
 
 REFERRAL_LEVELS: Final = ("none", "interview", "priority_interview")
@@ -86,6 +92,7 @@ def _create_label_values() -> None:
         decisions.labels(level)
     for result in RELOAD_RESULTS:
         reloads.labels(result)
+        lookout_reloads.labels(result)
 
 
 _create_label_values()

@@ -20,6 +20,7 @@ from typing import Final
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service import geography, proto
+from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
 from screening_service.proto import pb
 from screening_service.values import FactValue, date_to_ordinal, parse_iso_date
 
@@ -260,10 +261,36 @@ def _group(travelers: Sequence[pb.Traveler], records: list[Record]) -> None:
             record["flight.same_contact_unrelated_adults"] = len(unrelated)
 
 
+def lookout_fields(hits: Sequence[LookoutHit]) -> Record:
+    """The derived fields of one traveler's lookout hits (no personal data: kinds and scores)."""
+    if not hits:
+        return {"lookout.hit": False}
+    return {
+        "lookout.hit": True,
+        "lookout.kinds": sorted({str(hit.list_kind) for hit in hits}),
+        "lookout.best_score": round(max(hit.score for hit in hits), 2),
+        "lookout.document_match": any(hit.matched_on == MatchedOn.DOCUMENT for hit in hits),
+    }
+
+
+def _lookout(travelers: Sequence[pb.Traveler], records: list[Record], index: LookoutIndex) -> None:
+    queries = [
+        LookoutQuery(t.surname, t.given_names, parse_iso_date(t.date_of_birth), t.document.number)
+        for t in travelers
+    ]
+    for record, hits in zip(records, index.match_many(queries), strict=True):
+        record.update(lookout_fields(hits))
+
+
 def enrich_flight(
-    travelers: Sequence[pb.Traveler], flight: FlightContext, now: dt.datetime
+    travelers: Sequence[pb.Traveler],
+    flight: FlightContext,
+    now: dt.datetime,
+    lookout: LookoutIndex | None = None,
 ) -> list[Record]:
     """Records of every traveler of one flight (a single Screen is a flight of one)."""
     records = [enrich_traveler(t, flight, now) for t in travelers]
     _group(travelers, records)
+    if lookout is not None:
+        _lookout(travelers, records, lookout)
     return records

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 from screening_service.engine.native import Engine, EngineError
 from screening_service.facts import Record
+from screening_service.lookout import LookoutIndex
+from screening_service.lookout.active import ActiveLookout
 from screening_service.pipeline.decide import Decision, decide
 from screening_service.pipeline.enrich import FlightContext, enrich_flight
 from screening_service.pipeline.evaluate import evaluate, evaluate_async
@@ -37,8 +39,12 @@ class FlightResult:
 
 
 class Screener:
-    def __init__(self, active: ActivePack) -> None:
+    def __init__(self, active: ActivePack, lookout: ActiveLookout | None = None) -> None:
         self.active = active
+        self.lookout = lookout
+
+    def _lookout_index(self) -> LookoutIndex | None:
+        return self.lookout.index if self.lookout is not None else None
 
     def snapshot(self) -> Snapshot:
         snapshot = self.active.snapshot
@@ -58,7 +64,7 @@ class Screener:
         """
         snapshot = self.snapshot()
         now = dt.datetime.now(dt.UTC)
-        records = enrich_flight(travelers, flight or FlightContext(), now)
+        records = enrich_flight(travelers, flight or FlightContext(), now, self._lookout_index())
         started = time.perf_counter()
         try:
             fired = evaluate(snapshot, records, timeout)
@@ -75,7 +81,7 @@ class Screener:
         """`screen` for the server's event loop: the engine call is awaited."""
         snapshot = self.snapshot()
         now = dt.datetime.now(dt.UTC)
-        records = enrich_flight(travelers, flight or FlightContext(), now)
+        records = enrich_flight(travelers, flight or FlightContext(), now, self._lookout_index())
         started = time.perf_counter()
         try:
             fired = await evaluate_async(snapshot, records, timeout)

@@ -24,13 +24,14 @@ from prometheus_client import start_http_server
 from watchfiles import awatch
 
 from screening_service import geography
+from screening_service.lookout.active import ActiveLookout
 from screening_service.observability import metrics
 from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.screen import Screener
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.parse import RULE_FILE_SUFFIXES
-from screening_service.rules.reload import PackReloader, ReloadOutcome
+from screening_service.rules.reload import PackReloader
 from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot
 from screening_service.server.interceptors import ObservabilityInterceptor
 from screening_service.server.security import (
@@ -69,6 +70,7 @@ class ServeConfig:
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS
     tls: TlsConfig | None = None
     auth_file: Path | None = None
+    lookout: Path | None = None
     allow_insecure_public: bool = False
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
@@ -103,6 +105,7 @@ async def create_server(
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS,
     tls: TlsConfig | None = None,
     authenticator: Authenticator | None = None,
+    lookout: ActiveLookout | None = None,
 ) -> Service:
     server = grpc.aio.server(
         interceptors=[ObservabilityInterceptor(authenticator)],
@@ -115,7 +118,7 @@ async def create_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    servicer = ScreeningServicer(Screener(active), reloader, decision_log)
+    servicer = ScreeningServicer(Screener(active, lookout), reloader, decision_log)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -158,6 +161,21 @@ async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
             await asyncio.to_thread(reloader.reload, "files changed")
 
 
+async def watch_lookout(lookout: ActiveLookout, stop: asyncio.Event) -> None:
+    """Reload the lookout list when its file (or a file of its directory) changes."""
+    assert lookout.path is not None
+    target = lookout.path if lookout.path.is_dir() else lookout.path.parent
+    async for changes in awatch(target, debounce=300, step=50, stop_event=stop):
+        paths = {Path(path) for _change, path in changes}
+        if lookout.path.is_dir() or lookout.path in paths:
+            await asyncio.to_thread(lookout.reload, "files changed")
+
+
+def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> None:
+    reloader.reload(reason)
+    lookout.reload(reason)
+
+
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
     host, _port = _split(config.address)
@@ -193,6 +211,9 @@ async def serve(config: ServeConfig) -> int:
     if outcome.snapshot is None:
         return 1
     snapshot = outcome.snapshot
+    lookout = ActiveLookout(config.lookout)
+    if config.lookout is not None and not lookout.reload("start").applied:
+        return 1
     decision_log = DecisionLog(config.decision_log) if config.decision_log else None
     if config.worker_index is None:
         metrics_host, metrics_port = _split(config.metrics_address)
@@ -206,6 +227,7 @@ async def serve(config: ServeConfig) -> int:
         max_concurrent_rpcs=config.max_concurrent_rpcs,
         tls=config.tls,
         authenticator=authenticator,
+        lookout=lookout,
     )
     await service.server.start()
     await set_serving(service, True)
@@ -222,25 +244,30 @@ async def serve(config: ServeConfig) -> int:
         tls=config.tls is not None,
         mutual_tls=bool(config.tls and config.tls.require_client_cert),
         auth=authenticator is not None,
+        lookout_entries=len(lookout.index) if lookout.index is not None else None,
     )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    background: set[asyncio.Task[ReloadOutcome]] = set()
+    background: set[asyncio.Task[None]] = set()
 
     def reload_on_sighup() -> None:
-        task = loop.create_task(asyncio.to_thread(reloader.reload, "SIGHUP"))
+        task = loop.create_task(asyncio.to_thread(reload_all, reloader, lookout, "SIGHUP"))
         background.add(task)
         task.add_done_callback(background.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload_on_sighup)
-    watcher = loop.create_task(watch_rules(reloader, stop)) if config.watch else None
+    watchers = []
+    if config.watch:
+        watchers.append(loop.create_task(watch_rules(reloader, stop)))
+        if config.lookout is not None:
+            watchers.append(loop.create_task(watch_lookout(lookout, stop)))
     await stop.wait()
     log.info("stopping", grace_seconds=GRACE_SECONDS)
     await set_serving(service, False)
     await service.server.stop(GRACE_SECONDS)
-    if watcher is not None:
+    for watcher in watchers:
         await watcher
     if decision_log is not None:
         decision_log.close()

@@ -146,9 +146,13 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self, request: pb.ReloadRulesetRequest, context: Context
     ) -> pb.ReloadRulesetResponse:
         outcome = await asyncio.to_thread(self.reloader.reload, "rpc")
+        errors = list(outcome.errors)
+        if self.screener.lookout is not None:
+            lookout = await asyncio.to_thread(self.screener.lookout.reload, "rpc")
+            errors += [f"lookout: {error}" for error in lookout.errors]
         snapshot = outcome.snapshot or self.screener.snapshot()
         return pb.ReloadRulesetResponse(
-            applied=outcome.applied, ruleset=ruleset_message(snapshot), errors=outcome.errors
+            applied=outcome.applied, ruleset=ruleset_message(snapshot), errors=errors
         )
 
 
