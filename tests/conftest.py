@@ -18,6 +18,17 @@ from screening_service.server.app import Service, create_server, set_serving
 
 T = TypeVar("T")
 
+# Measurements tests report at the end of the run (pytest's terminal summary).
+SUMMARY: list[str] = []
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if SUMMARY:
+        terminalreporter.section("measured")
+        for line in SUMMARY:
+            terminalreporter.write_line(line)
+
+
 # Logs of in-process servers go to a buffer, as JSON lines (tests may read it).
 LOG_STREAM = io.StringIO()
 configure("debug", stream=LOG_STREAM)

@@ -13,6 +13,7 @@ from screening_service.pipeline.enrich import flight_context
 from screening_service.pipeline.screen import Screener
 from screening_service.rules.swap import ActivePack, build_snapshot
 from screening_service.synthetic import SCENARIO_NAMES, generate_population
+from tests.conftest import SUMMARY
 
 BUNDLED_RULES = Path(__file__).resolve().parents[2] / "rules"
 
@@ -66,3 +67,21 @@ def test_few_clean_travelers_are_referred(
     referred = total - clean[("", Referral.NONE)]
     assert total > 7_000
     assert referred / total < 0.005
+
+
+def test_clean_population_of_10000_stays_under_2_percent(screener: Screener) -> None:
+    referred: Counter[str] = Counter()
+    total = 0
+    for flight in generate_population(10_000, seed=47, scenario_rate=0.0):
+        m = flight.manifest
+        for decision in screener.screen(list(m.travelers), flight_context(m)).decisions:
+            total += 1
+            if decision.referral is not Referral.NONE:
+                referred[decision.referral.value] += 1
+    rate = sum(referred.values()) / total
+    SUMMARY.append(
+        f"false-referral rate on a clean synthetic population of {total:,}: {rate:.2%} "
+        f"({sum(referred.values())} referred: {dict(referred) or 'none'})"
+    )
+    assert total == 10_000
+    assert rate < 0.02
