@@ -296,6 +296,9 @@ def _serve(args: argparse.Namespace) -> int:
     )
 
     directory = prepare_multiprocess_metrics()
+    from screening_service.observability.logging import configure
+
+    configure(args.log_level)
     try:
         supervisor = Supervisor(
             args.workers, lambda index: _run_server(args, index), args.metrics_address

@@ -413,11 +413,16 @@ def _compose(data: bytes, display: str, sink: ErrorSink) -> tuple[yaml.Node | No
 
 
 def pack_files(directory: Path) -> list[Path]:
-    """Every rule and pack file of a pack directory, in a stable order."""
+    """Every rule and pack file of a pack directory, in a stable order.
+
+    Anything named like a rule file that is not a directory counts, including a
+    link that leads nowhere: a file the pack cannot read is an error, never
+    silently left out.
+    """
     return sorted(
         p
         for p in directory.rglob("*")
-        if p.is_file() and p.suffix in RULE_FILE_SUFFIXES and not p.name.startswith(".")
+        if p.suffix in RULE_FILE_SUFFIXES and not p.name.startswith(".") and not p.is_dir()
     )
 
 

@@ -9,7 +9,9 @@ period, and returns.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import signal
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
@@ -20,13 +22,13 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 # The public alias grpc_health.v1.health.aio is not visible to mypy.
 from grpc_health.v1._async import HealthServicer
 from grpc_reflection.v1alpha import reflection
-from prometheus_client import start_http_server
 from watchfiles import awatch
 
 from screening_service import geography
 from screening_service.lookout.active import ActiveLookout
 from screening_service.observability import metrics
 from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
+from screening_service.observability.exposition import serve_metrics
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.screen import Screener
 from screening_service.proto import pb, pb_grpc
@@ -45,6 +47,7 @@ from screening_service.server.servicer import ScreeningServicer
 SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_name
 MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
 GRACE_SECONDS: Final = 10.0
+WATCH_RETRY_SECONDS: Final = 1.0
 DEFAULT_MAX_CONCURRENT_RPCS: Final = 256
 
 log = get_logger("screening.server")
@@ -154,21 +157,43 @@ def _split(address: str) -> tuple[str, int]:
     return host.strip("[]") or "127.0.0.1", int(port)
 
 
+async def _watch(
+    target: Path, stop: asyncio.Event, changed: Callable[[set[Path]], Awaitable[None]]
+) -> None:
+    """Call ``changed`` on each batch of changes under ``target``, until ``stop``.
+
+    A target that is missing (or vanishes) is waited for and watched again.
+    """
+    while not stop.is_set():
+        try:
+            async for changes in awatch(target, debounce=300, step=50, stop_event=stop):
+                await changed({Path(path) for _change, path in changes})
+        except OSError as error:
+            log.warning("cannot watch", path=str(target), error=error.strerror)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), WATCH_RETRY_SECONDS)
+
+
 async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
     """Reload when a pack file changes; a half-written file is rejected, then retried."""
-    async for changes in awatch(reloader.directory, debounce=300, step=50, stop_event=stop):
-        if any(Path(path).suffix in RULE_FILE_SUFFIXES for _change, path in changes):
+
+    async def changed(paths: set[Path]) -> None:
+        if any(path.suffix in RULE_FILE_SUFFIXES for path in paths):
             await asyncio.to_thread(reloader.reload, "files changed")
+
+    await _watch(reloader.directory, stop, changed)
 
 
 async def watch_lookout(lookout: ActiveLookout, stop: asyncio.Event) -> None:
     """Reload the lookout list when its file (or a file of its directory) changes."""
-    assert lookout.path is not None
-    target = lookout.path if lookout.path.is_dir() else lookout.path.parent
-    async for changes in awatch(target, debounce=300, step=50, stop_event=stop):
-        paths = {Path(path) for _change, path in changes}
-        if lookout.path.is_dir() or lookout.path in paths:
+    path = lookout.path
+    assert path is not None
+
+    async def changed(paths: set[Path]) -> None:
+        if path.is_dir() or path in paths:
             await asyncio.to_thread(lookout.reload, "files changed")
+
+    await _watch(path if path.is_dir() else path.parent, stop, changed)
 
 
 def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> None:
@@ -216,8 +241,7 @@ async def serve(config: ServeConfig) -> int:
         return 1
     decision_log = DecisionLog(config.decision_log) if config.decision_log else None
     if config.worker_index is None:
-        metrics_host, metrics_port = _split(config.metrics_address)
-        start_http_server(metrics_port, addr=metrics_host)
+        serve_metrics(config.metrics_address)
     service = await create_server(
         config.address,
         active,

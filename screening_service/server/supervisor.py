@@ -36,11 +36,6 @@ def prepare_multiprocess_metrics() -> str:
     return directory
 
 
-def _split(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
 class Supervisor:
     def __init__(
         self, workers: int, run_worker: Callable[[int], int], metrics_address: str
@@ -78,12 +73,13 @@ class Supervisor:
             self._fork(index)
         # Imported only now: prometheus_client must see the multiprocess
         # directory set up by prepare_multiprocess_metrics.
-        from prometheus_client import CollectorRegistry, multiprocess, start_http_server  # noqa: PLC0415
+        from prometheus_client import CollectorRegistry, multiprocess  # noqa: PLC0415
+
+        from screening_service.observability.exposition import serve_metrics  # noqa: PLC0415
 
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
-        host, port = _split(self.metrics_address)
-        start_http_server(port, addr=host, registry=registry)
+        serve_metrics(self.metrics_address, registry)
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._forward)
         failed = 0

@@ -189,3 +189,12 @@ def test_pack_file_is_required(tmp_path: Path) -> None:
     with pytest.raises(PackError) as caught:
         compile_directory(tmp_path)
     assert [e.code for e in caught.value.errors] == ["E102"]
+
+
+def test_a_rule_file_that_cannot_be_read_is_an_error_not_skipped(tmp_path: Path) -> None:
+    """Regression: a dangling link named like a rule file was silently left out."""
+    pack = write_pack(tmp_path, {"r.yaml": GOOD_RULE})
+    (pack / "zz.yaml").symlink_to(tmp_path / "nowhere.yaml")
+    error = one(pack)
+    assert (error.code, str(error.location)) == ("E100", "zz.yaml")
+    assert error.message.startswith("cannot read file")

@@ -1,0 +1,56 @@
+"""The Prometheus /metrics endpoint, bound in the background with retries.
+
+A busy or refused metrics port must not stop screening: the failure is
+logged and the bind is retried until it succeeds (the fault clears by
+itself once the port is free).
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Final
+
+from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
+
+from screening_service.observability.logging import get_logger
+
+RETRY_SECONDS: Final = 5.0
+
+log = get_logger("screening.metrics")
+
+
+def _split(address: str) -> tuple[str, int]:
+    host, _, port = address.rpartition(":")
+    return host.strip("[]") or "127.0.0.1", int(port)
+
+
+def serve_metrics(
+    address: str,
+    registry: CollectorRegistry = REGISTRY,
+    retry_seconds: float = RETRY_SECONDS,
+    stop: threading.Event | None = None,
+) -> threading.Event:
+    """Start /metrics on ``address`` now or as soon as it can bind; returns a 'bound' event."""
+    host, port = _split(address)
+    bound = threading.Event()
+    stop = stop or threading.Event()
+
+    def bind() -> bool:
+        try:
+            start_http_server(port, addr=host, registry=registry)
+        except OSError as error:
+            log.error("metrics port unavailable, retrying", address=address, error=error.strerror)
+            return False
+        bound.set()
+        return True
+
+    if not bind():
+
+        def retry() -> None:
+            while not stop.wait(retry_seconds):
+                if bind():
+                    log.info("metrics port bound", address=address)
+                    return
+
+        threading.Thread(target=retry, name="metrics-bind", daemon=True).start()
+    return bound
