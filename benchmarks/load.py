@@ -1,6 +1,6 @@
 """The load generator: a separate process that drives one unary method at a fixed concurrency.
 
-`run_load` starts a fresh interpreter (multiprocessing, spawn) that opens one
+`run_load` starts a fresh interpreter (``python -m benchmarks.load``) that opens one
 grpc.aio channel and keeps ``concurrency`` calls in flight, sending
 pre-serialised request bytes and not parsing the responses, so that the
 client spends as little as possible of the CPU it shares with the server.
@@ -15,18 +15,20 @@ without sharing a process with it.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import itertools
-import multiprocessing
 import os
+import pickle
+import subprocess
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Final
 
 import grpc
 
+ROOT: Final = Path(__file__).resolve().parent.parent
 MAX_MESSAGE_BYTES: Final = 64 * 1024 * 1024
 SCREEN: Final = "/screening.v1.ScreeningService/Screen"
 SCREEN_MANIFEST: Final = "/screening.v1.ScreeningService/ScreenManifest"
@@ -175,37 +177,39 @@ async def _drive(spec: LoadSpec) -> LoadResult:
     )
 
 
-def _client_main(spec: LoadSpec, conn: Connection) -> None:
-    try:
-        result = asyncio.run(_drive(spec))
-        conn.send(result)
-    except BaseException as error:
-        conn.send(f"{type(error).__name__}: {error}")
-        raise
-    finally:
-        conn.close()
-
-
 def run_load(spec: LoadSpec) -> LoadResult:
-    """Run ``spec`` in a separate client process and return what it measured."""
-    context = multiprocessing.get_context("spawn")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_client_main, args=(spec, sender), name="bench-load")
-    process.start()
-    sender.close()
+    """Run ``spec`` in a separate client process (``python -m benchmarks.load``)."""
     limit = spec.warmup_seconds + spec.max_seconds + spec.call_timeout + 60
-    try:
-        if not receiver.poll(limit):
-            raise TimeoutError(f"load client did not finish within {limit:.0f} s")
-        answer = receiver.recv()
-    finally:
-        process.join(timeout=30)
-        if process.is_alive():
-            process.kill()
-            process.join(timeout=10)
-        with contextlib.suppress(OSError):
-            receiver.close()
-    if isinstance(answer, str):
-        raise RuntimeError(f"load client failed: {answer}")
-    assert isinstance(answer, LoadResult)
-    return answer
+    with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
+        spec_file, result_file = Path(tmp) / "spec.pickle", Path(tmp) / "result.pickle"
+        spec_file.write_bytes(pickle.dumps(spec))
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "benchmarks.load", str(spec_file), str(result_file)],
+                cwd=ROOT,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=limit,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise TimeoutError(f"load client did not finish within {limit:.0f} s") from None
+        if done.returncode != 0 or not result_file.exists():
+            raise RuntimeError(f"load client failed ({done.returncode}): {done.stderr[-2000:]}")
+        result = pickle.loads(result_file.read_bytes())
+    assert isinstance(result, LoadResult)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    spec_file, result_file = (Path(a) for a in (argv or sys.argv[1:]))
+    spec = pickle.loads(spec_file.read_bytes())
+    assert isinstance(spec, LoadSpec)
+    result = asyncio.run(_drive(spec))
+    result_file.write_bytes(pickle.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

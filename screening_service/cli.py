@@ -140,6 +140,13 @@ def _parser() -> argparse.ArgumentParser:
         help="allow a non-loopback address without TLS (logs a warning)",
     )
     serve.add_argument(
+        "--shutdown-delay",
+        type=float,
+        default=float(_env("SHUTDOWN_DELAY", "0")),
+        help="on SIGTERM, report NOT_SERVING and keep serving this many seconds before "
+        "draining (SCREENING_SHUTDOWN_DELAY)",
+    )
+    serve.add_argument(
         "--no-watch",
         action="store_true",
         default=_env("NO_WATCH", "") == "1",
@@ -260,6 +267,7 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         args.auth,
         args.lookout,
         args.allow_insecure_public_bind,
+        args.shutdown_delay,
         worker,
     )
 

@@ -75,6 +75,7 @@ class ServeConfig:
     auth_file: Path | None = None
     lookout: Path | None = None
     allow_insecure_public: bool = False
+    shutdown_delay: float = 0.0
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
     worker_index: int | None = None
@@ -288,8 +289,10 @@ async def serve(config: ServeConfig) -> int:
         if config.lookout is not None:
             watchers.append(loop.create_task(watch_lookout(lookout, stop)))
     await stop.wait()
-    log.info("stopping", grace_seconds=GRACE_SECONDS)
+    log.info("stopping", grace_seconds=GRACE_SECONDS, delay_seconds=config.shutdown_delay)
     await set_serving(service, False)
+    # Keep answering while load balancers see NOT_SERVING and move traffic away.
+    await asyncio.sleep(config.shutdown_delay)
     await service.server.stop(GRACE_SECONDS)
     for watcher in watchers:
         await watcher
