@@ -212,4 +212,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # Run the module under its import name, so that the pickled classes are the same.
+    from benchmarks.load import main as load_main
+
+    sys.exit(load_main())

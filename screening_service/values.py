@@ -112,7 +112,7 @@ def render(field: Field, value: FactValue) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.1f}" if not value.is_integer() else str(int(value))
+        return f"{value:.2f}".rstrip("0").rstrip(".")
     if isinstance(value, list):
         return ", ".join(value)
     return str(value)
