@@ -5,7 +5,7 @@ bounds the run in time, ``--seed`` makes it repeatable). The server is the
 real command in its own process (`benchmarks.servers.screening`), on a free
 loopback port. Requests are raw bytes sent with grpcio generic calls; the
 oracle in `tests.server.wire_cases` says which status each one must get
-(UNKNOWN for an undecodable message, INVALID_ARGUMENT for an invalid one,
+(INVALID_ARGUMENT for an undecodable or invalid message,
 RESOURCE_EXHAUSTED for a manifest over 1,000 travelers, OK with a decision for
 the right traveler for a valid one). Every ``--check-every`` cases a valid
 Screen call must still succeed and the process must still be running.

@@ -218,9 +218,9 @@ def summary(results: Sequence[BenchmarkResult]) -> str:
     lines = ["", "== targets"]
     for bench, row in targets:
         status = _status(row) or "n/a"
-        measured = f"{row.ratio:.2f}x" if row.ratio is not None else _number(row.value, row.unit)
-        if row.ratio is None and row.value is not None:
-            measured += f" {row.unit}"
+        measured = f"{_number(row.value, row.unit)} {row.unit}"
+        if row.ratio is not None:
+            measured += f" = {row.ratio:.2f}x {row.baseline}"
         lines.append(f"   {status:>6}  {row.target}  (measured {measured}; {bench}: {row.name})")
     return "\n".join(lines)
 

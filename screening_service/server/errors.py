@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
@@ -20,6 +21,16 @@ class InvalidRequest(Exception):
     def __init__(self, violations: Sequence[Violation]) -> None:
         super().__init__(f"{len(violations)} field violation(s)")
         self.violations = list(violations)
+
+
+@dataclass(frozen=True)
+class Undecodable:
+    """A request whose bytes are not the protobuf message the method takes."""
+
+    reason: str
+
+    def violation(self) -> Violation:
+        return Violation("(request)", f"is not a valid protobuf message ({self.reason})")
 
 
 class RequestTooLarge(Exception):

@@ -18,7 +18,7 @@ import structlog
 
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
-from screening_service.server.errors import status_for, to_grpc
+from screening_service.server.errors import InvalidRequest, Undecodable, status_for, to_grpc
 from screening_service.server.security import Authenticator, authorize
 
 log = get_logger("screening.rpc")
@@ -111,16 +111,19 @@ class ObservabilityInterceptor(_Interceptor):
         if handler is None:
             return handler
         method = handler_call_details.method
+        deserializer = handler.request_deserializer
+        if method.startswith(SCREENING_PREFIX) and deserializer is not None:
+            deserializer = tolerant(deserializer)
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
                 _wrap_unary(method, handler.unary_unary, self.authenticator),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_stream is not None:
             return grpc.stream_stream_rpc_method_handler(
                 _wrap_stream(method, handler.stream_stream, self.authenticator),
-                request_deserializer=handler.request_deserializer,
+                request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
@@ -132,11 +135,30 @@ class ObservabilityInterceptor(_Interceptor):
         return handler
 
 
+def tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    """A deserializer that never raises: bad bytes become `Undecodable`.
+
+    grpcio ends a whole stream (and answers UNKNOWN, before any interceptor
+    runs) when a request fails to decode; with this, a bad unary request is a
+    logged INVALID_ARGUMENT and a bad stream item gets its own error result.
+    """
+
+    def decode(raw: bytes) -> Any:
+        try:
+            return deserializer(raw)
+        except Exception as error:  # any decode failure is the caller's
+            return Undecodable(type(error).__name__)
+
+    return decode
+
+
 def _wrap_unary(method: str, behavior: Any, authenticator: Authenticator | None) -> Any:
     async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
         scope = _CallScope(method, context, authenticator)
         try:
             scope.authorize()
+            if isinstance(request, Undecodable):
+                raise InvalidRequest([request.violation()])
             return await behavior(request, context)
         except BaseException as error:
             await scope.fail(error)

@@ -30,6 +30,7 @@ from screening_service.server.errors import (
     DeadlineExpired,
     InvalidRequest,
     RequestTooLarge,
+    Undecodable,
     status_for,
 )
 
@@ -114,6 +115,10 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         self, request_iterator: AsyncIterator[pb.ScreenRequest], context: Context
     ) -> AsyncIterator[pb.ScreenStreamResponse]:
         async for request in request_iterator:
+            if isinstance(request, Undecodable):
+                error = status_for(InvalidRequest([request.violation()]), _request_id())
+                yield pb.ScreenStreamResponse(traveler_id="", error=error)
+                continue
             traveler_id = request.traveler.traveler_id
             try:
                 violations = validate_screen(request)

@@ -9,11 +9,10 @@ The oracle parses each payload the way the server does
 (`ScreenRequest.FromString`) and validates it with the service's own
 validator, and so knows the one answer the server may give:
 
-- undecodable (protobuf parse fails): grpcio's aio server answers
-  `UNKNOWN` ("Unexpected <class 'google.protobuf.message.DecodeError'>: ...")
-  for a unary request it cannot deserialize: deserialization happens in
-  grpcio, before the service's interceptor sees the call. (grpcio's sync
-  server would say INTERNAL; the aio server says UNKNOWN.)
+- undecodable (protobuf parse fails): `INVALID_ARGUMENT` with a BadRequest
+  on `(request)`: the service's interceptor decodes requests itself, so a
+  bad message is logged and counted like any invalid request (grpcio alone
+  would answer UNKNOWN before any interceptor ran);
 - decodable but invalid: `INVALID_ARGUMENT`, never a decision;
 - a manifest of more than 1,000 travelers: `RESOURCE_EXHAUSTED`;
 - decodable and valid: `OK`, one decision for that traveler_id.
@@ -37,8 +36,8 @@ from tests.factories import lone_minor_cash_last_minute, ordinary_adult, travele
 SCREEN: Final = "/screening.v1.ScreeningService/Screen"
 SCREEN_MANIFEST: Final = "/screening.v1.ScreeningService/ScreenManifest"
 SCREEN_STREAM: Final = "/screening.v1.ScreeningService/ScreenStream"
-# What grpcio's aio server answers for a unary request it cannot deserialize.
-UNDECODABLE_CODE: Final = grpc.StatusCode.UNKNOWN
+# What the service answers for a request it cannot deserialize.
+UNDECODABLE_CODE: Final = grpc.StatusCode.INVALID_ARGUMENT
 CALL_TIMEOUT: Final = 30.0
 # grpcio is generic only in the type stubs.
 RawUnary: TypeAlias = "grpc.UnaryUnaryMultiCallable[bytes, bytes]"

@@ -1,0 +1,332 @@
+"""How cost grows: with the pack's rule count, the flight's size and the lookout list's size.
+
+* pack size: generated packs of 30, 100 and 300 rules (the shape of
+  ``tests/rules/test_compile.py``'s ``generated_rules``: rules on shared
+  fields, a third with an ``or``, many firing on ordinary travelers) written
+  to a temporary directory with a ``pack.yaml``; per traveler, the
+  in-process service path (`Screener.screen`, in-process engine) and the
+  engine floor (`Engine.evaluate_json` on pre-encoded facts), on the same
+  300-traveler flights; the bundled pack for reference;
+* flight size: the server's work for one `ScreenManifest` of 10, 100 and
+  1,000 travelers, without the transport: validate, `Screener.screen` with
+  the isolated engine (as `screening serve` runs it), respond (to_proto and
+  serialise the response);
+* lookout list size: `LookoutIndex.build` over 1,000 and 100,000 synthetic
+  entries and `match_many` of a 1,000-traveler flight, when the lookout
+  module exists.
+
+Times are the best of the alternating rounds (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import json
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Final
+
+from benchmarks import servers, workload
+from benchmarks.config import Config
+from benchmarks.report import BenchmarkResult, Row
+from screening_service import geography
+from screening_service.engine.native import SIDS, Engine
+from screening_service.facts import to_fact
+from screening_service.pipeline.enrich import enrich_flight, flight_context
+from screening_service.pipeline.respond import to_proto
+from screening_service.pipeline.screen import Screener
+from screening_service.pipeline.validate import validate_manifest
+from screening_service.proto import pb
+from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
+
+NAME: Final = "cost_curves"
+TITLE: Final = "cost curves: pack size, flight size, lookout list size"
+PACK_SIZES: Final = (30, 100, 300)
+FLIGHT_SIZES: Final = ((10, 30), (100, 10), (1000, 3))  # (size, flights per round)
+FLIGHT_RATIO_TARGET: Final = 12.0
+LIST_SIZES: Final = (1_000, 100_000)
+PACK_FLIGHTS: Final = 4
+
+PACK_YAML: Final = """\
+pack:
+  name: Generated benchmark pack
+  version: "bench-1"
+  thresholds: {interview: 50, priority_interview: 100}
+  typologies:
+    child_trafficking: {title: Child trafficking}
+    trafficking_general: {title: Trafficking}
+"""
+
+
+def generated_rules(count: int) -> str:
+    """``count`` rules as tests/rules/test_compile.py generates them."""
+    lines = ["rules:"]
+    for i in range(count):
+        age = f"traveler.age_years >= {i}"
+        if i % 3 == 0:
+            age = f'(traveler.age_years >= {i} or booking.payment_form == "cash")'
+        when = f"{age} and booking.party_size >= 1"
+        card = "booking.party_size: 1, booking.payment_form: card"
+        lines += [
+            f"  - id: generated-{i:03d}",
+            f"    title: Generated rule {i}",
+            "    typology: trafficking_general",
+            "    weight: 1",
+            "    rationale: generated",
+            "    source: generated",
+            f"    when: '{when}'",
+            "    examples:",
+            f"      refer: [{{traveler.age_years: {i}, {card}}}]",
+            f"      pass: [{{traveler.age_years: {i - 1}, {card}}}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def sparse_rules(count: int) -> str:
+    """``count`` distinct rules of which an ordinary traveler fires about none.
+
+    Rule i asks for one age and a booking made at most a few hours ahead:
+    every rule is evaluated, almost none fires, so the cost is the rule
+    count's, not the firings'.
+    """
+    lines = ["rules:"]
+    for i in range(count):
+        age, hours = 18 + i % 89, i % 47
+        lines += [
+            f"  - id: sparse-{i:03d}",
+            f"    title: Sparse rule {i}",
+            "    typology: trafficking_general",
+            "    weight: 1",
+            "    rationale: generated",
+            "    source: generated",
+            f"    when: 'traveler.age_years == {age} and "
+            f"booking.hours_before_departure <= {hours}.5'",
+            "    examples:",
+            f"      refer: [{{traveler.age_years: {age}, "
+            f"booking.hours_before_departure: {hours}.0}}]",
+            f"      pass: [{{traveler.age_years: {age + 1}, "
+            f"booking.hours_before_departure: {hours}.0}}]",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def write_generated_pack(directory: Path, text: str) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "pack.yaml").write_text(PACK_YAML)
+    (directory / "generated.yaml").write_text(text)
+    return directory
+
+
+def _screener(snapshot: Snapshot) -> Screener:
+    active = ActivePack()
+    active.swap(snapshot)
+    return Screener(active)
+
+
+def _best(timings: dict[str, list[float]]) -> dict[str, float]:
+    return {name: min(values) for name, values in timings.items()}
+
+
+def pack_sizes(result: BenchmarkResult, config: Config) -> None:
+    flights = workload.flights(PACK_FLIGHTS, 300)
+    travelers = PACK_FLIGHTS * 300
+    now = dt.datetime.now(dt.UTC)
+    records = [
+        enrich_flight(f.manifest.travelers, flight_context(f.manifest), now) for f in flights
+    ]
+    payloads = []
+    for flight_records in records:
+        facts = [to_fact(r, n) for n, r in enumerate(flight_records)]
+        for fact in facts:
+            fact["sid"] = SIDS[0]
+        payloads.append(json.dumps(facts, separators=(",", ":")))
+    snapshots: dict[str, Snapshot] = {}
+    build_seconds: dict[str, float] = {}
+    variants: dict[str, Callable[[], object]] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-packs-") as tmp:
+        packs = {"bundled": servers.BUNDLED_RULES}
+        for count in PACK_SIZES:
+            packs[f"dense {count}"] = write_generated_pack(
+                Path(tmp) / f"dense{count}", generated_rules(count)
+            )
+            packs[f"sparse {count}"] = write_generated_pack(
+                Path(tmp) / f"sparse{count}", sparse_rules(count)
+            )
+        for label, directory in packs.items():
+            started = time.perf_counter()
+            snapshots[label] = build_snapshot(directory)
+            build_seconds[label] = time.perf_counter() - started
+    try:
+        for label, snapshot in snapshots.items():
+            engine = snapshot.engine
+            assert isinstance(engine, Engine)
+            screener = _screener(snapshot)
+
+            def service(screener: Screener = screener) -> None:
+                for f in flights:
+                    screener.screen(f.manifest.travelers, flight_context(f.manifest))
+
+            def floor(engine: Engine = engine) -> None:
+                for payload in payloads:
+                    engine.evaluate_json(payload, 300, SIDS[0])
+
+            variants[f"{label} service"] = service
+            variants[f"{label} floor"] = floor
+        best = _best(workload.interleaved(config.rounds, variants))
+        fired = {
+            label: sum(
+                len(hits)
+                for payload in payloads
+                for hits in snap_engine.evaluate_json(payload, 300, SIDS[0])
+            )
+            / travelers
+            for label, snapshot in snapshots.items()
+            if isinstance(snap_engine := snapshot.engine, Engine)
+        }
+    finally:
+        for snapshot in snapshots.values():
+            snapshot.engine.close()
+    for label, snapshot in snapshots.items():
+        family = label.split()[0]
+        base = f"{family} {PACK_SIZES[0]}" if family != "bundled" else f"sparse {PACK_SIZES[0]}"
+        shards = snapshot.engine.shard_count
+        note = (
+            f"{len(snapshot.compiled.rules)} rules, {shards} shards, {fired[label]:.1f} rules "
+            f"fired per traveler, pack built and proven in {build_seconds[label]:.2f} s"
+        )
+        us = best[f"{label} service"] / travelers * 1e6
+        floor_us = best[f"{label} floor"] / travelers * 1e6
+        baseline_us = best[f"{base} service"] / travelers * 1e6
+        result.compare(
+            f"pack {label}: service path", us, "us/traveler", f"{base}", baseline_us, note=note
+        )
+        result.compare(
+            f"pack {label}: engine floor",
+            floor_us,
+            "us/traveler",
+            f"{base} floor",
+            best[f"{base} floor"] / travelers * 1e6,
+        )
+    result.details["pack_sizes"] = {
+        "best_seconds": best,
+        "travelers": travelers,
+        "fired_per_traveler": fired,
+        "build_seconds": build_seconds,
+    }
+
+
+def flight_sizes(result: BenchmarkResult, config: Config) -> None:
+    snapshot = build_snapshot(servers.BUNDLED_RULES, options=EngineOptions(isolated=True))
+    screener = _screener(snapshot)
+    sets = {size: workload.flights(count, size) for size, count in FLIGHT_SIZES}
+
+    def server_work(manifest: pb.Manifest) -> bytes:
+        request = pb.ScreenManifestRequest(manifest=manifest)
+        if validate_manifest(request):
+            raise AssertionError("a synthetic flight failed validation")
+        decisions = screener.screen(manifest.travelers, flight_context(manifest)).decisions
+        response = pb.ScreenManifestResponse(decisions=[to_proto(d) for d in decisions])
+        return response.SerializeToString()
+
+    variants: dict[str, Callable[[], object]] = {}
+    for size, flights in sets.items():
+
+        def work(flights: list[workload.GeneratedFlight] = flights) -> None:
+            for flight in flights:
+                server_work(flight.manifest)
+
+        variants[str(size)] = work
+    try:
+        best = _best(workload.interleaved(config.rounds, variants))
+    finally:
+        snapshot.engine.close()
+    per_flight = {size: best[str(size)] / len(sets[size]) for size in sets}
+    for size in sets:
+        result.add(
+            Row(
+                f"flight of {size}: server work per flight",
+                per_flight[size] * 1e3,
+                "ms",
+                note=f"{per_flight[size] / size * 1e6:.0f} us/traveler" if size == 10 else "",
+            )
+        )
+    result.compare(
+        "flight of 100 vs 10: cost ratio", per_flight[100] * 1e3, "ms", "flight of 10",
+        per_flight[10] * 1e3,
+    )
+    result.compare(
+        "flight of 1000 vs 100: cost ratio",
+        per_flight[1000] * 1e3,
+        "ms",
+        "flight of 100",
+        per_flight[100] * 1e3,
+        target=f"1000-traveler flight <= {FLIGHT_RATIO_TARGET:.0f}x a 100-traveler flight",
+        check=lambda ratio: ratio <= FLIGHT_RATIO_TARGET,
+    )
+    result.details["flight_sizes"] = {
+        "seconds_per_flight": per_flight,
+        "flights_per_round": {size: len(f) for size, f in sets.items()},
+    }
+
+
+def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
+    if importlib.util.find_spec("screening_service.lookout") is None:
+        result.add(Row("lookout list", None, "ms", note="no screening_service.lookout module"))
+        return
+    try:
+        from screening_service.lookout import LookoutIndex  # noqa: PLC0415
+        from screening_service.lookout.synthetic import (  # noqa: PLC0415
+            synthetic_entries,
+            synthetic_travelers,
+        )
+    except ImportError as error:
+        result.add(Row("lookout list", None, "ms", note=f"lookout index not available: {error}"))
+        return
+    flight = synthetic_travelers(1000, seed=7)
+    measured: dict[int, tuple[float, float, int]] = {}
+    for size in LIST_SIZES:
+        entries = synthetic_entries(size, seed=2024)
+        started = time.perf_counter()
+        index = LookoutIndex.build(entries)
+        build = time.perf_counter() - started
+        best = float("inf")
+        hits = 0
+        for _ in range(max(3, config.rounds // 2)):
+            started = time.perf_counter()
+            hits = sum(len(h) for h in index.match_many(flight))
+            best = min(best, time.perf_counter() - started)
+        measured[size] = (build, best, hits)
+        del index, entries
+    small, large = LIST_SIZES
+    for size in LIST_SIZES:
+        build, match, hits = measured[size]
+        result.compare(
+            f"lookout {size:,} entries: match 1,000 travelers",
+            match * 1e3,
+            "ms",
+            f"{small:,} entries" if size != small else "",
+            measured[small][1] * 1e3 if size != small else None,
+            note=f"index built in {build:.2f} s; {hits} hits; "
+            f"{match / len(flight) * 1e6:.0f} us/traveler",
+        )
+    result.details["lookout"] = {
+        str(size): {"build_seconds": b, "match_seconds": m, "hits": h}
+        for size, (b, m, h) in measured.items()
+    }
+    result.notes.append(
+        "lookout rows time LookoutIndex.match_many alone (the index, not a Screen call)"
+    )
+    _ = large
+
+
+def run(config: Config) -> BenchmarkResult:
+    result = BenchmarkResult(NAME, TITLE)
+    geography.warm()
+    pack_sizes(result, config)
+    flight_sizes(result, config)
+    lookout_sizes(result, config)
+    result.notes.append(f"best of {config.rounds} alternating rounds")
+    return result
