@@ -254,7 +254,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{report['target_unary_rate']}/s plus manifests and a stream"
     )
     print(
-        f"calls {report['calls']}, statuses {report['codes']}, unexpected failures {report['unexpected_failures']}"
+        f"calls {report['calls']}, statuses {report['codes']}, "
+        f"unexpected failures {report['unexpected_failures']}"
     )
     print(
         f"reloads applied {report['reloads_applied']}/{report['reloads_requested']}, "
@@ -266,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     for window in report["windows"]:
         print(
-            f"  t={window['from_s']:>5.0f}s  calls {window['calls']:>6}  p99 {window['p99_ms']:>8.2f} ms"
+            f"  t={window['from_s']:>5.0f}s  calls {window['calls']:>6}  "
+            f"p99 {window['p99_ms']:>8.2f} ms"
         )
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
