@@ -62,13 +62,7 @@ class _Worker:
     def call(self, payload: bytes, timeout: float) -> bytes:
         self.sock.settimeout(timeout)
         protocol.send(self.sock, protocol.EVALUATE, payload)
-        kind, reply = protocol.receive(self.sock)
-        if kind == protocol.FAILED:
-            detail = json.loads(reply)
-            raise EngineError(f"engine error: {detail['error']}", int(detail.get("code", 0)))
-        if kind != protocol.FIRED:
-            raise EngineError("engine worker sent an unexpected frame")
-        return reply
+        return _fired(*protocol.receive(self.sock))
 
     def alive(self, timeout: float = PING_SECONDS) -> bool:
         """True when the worker answers a ping (a stopped or dying process does not)."""
@@ -89,16 +83,9 @@ class _Worker:
         await loop.sock_sendall(
             self.sock, protocol.HEADER.pack(protocol.EVALUATE, len(payload)) + payload
         )
-        kind, size = protocol.HEADER.unpack(
-            await _receive_async(loop, self.sock, protocol.HEADER.size)
-        )
-        reply = await _receive_async(loop, self.sock, size)
-        if kind == protocol.FAILED:
-            detail = json.loads(reply)
-            raise EngineError(f"engine error: {detail['error']}", int(detail.get("code", 0)))
-        if kind != protocol.FIRED:
-            raise EngineError("engine worker sent an unexpected frame")
-        return reply
+        header = await _receive_async(loop, self.sock, protocol.HEADER.size)
+        kind, size = protocol.HEADER.unpack(header)
+        return _fired(kind, await _receive_async(loop, self.sock, size))
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -107,6 +94,16 @@ class _Worker:
             self.process.kill()
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(timeout=10)
+
+
+def _fired(kind: bytes, reply: bytes) -> bytes:
+    """The FIRED payload of a worker's reply, or the engine error it reports."""
+    if kind == protocol.FAILED:
+        detail = json.loads(reply)
+        raise EngineError(f"engine error: {detail['error']}", int(detail.get("code", 0)))
+    if kind != protocol.FIRED:
+        raise EngineError("engine worker sent an unexpected frame")
+    return reply
 
 
 async def _receive_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, size: int) -> bytes:
