@@ -124,6 +124,7 @@ async def _drive(spec: LoadSpec) -> LoadResult:
         errors: list[str] = []
         failed = 0
         done = 0
+        measured_started = 0
         rss: list[tuple[int, int, int]] = []
         started = time.perf_counter()
         measure_from = started + spec.warmup_seconds
@@ -132,17 +133,17 @@ async def _drive(spec: LoadSpec) -> LoadResult:
         stopped_by = "count"
 
         async def worker() -> None:
-            nonlocal last_end, done, failed, stopped_by
+            nonlocal last_end, done, failed, stopped_by, measured_started
             while True:
-                n = next(issued)
-                now = time.perf_counter()
-                if now >= stop_at:
+                began = time.perf_counter()
+                if began >= stop_at:
                     stopped_by = "time"
                     return
-                if len(latencies) + failed >= limit:
-                    return
-                request = spec.requests[n % len(spec.requests)]
-                began = time.perf_counter()
+                if began >= measure_from:
+                    if measured_started >= limit:
+                        return
+                    measured_started += 1
+                request = spec.requests[next(issued) % len(spec.requests)]
                 try:
                     await call(request, timeout=spec.call_timeout)
                     ok = True
@@ -163,7 +164,7 @@ async def _drive(spec: LoadSpec) -> LoadResult:
                     rss.append((done * spec.items_per_call, root, tree))
 
         await asyncio.gather(*(worker() for _ in range(spec.concurrency)))
-        if spec.rss_root:
+        if spec.rss_root and (not rss or rss[-1][0] != done * spec.items_per_call):
             root, tree = tree_rss_kib(spec.rss_root)
             rss.append((done * spec.items_per_call, root, tree))
     return LoadResult(

@@ -128,7 +128,8 @@ class _Collector:
 
 
 def _enum_names(enum: object) -> Callable[[], dict[int, str]]:
-    return lambda: {number: name for name, number in enum.items()}  # type: ignore[attr-defined]
+    names = {number: name for name, number in enum.items()}  # type: ignore[attr-defined]
+    return lambda: names
 
 
 SEX = _enum_names(pb.Sex)

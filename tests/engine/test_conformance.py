@@ -747,3 +747,37 @@ def test_duplicate_id_in_one_batch_is_dropped_silently(make_ruleset: MakeRuleset
         ]
     )
     assert [1, 2] == sorted(fired_ids(firings, SENTINEL_RULE))
+
+
+def test_firing_messages_start_with_the_rule_name_and_the_fact_id() -> None:
+    """Our layer reads the rule name and fact id of a firing without decoding the fact."""
+    from screening_service.engine.native import _firing  # noqa: PLC0415 - the private parser
+
+    message = '{"r0":{"m":{"id":12,"kind":"traveler","x":"a\\\\"b","sid":"s0"}}}'
+    assert _firing(message) == ("r0", 12)
+    assert _firing('{"r0":{"m":{"kind":"traveler","id":3}}}') == ("r0", 3)
+
+
+def test_real_firings_match_the_fast_parser() -> None:
+    """The engine's own messages take the fast path (no fallback to json.loads)."""
+    from screening_service.engine.native import _FIRING  # noqa: PLC0415 - the private pattern
+    from screening_service.facts import to_fact  # noqa: PLC0415
+
+    name = f"fmt_{uuid.uuid4().hex}"
+    definition = {"__evaluated__": {"all": [{"m": {"kind": "traveler"}}]}}
+    handle = native.create_ruleset(name, json.dumps(definition))
+    facts = [
+        to_fact({"traveler.age_years": 15, "booking.payment_form": "cash"}, n) for n in range(3)
+    ]
+    for fact in facts:
+        fact["sid"] = "s0"
+    result = native.assert_facts(handle, json.dumps(facts))
+    action = native.start_action_for_state(handle, result[1])
+    messages = []
+    message = action[1] if action else None
+    while message:
+        messages.append(message)
+        message = native.complete_and_start_action(handle, result[1])
+    native.delete_state(handle, "s0")
+    native.delete_ruleset(handle)
+    assert sorted(int(_FIRING.match(m).group(2)) for m in messages) == [0, 1, 2]  # type: ignore[union-attr]
