@@ -143,6 +143,7 @@ class IsolatedEngine:
         ).encode()
         self._lock = threading.Lock()
         self._async_lock = asyncio.Lock()
+        self._replacement: asyncio.Future[None] | None = None
         self._closed = False
         self._sids = itertools.cycle(SIDS)
         self._workers: list[_Worker] = []
@@ -224,12 +225,18 @@ class IsolatedEngine:
             return []
         payload, budget = self._encode(facts), self._budget(timeout)
         async with self._async_lock:
+            if self._replacement is not None:
+                replacement, self._replacement = self._replacement, None
+                await replacement
             worker = self._active
             try:
                 reply = await asyncio.wait_for(worker.call_async(payload), budget)
             except (OSError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-                await asyncio.to_thread(self._replace, worker, reason)
+                # The caller gets its error now; the next call waits for the replacement.
+                self._replacement = asyncio.ensure_future(
+                    asyncio.to_thread(self._replace, worker, reason)
+                )
                 if isinstance(error, EngineError):
                     raise
                 if isinstance(error, TimeoutError):
