@@ -1,19 +1,23 @@
 """How cost grows: with the pack's rule count, the flight's size and the lookout list's size.
 
-* pack size: generated packs of 30, 100 and 300 rules (the shape of
-  ``tests/rules/test_compile.py``'s ``generated_rules``: rules on shared
-  fields, a third with an ``or``, many firing on ordinary travelers) written
-  to a temporary directory with a ``pack.yaml``; per traveler, the
-  in-process service path (`Screener.screen`, in-process engine) and the
-  engine floor (`Engine.evaluate_json` on pre-encoded facts), on the same
-  300-traveler flights; the bundled pack for reference;
+* pack size: generated packs of 30, 100 and 300 rules, written to a
+  temporary directory with a ``pack.yaml``, in two families: ``dense`` is
+  ``tests/rules/test_compile.py``'s ``generated_rules`` (rules on shared
+  fields, a third with an ``or``; an adult fires dozens of them), ``sparse``
+  has distinct rules of which an ordinary traveler fires about none (so the
+  cost is the rule count's, not the firings'); per traveler, the in-process
+  service path (`Screener.screen`, in-process engine) and the engine floor
+  (`Engine.evaluate_json` on pre-encoded facts), on the same 300-traveler
+  flights; the bundled pack for reference;
 * flight size: the server's work for one `ScreenManifest` of 10, 100 and
   1,000 travelers, without the transport: validate, `Screener.screen` with
   the isolated engine (as `screening serve` runs it), respond (to_proto and
   serialise the response);
-* lookout list size: `LookoutIndex.build` over 1,000 and 100,000 synthetic
-  entries and `match_many` of a 1,000-traveler flight, when the lookout
-  module exists.
+* lookout list size: 1,000 and 100,000 synthetic entries
+  (`lookout.synthetic`): the index alone (`match_many` of 1,000 travelers)
+  and the service path (`Screener.screen` on 1,000-traveler flights with the
+  index as the live lookout list, against no list), when the lookout module
+  exists and the pipeline takes a list.
 
 Times are the best of the alternating rounds (the machine is shared).
 """
@@ -21,7 +25,6 @@ Times are the best of the alternating rounds (the machine is shared).
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import json
 import tempfile
 import time
@@ -41,6 +44,7 @@ from screening_service.pipeline.screen import Screener
 from screening_service.pipeline.validate import validate_manifest
 from screening_service.proto import pb
 from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
+from screening_service.synthetic import GeneratedFlight
 
 NAME: Final = "cost_curves"
 TITLE: Final = "cost curves: pack size, flight size, lookout list size"
@@ -49,6 +53,7 @@ FLIGHT_SIZES: Final = ((10, 30), (100, 10), (1000, 3))  # (size, flights per rou
 FLIGHT_RATIO_TARGET: Final = 12.0
 LIST_SIZES: Final = (1_000, 100_000)
 PACK_FLIGHTS: Final = 4
+LOOKOUT_FLIGHTS: Final = 2
 
 PACK_YAML: Final = """\
 pack:
@@ -234,7 +239,7 @@ def flight_sizes(result: BenchmarkResult, config: Config) -> None:
     variants: dict[str, Callable[[], object]] = {}
     for size, flights in sets.items():
 
-        def work(flights: list[workload.GeneratedFlight] = flights) -> None:
+        def work(flights: list[GeneratedFlight] = flights) -> None:
             for flight in flights:
                 server_work(flight.manifest)
 
@@ -254,7 +259,10 @@ def flight_sizes(result: BenchmarkResult, config: Config) -> None:
             )
         )
     result.compare(
-        "flight of 100 vs 10: cost ratio", per_flight[100] * 1e3, "ms", "flight of 10",
+        "flight of 100 vs 10: cost ratio",
+        per_flight[100] * 1e3,
+        "ms",
+        "flight of 10",
         per_flight[10] * 1e3,
     )
     result.compare(
@@ -272,10 +280,23 @@ def flight_sizes(result: BenchmarkResult, config: Config) -> None:
     }
 
 
+def _screener_with_lookout(snapshot: Snapshot, index: object) -> Screener | None:
+    """A Screener whose lookout list is ``index``; None while the pipeline has no lookout."""
+    try:
+        from screening_service.lookout.active import ActiveLookout  # noqa: PLC0415
+    except ImportError:
+        return None
+    lookout = ActiveLookout(None)
+    lookout.index = index  # type: ignore[assignment]
+    active = ActivePack()
+    active.swap(snapshot)
+    try:
+        return Screener(active, lookout)  # type: ignore[call-arg, unused-ignore]
+    except TypeError:
+        return None
+
+
 def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
-    if importlib.util.find_spec("screening_service.lookout") is None:
-        result.add(Row("lookout list", None, "ms", note="no screening_service.lookout module"))
-        return
     try:
         from screening_service.lookout import LookoutIndex  # noqa: PLC0415
         from screening_service.lookout.synthetic import (  # noqa: PLC0415
@@ -285,41 +306,85 @@ def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
     except ImportError as error:
         result.add(Row("lookout list", None, "ms", note=f"lookout index not available: {error}"))
         return
-    flight = synthetic_travelers(1000, seed=7)
-    measured: dict[int, tuple[float, float, int]] = {}
+    queries = synthetic_travelers(1000, seed=7)
+    flights = workload.flights(LOOKOUT_FLIGHTS, 1000)
+    snapshot = build_snapshot(servers.BUNDLED_RULES)
+    indexes: dict[int, LookoutIndex] = {}
+    build: dict[int, float] = {}
     for size in LIST_SIZES:
         entries = synthetic_entries(size, seed=2024)
         started = time.perf_counter()
-        index = LookoutIndex.build(entries)
-        build = time.perf_counter() - started
-        best = float("inf")
-        hits = 0
-        for _ in range(max(3, config.rounds // 2)):
-            started = time.perf_counter()
-            hits = sum(len(h) for h in index.match_many(flight))
-            best = min(best, time.perf_counter() - started)
-        measured[size] = (build, best, hits)
-        del index, entries
-    small, large = LIST_SIZES
+        indexes[size] = LookoutIndex.build(entries)
+        build[size] = time.perf_counter() - started
+        del entries
+    variants: dict[str, Callable[[], object]] = {}
+    for size, index in indexes.items():
+
+        def match_all(index: LookoutIndex = index) -> None:
+            index.match_many(queries)
+
+        variants[f"match {size}"] = match_all
+    screeners: dict[str, Screener | None] = {"no list": _screener(snapshot)}
+    for size, index in indexes.items():
+        screeners[f"{size:,} entries"] = _screener_with_lookout(snapshot, index)
+    in_pipeline = all(s is not None for s in screeners.values())
+    if in_pipeline:
+        for label, screener in screeners.items():
+            assert screener is not None
+
+            def screen(screener: Screener = screener) -> None:
+                for f in flights:
+                    screener.screen(f.manifest.travelers, flight_context(f.manifest))
+
+            variants[f"screen {label}"] = screen
+    try:
+        best = _best(workload.interleaved(config.rounds, variants))
+    finally:
+        snapshot.engine.close()
+    hits = {size: sum(len(h) for h in index.match_many(queries)) for size, index in indexes.items()}
+    small = LIST_SIZES[0]
     for size in LIST_SIZES:
-        build, match, hits = measured[size]
+        match = best[f"match {size}"]
         result.compare(
-            f"lookout {size:,} entries: match 1,000 travelers",
+            f"lookout {size:,} entries: index match, 1,000 travelers",
             match * 1e3,
             "ms",
             f"{small:,} entries" if size != small else "",
-            measured[small][1] * 1e3 if size != small else None,
-            note=f"index built in {build:.2f} s; {hits} hits; "
-            f"{match / len(flight) * 1e6:.0f} us/traveler",
+            best[f"match {small}"] * 1e3 if size != small else None,
+            note=f"index built in {build[size]:.2f} s; {hits[size]} hits on 1,000 "
+            f"lookout.synthetic travelers; {match / len(queries) * 1e6:.0f} us/traveler",
+        )
+    travelers = LOOKOUT_FLIGHTS * 1000
+    if in_pipeline:
+        base = best["screen no list"] / travelers * 1e6
+        for label in screeners:
+            result.compare(
+                f"service path, lookout {label}",
+                best[f"screen {label}"] / travelers * 1e6,
+                "us/traveler",
+                "no list" if label != "no list" else "",
+                base if label != "no list" else None,
+            )
+    else:
+        result.add(
+            Row(
+                "service path with a lookout list",
+                None,
+                "us/traveler",
+                note="Screener takes no lookout list in this tree: not available",
+            )
         )
     result.details["lookout"] = {
-        str(size): {"build_seconds": b, "match_seconds": m, "hits": h}
-        for size, (b, m, h) in measured.items()
+        "build_seconds": build,
+        "best_seconds": best,
+        "hits": hits,
+        "service_travelers": travelers,
     }
     result.notes.append(
-        "lookout rows time LookoutIndex.match_many alone (the index, not a Screen call)"
+        "lookout: index rows time LookoutIndex.match_many of 1,000 lookout.synthetic travelers; "
+        "service rows time Screener.screen (in-process engine) on 1,000-traveler flights with "
+        "the index as the live lookout list"
     )
-    _ = large
 
 
 def run(config: Config) -> BenchmarkResult:

@@ -33,21 +33,31 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1._async import HealthServicer
 
 from screening_service.observability.logging import configure
-from screening_service.proto import pb, pb_grpc
+from screening_service.proto import pb
 from screening_service.rules.reload import PackReloader
 from screening_service.rules.swap import ActivePack
 from screening_service.server import app
 from screening_service.server.servicer import ScreeningServicer
 
 
-class BareEcho(pb_grpc.ScreeningServiceServicer):
-    def __init__(self, response: pb.ScreenResponse) -> None:
-        self.response = response
+def _bare_handler(response: pb.ScreenResponse) -> grpc.GenericRpcHandler[Any, Any]:
+    """`ScreeningService/Screen` alone, parsing the request and serialising ``response``."""
 
-    async def Screen(  # noqa: N802 - name fixed by the generated base class
-        self, request: pb.ScreenRequest, context: grpc.aio.ServicerContext[Any, Any]
+    async def screen(
+        request: pb.ScreenRequest, context: grpc.aio.ServicerContext[Any, Any]
     ) -> pb.ScreenResponse:
-        return self.response
+        return response
+
+    return grpc.method_handlers_generic_handler(
+        app.SERVICE_NAME,
+        {
+            "Screen": grpc.unary_unary_rpc_method_handler(
+                screen,
+                request_deserializer=pb.ScreenRequest.FromString,
+                response_serializer=pb.ScreenResponse.SerializeToString,
+            )
+        },
+    )
 
 
 async def _serve(address: str, response: pb.ScreenResponse, bare: bool, rules: Path) -> int:
@@ -60,7 +70,7 @@ async def _serve(address: str, response: pb.ScreenResponse, bare: bool, rules: P
                 ("grpc.so_reuseport", 0),
             ]
         )
-        pb_grpc.add_ScreeningServiceServicer_to_server(BareEcho(response), server)
+        server.add_generic_rpc_handlers((_bare_handler(response),))
         health_pb2_grpc.add_HealthServicer_to_server(health, server)
         if server.add_insecure_port(address) == 0:
             raise OSError(f"cannot bind {address}")

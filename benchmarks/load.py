@@ -117,7 +117,7 @@ async def _drive(spec: LoadSpec) -> LoadResult:
     async with grpc.aio.insecure_channel(spec.address, options=options) as channel:
         await asyncio.wait_for(channel.channel_ready(), timeout=30)
         # No serializers: requests go as bytes, responses come back as bytes.
-        call = channel.unary_unary(spec.method)
+        call = channel.unary_unary(spec.method, None, None)
         issued = itertools.count()
         latencies: list[float] = []
         last_end = 0.0

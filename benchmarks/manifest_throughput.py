@@ -128,9 +128,7 @@ def run(config: Config) -> BenchmarkResult:
         )
     )
     one = _measure(result, 1, requests, config)
-    result.compare(
-        "1 worker, best", one, "travelers/s", "in-process ceiling", ceiling
-    )
+    result.compare("1 worker, best", one, "travelers/s", "in-process ceiling", ceiling)
     help_text = servers.serve_help()
     if "--workers" not in help_text:
         result.add(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 import os
 import platform
 import subprocess
@@ -147,7 +148,7 @@ def machine() -> dict[str, Any]:
 def _number(value: float | None, unit: str) -> str:
     if value is None:
         return "n/a"
-    if value != value:  # NaN
+    if math.isnan(value):
         return "nan"
     magnitude = abs(value)
     if unit == "%":
@@ -194,13 +195,15 @@ def table(results: Sequence[BenchmarkResult], info: dict[str, Any]) -> str:
             for row in result.rows
         ]
         widths = [max(len(str(c)) for c in column) for column in zip(header, *body, strict=False)]
-        widths = [min(w, 60) for w in widths]
 
         def fmt(cells: Sequence[str], widths: list[int] = widths) -> str:
-            return "   " + "  ".join(
-                c.rjust(w) if i in (1,) else c.ljust(w)
-                for i, (c, w) in enumerate(zip(cells, widths, strict=True))
-            ).rstrip()
+            return (
+                "   "
+                + "  ".join(
+                    c.rjust(w) if i in (1,) else c.ljust(w)
+                    for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+                ).rstrip()
+            )
 
         if body:
             lines.append(fmt(header))

@@ -78,38 +78,44 @@ def run(config: Config) -> BenchmarkResult:
     result = BenchmarkResult(NAME, TITLE)
     requests = workload.screen_requests(REQUESTS)
     measured: dict[int, dict[str, dict[str, float]]] = {}
-    with tempfile.TemporaryDirectory(prefix="bench-echo-") as tmp:
-        with servers.screening() as real:
-            response, sizes = typical_response(real.address, requests)
-            canned = Path(tmp) / "response.bin"
-            canned.write_bytes(response)
-            result.details["message_sizes"] = sizes
-            with servers.echo(canned, bare=False) as echo, servers.echo(canned, bare=True) as bare:
-                targets = {"screen": real, "echo": echo, "bare echo": bare}
-                for turn, level in enumerate(LEVELS):
-                    names = list(targets)
-                    names = names[turn % 3 :] + names[: turn % 3]
-                    measured[level] = {}
-                    for name in names:
-                        load = run_load(
-                            LoadSpec(
-                                targets[name].address,
-                                SCREEN,
-                                requests,
-                                concurrency=level,
-                                max_calls=config.max_calls,
-                                max_seconds=config.load_seconds,
-                            )
+    with tempfile.TemporaryDirectory(prefix="bench-echo-") as tmp, servers.screening() as real:
+        response, sizes = typical_response(real.address, requests)
+        canned = Path(tmp) / "response.bin"
+        canned.write_bytes(response)
+        result.details["message_sizes"] = sizes
+        with servers.echo(canned, bare=False) as echo, servers.echo(canned, bare=True) as bare:
+            targets = {"screen": real, "echo": echo, "bare echo": bare}
+            for turn, level in enumerate(LEVELS):
+                names = list(targets)
+                names = names[turn % 3 :] + names[: turn % 3]
+                measured[level] = {}
+                for name in names:
+                    load = run_load(
+                        LoadSpec(
+                            targets[name].address,
+                            SCREEN,
+                            requests,
+                            concurrency=level,
+                            max_calls=config.max_calls,
+                            max_seconds=config.load_seconds,
                         )
-                        measured[level][name] = _summary(load)
-                        if load.errors:
-                            result.notes.append(
-                                f"{name} at {level} in flight: {load.errors} errors, e.g. "
-                                + "; ".join(load.error_samples[:2])
-                            )
+                    )
+                    measured[level][name] = _summary(load)
+                    if load.errors:
+                        result.notes.append(
+                            f"{name} at {level} in flight: {load.errors} errors, e.g. "
+                            + "; ".join(load.error_samples[:2])
+                        )
     result.details["levels"] = measured
+    _rows(result, measured)
+    _notes(result, sizes, config)
+    return result
+
+
+def _rows(result: BenchmarkResult, measured: dict[int, dict[str, dict[str, float]]]) -> None:
     for level in LEVELS:
-        screen, echo, bare = (measured[level][n] for n in ("screen", "echo", "bare echo"))
+        got = measured[level]
+        screen, echo, bare = got["screen"], got["echo"], got["bare echo"]
         at = f"@{level} in flight"
         p50_target = p50_check = None
         if level == 1:
@@ -149,6 +155,9 @@ def run(config: Config) -> BenchmarkResult:
             "echo",
             echo["throughput"],
         )
+
+
+def _notes(result: BenchmarkResult, sizes: dict[str, float], config: Config) -> None:
     result.notes.append(
         f"messages: ScreenRequest {sizes['request_mean_bytes']:.0f} B mean; echo answers the "
         f"median real ScreenResponse, {sizes['median_bytes']:.0f} B (mean {sizes['mean_bytes']:.0f}"
@@ -163,4 +172,3 @@ def run(config: Config) -> BenchmarkResult:
         f"each level: 1 s warm-up, then up to {config.load_seconds:.0f} s or "
         f"{config.max_calls:,} calls; one grpc.aio client process, bytes in and out"
     )
-    return result

@@ -123,6 +123,15 @@ def screening(rules: Path = BUNDLED_RULES, *extra: str) -> ServerProcess:
     return ServerProcess(command, address)
 
 
+def inproc_engine(*extra: str, rules: Path = BUNDLED_RULES) -> ServerProcess:
+    """`screening serve` with the engine in the server process (`benchmarks.variant_server`)."""
+    address = f"127.0.0.1:{free_port()}"
+    command = [sys.executable, "-m", "benchmarks.variant_server", "--inproc-engine", "serve"]
+    command += ["--rules", str(rules), "--address", address]
+    command += ["--metrics-address", f"127.0.0.1:{free_port()}", *extra]
+    return ServerProcess(command, address)
+
+
 def echo(response: Path, *, bare: bool) -> ServerProcess:
     """The echo baseline (see `benchmarks.echo_server`)."""
     address = f"127.0.0.1:{free_port()}"

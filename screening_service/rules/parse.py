@@ -417,12 +417,15 @@ def pack_files(directory: Path) -> list[Path]:
 
     Anything named like a rule file that is not a directory counts, including a
     link that leads nowhere: a file the pack cannot read is an error, never
-    silently left out.
+    silently left out. Hidden files and directories are skipped: a Kubernetes
+    ConfigMap mount keeps a second copy of every file in ``..<timestamp>/``.
     """
     return sorted(
         p
         for p in directory.rglob("*")
-        if p.suffix in RULE_FILE_SUFFIXES and not p.name.startswith(".") and not p.is_dir()
+        if p.suffix in RULE_FILE_SUFFIXES
+        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
+        and not p.is_dir()
     )
 
 

@@ -113,6 +113,14 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
     return internal(request_id)
 
 
-def to_grpc(status: status_pb2.Status) -> grpc.Status:
-    result: grpc.Status = rpc_status.to_status(status)
-    return result
+@dataclass(frozen=True)
+class _Status(grpc.Status):
+    code: grpc.StatusCode
+    details: str
+    trailing_metadata: tuple[tuple[str, str | bytes], ...]
+
+
+def to_grpc(status: status_pb2.Status, *metadata: tuple[str, str]) -> grpc.Status:
+    """The grpc status to abort with: the rich details plus any extra trailing metadata."""
+    base = rpc_status.to_status(status)
+    return _Status(base.code, base.details, (*base.trailing_metadata, *metadata))

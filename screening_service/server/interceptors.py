@@ -75,7 +75,8 @@ class _CallScope:
         if status.code == grpc.StatusCode.INTERNAL.value[0]:
             log.exception("unexpected error", error_type=type(error).__name__)
         # grpc-stubs predates aio's abort_with_status.
-        await self.context.abort_with_status(to_grpc(status))  # type: ignore[attr-defined]
+        grpc_status = to_grpc(status, (REQUEST_ID_HEADER, self.request_id))
+        await self.context.abort_with_status(grpc_status)  # type: ignore[attr-defined]
 
     def finish(self) -> None:
         code = self.context.code() or grpc.StatusCode.OK

@@ -549,14 +549,6 @@ def configmap_volume(tmp_path: Path) -> ConfigMapVolume:
     return volume
 
 
-KNOWN_ISSUE: Final = (
-    "the pack loader reads the kubelet's hidden `..<timestamp>/` directory of a ConfigMap "
-    "volume too (screening_service/rules/parse.py pack_files skips hidden file names, not "
-    "hidden directories), so every rule is seen twice and the pack is refused; see "
-    "deploy/k8s/README.md, 'Known issue'"
-)
-
-
 @pytest.mark.slow
 def test_the_service_loads_and_hot_reloads_a_configmap_volume(
     configmap_volume: ConfigMapVolume,
@@ -569,8 +561,6 @@ def test_the_service_loads_and_hot_reloads_a_configmap_volume(
         check=False,
         cwd=ROOT,
     )
-    if check.returncode != 0 and "..2026_" in check.stdout + check.stderr:
-        pytest.xfail(KNOWN_ISSUE)
     assert 0 == check.returncode, check.stdout + check.stderr
 
     files = configmap_files()

@@ -4,7 +4,8 @@ Starts two `screening serve` processes on free loopback ports, and nginx
 (Debian's package; deploy/nginx/install.sh installs it when missing) as the
 current user with deploy/nginx/screening.conf under a temporary directory:
 HTTP/2 on a loopback port, `grpc_pass` to both replicas, failover to the next
-replica. A grpcio client with a retry policy sends a bounded run of Screen
+replica, and nginx's own 502/503/504 answered as gRPC UNAVAILABLE.
+A grpcio client with a retry policy sends a bounded run of Screen
 calls from several threads over one channel; part-way through, one replica
 gets SIGTERM. Every call must succeed, both replicas must have served before
 the stop (their `screening_travelers_screened_total`), and the stopped one
@@ -25,6 +26,11 @@ Two client retry policies are run:
   strictly.
 
 What was measured is printed as one JSON line per run (`pytest -s`).
+
+A third test puts a replica that reads each call and drops the connection
+beside a real one: nginx cannot fail over a call it has sent, answers 502,
+the template turns that into a Trailers-Only UNAVAILABLE, and the client's
+retry makes every call succeed.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ import pwd
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -76,6 +83,8 @@ ACCESS_LINE: Final = re.compile(
     r"upstream_status=\[(?P<upstream_status>[^\]]*)\].* request_id=(?P<request_id>\S*)$"
 )
 GRPC_CANCELLED: Final = str(grpc.StatusCode.CANCELLED.value[0])
+GRPC_UNAVAILABLE: Final = str(grpc.StatusCode.UNAVAILABLE.value[0])
+SERVER_OPTIONS: Final = "max_fails=1 fail_timeout=5s"
 
 
 def channel_options(retryable: list[str]) -> list[tuple[str, Any]]:
@@ -124,11 +133,9 @@ def nginx_binary() -> str:
     return found
 
 
-def render_config(listen: str, upstreams: list[str]) -> str:
+def render_config(listen: str, upstreams: list[str], options: str = SERVER_OPTIONS) -> str:
     """deploy/nginx/screening.conf with its two placeholders filled in."""
-    servers = "\n".join(
-        f"        server {address} max_fails=1 fail_timeout=5s;" for address in upstreams
-    )
+    servers = "\n".join(f"        server {address} {options};" for address in upstreams)
     text, listens = LISTEN_SLOT.subn(lambda slot: f"{slot.group(1)}{listen} ", TEMPLATE.read_text())
     text, slots = UPSTREAMS_SLOT.subn(servers, text)
     assert (1, 1) == (listens, slots), "the template's placeholders moved"
@@ -183,10 +190,12 @@ def wait_proxy_serving(nginx: Nginx) -> None:
     raise AssertionError("no SERVING health answer through nginx in time")
 
 
-def start_nginx(binary: str, prefix: Path, upstreams: list[str]) -> Nginx:
+def start_nginx(
+    binary: str, prefix: Path, upstreams: list[str], options: str = SERVER_OPTIONS
+) -> Nginx:
     prefix.mkdir()
     address = f"127.0.0.1:{free_port()}"
-    (prefix / "nginx.conf").write_text(render_config(address, upstreams))
+    (prefix / "nginx.conf").write_text(render_config(address, upstreams, options))
     # -e: the error log from the first line on (the built-in one is not ours).
     command = [binary, "-p", str(prefix), "-c", "nginx.conf", "-e", "error.log"]
     check = subprocess.run(
@@ -376,6 +385,11 @@ def run_load(address: str, retryable: list[str], replicas: Replicas) -> tuple[Lo
 # ---------------------------------------------------------------- what happened
 
 
+def mapped(line: dict[str, str]) -> bool:
+    """An nginx error answered as gRPC UNAVAILABLE by the template's @grpc_unavailable."""
+    return line["status"] == "204" and line["trailers_only"] == GRPC_UNAVAILABLE
+
+
 @dataclass
 class Outcome:
     load: Load
@@ -444,6 +458,7 @@ class Outcome:
             "nginx_requests_per_call_max": max(attempts.values(), default=0),
             "client_retried_calls": sum(1 for n in attempts.values() if n > 1),
             "nginx_failovers": sum(1 for line in self.access if "," in line["upstream"]),
+            "nginx_mapped_unavailable": sum(1 for line in self.access if mapped(line)),
             "nginx_upstream_statuses": dict(
                 Counter(line["upstream_status"] for line in self.access)
             ),
@@ -526,3 +541,66 @@ def test_graceful_stop_of_one_replica_behind_nginx_fails_no_call(
             "replica (grpc/grpc#41785), which a retry policy on UNAVAILABLE alone does not retry"
         )
     assert {} == load.failures, summary
+
+
+class DroppingReplica:
+    """A loopback listener that reads a call and closes the connection unanswered.
+
+    nginx has sent the call, so it cannot fail over: it answers 502, which the
+    template turns into a Trailers-Only UNAVAILABLE for the client to retry.
+    """
+
+    def __init__(self) -> None:
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _peer = self.sock.accept()
+            except OSError:  # closed
+                return
+            with connection:
+                connection.settimeout(2)
+                try:
+                    connection.recv(65536)
+                    time.sleep(0.02)
+                except OSError:
+                    pass
+
+    def close(self) -> None:
+        self.sock.close()
+        self.thread.join(timeout=5)
+
+
+@pytest.mark.slow
+def test_a_replica_that_drops_calls_costs_a_retry_not_a_failure(
+    nginx_binary: str, tmp_path: Path
+) -> None:
+    dropping = DroppingReplica()
+    replica = ServeProcess(BUNDLED_RULES, "--no-watch")
+    try:
+        # max_fails=0: nginx keeps sending every other call to the bad replica.
+        nginx = start_nginx(
+            nginx_binary, tmp_path / "nginx", [dropping.address, replica.address], "max_fails=0"
+        )
+        try:
+            options = channel_options(RETRY_POLICIES["unavailable"])
+            with grpc.insecure_channel(nginx.address, options=options) as channel:
+                load = Load(pb_grpc.ScreeningServiceStub(channel))
+                for index in range(20):
+                    load.call(index)
+        finally:
+            nginx.stop()
+    finally:
+        replica.stop()
+        dropping.close()
+    assert {} == load.failures
+    access = [line for line in nginx.access_lines() if line["request_id"].startswith("nginx-")]
+    dropped = {line["request_id"] for line in access if mapped(line)}
+    answered = {line["request_id"] for line in access if line["grpc"] == "0"}
+    assert dropped, "no call reached the dropping replica"
+    assert {request_id(index) for index in range(20)} == answered
+    assert all(line["upstream"] == dropping.address for line in access if mapped(line))

@@ -198,3 +198,14 @@ def test_a_rule_file_that_cannot_be_read_is_an_error_not_skipped(tmp_path: Path)
     error = one(pack)
     assert (error.code, str(error.location)) == ("E100", "zz.yaml")
     assert error.message.startswith("cannot read file")
+
+
+def test_a_configmap_mount_is_read_once(tmp_path: Path) -> None:
+    """Regression: the kubelet's hidden `..<timestamp>/` copy made every rule a duplicate."""
+    data = tmp_path / "..2026_11_23_17_00_00.000000001"
+    write_pack(data, {"r.yaml": GOOD_RULE})
+    (tmp_path / "..data").symlink_to(data.name)
+    for name in ("pack.yaml", "r.yaml"):
+        (tmp_path / name).symlink_to(f"..data/{name}")
+    compiled = compile_directory(tmp_path)
+    assert [c.rule.id for c in compiled.rules] == ["adult-check"]

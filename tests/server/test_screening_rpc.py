@@ -181,3 +181,14 @@ def test_request_id_is_echoed_in_trailing_metadata(stub: pb_grpc.ScreeningServic
         pb.ScreenRequest(traveler=ordinary_adult()), metadata=(("x-request-id", "req-test-42"),)
     )
     assert ("x-request-id", "req-test-42") in list(call.trailing_metadata() or ())
+
+
+def test_request_id_is_echoed_on_errors_too(stub: pb_grpc.ScreeningServiceStub) -> None:
+    """Regression: aborting with rich details replaced the request id trailer."""
+    with pytest.raises(grpc.RpcError) as caught:
+        stub.Screen(pb.ScreenRequest(), metadata=(("x-request-id", "req-error-7"),))
+    trailers: dict[str, object] = {
+        item.key: item.value for item in caught.value.trailing_metadata()
+    }
+    assert trailers["x-request-id"] == "req-error-7"
+    assert "grpc-status-details-bin" in trailers
