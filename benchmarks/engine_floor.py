@@ -13,7 +13,9 @@ same synthetic travelers:
 * service path, in-process engine: `Screener.screen` (enrich + to_fact +
   evaluate + decide) exactly as the servicer calls it;
 * service path, isolated engine: the same, the engine behind a socket in a
-  worker process (what `screening serve` runs).
+  worker process (what `screening serve` runs);
+* evaluate step alone: `pipeline.evaluate.evaluate` on records enriched
+  beforehand (to_fact + JSON encoding + engine): the layer's own overhead.
 
 Two shapes: 300-traveler flights (a `ScreenManifest`) and single travelers
 (a `Screen`: a flight of one). A stage breakdown of the service path
@@ -37,9 +39,10 @@ from benchmarks.config import Config
 from benchmarks.report import BenchmarkResult, Row
 from screening_service import geography
 from screening_service.engine.native import SIDS, Engine
-from screening_service.facts import to_fact
+from screening_service.facts import Record, to_fact
 from screening_service.pipeline.decide import decide
 from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
+from screening_service.pipeline.evaluate import evaluate
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import Screener
 from screening_service.pipeline.validate import validate_manifest, validate_screen
@@ -65,6 +68,7 @@ class Batch:
     manifest: pb.Manifest | None
     payload: str
     count: int
+    records: Sequence[Record]
 
 
 def batches_of(
@@ -78,7 +82,7 @@ def batches_of(
         for fact in facts:
             fact["sid"] = SID
         payload = json.dumps(facts, separators=(",", ":"))
-        out.append(Batch(travelers, flight, manifest, payload, len(facts)))
+        out.append(Batch(travelers, flight, manifest, payload, len(facts), records))
     return out
 
 
@@ -205,14 +209,22 @@ def _shape(
         "floor": each(lambda b: engine.evaluate_json(b.payload, b.count, SID)),
         "service": each(lambda b: local.screen(b.travelers, b.flight)),
         "isolated": each(lambda b: remote.screen(b.travelers, b.flight)),
+        "evaluate": each(lambda b: evaluate(inproc, b.records)),
     }
     timings = workload.interleaved(config.rounds, variants)
     us = {name: _per_traveler(seconds, travelers) for name, seconds in timings.items()}
-    floor_name = f"{label}: floor Engine.evaluate_json"
+    floor_name = "floor"
     result.compare(
         f"{label}: raw C-extension calls", us["raw"], "us/traveler", floor_name, us["floor"]
     )
-    result.add(Row(floor_name, us["floor"], "us/traveler"))
+    result.add(Row(f"{label}: floor = Engine.evaluate_json", us["floor"], "us/traveler"))
+    result.compare(
+        f"{label}: evaluate step alone (to_fact + encode + engine)",
+        us["evaluate"],
+        "us/traveler",
+        floor_name,
+        us["floor"],
+    )
     result.compare(
         f"{label}: service path, in-process engine",
         us["service"],

@@ -29,6 +29,17 @@ DRIFT_TARGET_PERCENT: Final = 5.0
 SECONDS_PER_MILLION_BOUND: Final = 3600.0
 
 
+def _slope(samples: list[tuple[int, int, int]]) -> float:
+    """Least-squares slope of server VmRSS (KiB) over travelers screened."""
+    xs = [float(s[0]) for s in samples]
+    ys = [float(s[1]) for s in samples]
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    if spread == 0:
+        return 0.0
+    return sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys, strict=True)) / spread
+
+
 def run(config: Config) -> BenchmarkResult:
     result = BenchmarkResult(NAME, TITLE)
     calls = max(SAMPLE_EVERY_CALLS * 2, config.memory_travelers // FLIGHT_SIZE)
@@ -82,6 +93,26 @@ def run(config: Config) -> BenchmarkResult:
             met=abs(drift) <= DRIFT_TARGET_PERCENT,
         )
     )
+    tenth = samples[max(0, len(samples) // 10 - 1)]
+    if tenth[0] > first_done:
+        result.add(
+            Row(
+                f"server RSS drift from {tenth[0]:,} travelers to the end",
+                (last_root - tenth[1]) / tenth[1] * 100.0,
+                "%",
+                note="after the first tenth of the run: warm-up (allocator pools, caches) left out",
+            )
+        )
+    half = samples[len(samples) // 2 :]
+    if len(half) >= 3:
+        result.add(
+            Row(
+                "server RSS trend over the second half",
+                _slope(half) * 100_000 / 1024,
+                "MiB/100k travelers",
+                note="least-squares slope of the samples; about 0 when memory has levelled off",
+            )
+        )
     low_root = min(s[1] for s in samples)
     result.add(Row("server RSS lowest sample", low_root / mib, "MiB"))
     result.add(Row("server RSS peak sample", peak_root / mib, "MiB"))
