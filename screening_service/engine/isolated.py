@@ -20,6 +20,7 @@ import sys
 import threading
 import weakref
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from screening_service.engine import protocol
@@ -28,6 +29,8 @@ from screening_service.rules.compile import CompiledPack
 
 DEFAULT_BUDGET_SECONDS: Final = 2.0
 START_SECONDS: Final = 60.0
+# Facts per engine round trip when calls are batched (a manifest is never split).
+MAX_BATCH_FACTS: Final = 2000
 PING_SECONDS: Final = 1.0
 
 
@@ -117,6 +120,12 @@ async def _receive_async(loop: asyncio.AbstractEventLoop, sock: socket.socket, s
     return b"".join(chunks)
 
 
+@dataclass
+class _Job:
+    facts: Sequence[dict[str, Any]]
+    future: asyncio.Future[list[set[int]]]
+
+
 def _stop_all(workers: list[_Worker]) -> None:
     for worker in workers:
         worker.kill()
@@ -142,7 +151,8 @@ class IsolatedEngine:
             }
         ).encode()
         self._lock = threading.Lock()
-        self._async_lock = asyncio.Lock()
+        self._queue: list[_Job] = []
+        self._drainer: asyncio.Task[None] | None = None
         self._replacement: asyncio.Future[None] | None = None
         self._closed = False
         self._sids = itertools.cycle(SIDS)
@@ -220,29 +230,96 @@ class IsolatedEngine:
     async def evaluate_async(
         self, facts: Sequence[dict[str, Any]], timeout: float | None = None
     ) -> list[set[int]]:
-        """`evaluate` for the server's event loop: other calls proceed while the worker works."""
+        """`evaluate` for the server's event loop, with adaptive batching.
+
+        Calls that arrive while the worker is busy are queued; each round trip
+        then carries every queued call's facts in one frame (no rule joins two
+        facts, so travelers of different calls may share a session) and the
+        results are split back. One call at a time costs one round trip, many
+        share one. ``timeout`` bounds this caller's wait; each engine call is
+        bounded by the engine budget.
+        """
         if not facts:
             return []
-        payload, budget = self._encode(facts), self._budget(timeout)
-        async with self._async_lock:
+        loop = asyncio.get_running_loop()
+        job = _Job(facts, loop.create_future())
+        self._queue.append(job)
+        if self._drainer is None or self._drainer.done():
+            self._drainer = loop.create_task(self._drain())
+        done, _ = await asyncio.wait({job.future}, timeout=timeout)
+        if not done:
+            job.future.cancel()
+            raise EngineError("the call's deadline passed while waiting for the engine")
+        return job.future.result()
+
+    def _next_batch(self) -> list[_Job]:
+        batch: list[_Job] = []
+        count = 0
+        while self._queue and (not batch or count + len(self._queue[0].facts) <= MAX_BATCH_FACTS):
+            job = self._queue.pop(0)
+            if not job.future.done():
+                batch.append(job)
+                count += len(job.facts)
+        return batch
+
+    async def _drain(self) -> None:
+        try:
+            await self._drain_queue()
+        except BaseException as error:
+            # Never leave a caller waiting on a batch that will not run.
+            self._fail(self._queue, EngineError(f"engine batching failed: {error!r}"))
+            self._queue.clear()
+            raise
+
+    async def _drain_queue(self) -> None:
+        while self._queue:
             if self._replacement is not None:
                 replacement, self._replacement = self._replacement, None
-                await replacement
+                try:
+                    await replacement
+                except EngineError as error:
+                    self._fail(self._next_batch(), error)
+                    continue
+            batch = self._next_batch()
+            if not batch:
+                continue
+            facts = [fact for job in batch for fact in job.facts]
+            for position, fact in enumerate(facts):
+                fact["id"] = position
             worker = self._active
             try:
-                reply = await asyncio.wait_for(worker.call_async(payload), budget)
-            except (OSError, protocol.ConnectionLost, EngineError) as error:
+                reply = await asyncio.wait_for(
+                    worker.call_async(self._encode(facts)), self.budget_seconds
+                )
+                fired = self._decode(reply, len(facts))
+            except (OSError, ValueError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
-                # The caller gets its error now; the next call waits for the replacement.
                 self._replacement = asyncio.ensure_future(
                     asyncio.to_thread(self._replace, worker, reason)
                 )
-                if isinstance(error, EngineError):
-                    raise
-                if isinstance(error, TimeoutError):
-                    raise EngineError(f"engine call exceeded its {budget:.3f} s budget") from None
-                raise EngineError(f"engine worker failed: {error}") from None
-        return self._decode(reply, len(facts))
+                failure = (
+                    error
+                    if isinstance(error, EngineError)
+                    else EngineError(
+                        f"engine call exceeded its {self.budget_seconds:.3f} s budget"
+                        if isinstance(error, TimeoutError)
+                        else f"engine worker failed: {error}"
+                    )
+                )
+                self._fail(batch, failure)
+                continue
+            start = 0
+            for job in batch:
+                end = start + len(job.facts)
+                if not job.future.done():
+                    job.future.set_result(fired[start:end])
+                start = end
+
+    @staticmethod
+    def _fail(batch: list[_Job], error: EngineError) -> None:
+        for job in batch:
+            if not job.future.done():
+                job.future.set_exception(error)
 
     def evaluate_payload(
         self, payload: bytes, count: int, timeout: float | None = None

@@ -42,10 +42,14 @@ class FlightContext:
     direction: int = 0
 
 
+EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
 def _instant(value: Timestamp) -> dt.datetime | None:
+    """An aware UTC datetime (plain arithmetic: Timestamp.ToDatetime is 4x slower)."""
     if value.seconds == 0 and value.nanos == 0:
         return None
-    return value.ToDatetime(tzinfo=dt.UTC)
+    return EPOCH + dt.timedelta(seconds=value.seconds, microseconds=value.nanos // 1000)
 
 
 def _hours(delta: dt.timedelta) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import time
@@ -95,3 +96,28 @@ def test_close_stops_every_worker() -> None:
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def test_concurrent_calls_are_batched_and_each_gets_its_own_results(
+    engine: IsolatedEngine,
+) -> None:
+    adult = {"traveler.age_years": 40, "traveler.is_minor": False}
+    local = Engine(compile_directory(BUNDLED_RULES))
+    expected_minor = local.evaluate([to_fact(MINOR, 0)])[0]
+    expected_adult = local.evaluate([to_fact(adult, 0)])[0]
+    local.close()
+
+    async def run() -> list[list[set[int]]]:
+        calls = [
+            engine.evaluate_async(
+                [to_fact(MINOR if (n + k) % 2 else adult, k) for k in range(n % 3 + 1)]
+            )
+            for n in range(60)
+        ]
+        return list(await asyncio.gather(*calls))
+
+    results = asyncio.run(run())
+    for n, fired in enumerate(results):
+        assert fired == [
+            expected_minor if (n + k) % 2 else expected_adult for k in range(n % 3 + 1)
+        ]
