@@ -2,7 +2,7 @@
 
 * pack size: generated packs of 30, 100 and 300 rules, written to a
   temporary directory with a ``pack.yaml``, in two families: ``dense`` is
-  ``tests/rules/test_compile.py``'s ``generated_rules`` (rules on shared
+  ``tests/rules/packs.py``'s ``generated_rules`` (rules on shared
   fields, a third with an ``or``; an adult fires dozens of them), ``sparse``
   has distinct rules of which an ordinary traveler fires about none (so the
   cost is the rule count's, not the firings'); per traveler, the in-process
@@ -45,6 +45,7 @@ from screening_service.pipeline.validate import validate_manifest
 from screening_service.proto import pb
 from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
 from screening_service.synthetic import GeneratedFlight
+from tests.rules.packs import generated_rules
 
 NAME: Final = "cost_curves"
 TITLE: Final = "cost curves: pack size, flight size, lookout list size"
@@ -64,30 +65,6 @@ pack:
     child_trafficking: {title: Child trafficking}
     trafficking_general: {title: Trafficking}
 """
-
-
-def generated_rules(count: int) -> str:
-    """``count`` rules as tests/rules/test_compile.py generates them."""
-    lines = ["rules:"]
-    for i in range(count):
-        age = f"traveler.age_years >= {i}"
-        if i % 3 == 0:
-            age = f'(traveler.age_years >= {i} or booking.payment_form == "cash")'
-        when = f"{age} and booking.party_size >= 1"
-        card = "booking.party_size: 1, booking.payment_form: card"
-        lines += [
-            f"  - id: generated-{i:03d}",
-            f"    title: Generated rule {i}",
-            "    typology: trafficking_general",
-            "    weight: 1",
-            "    rationale: generated",
-            "    source: generated",
-            f"    when: '{when}'",
-            "    examples:",
-            f"      refer: [{{traveler.age_years: {i}, {card}}}]",
-            f"      pass: [{{traveler.age_years: {i - 1}, {card}}}]",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def sparse_rules(count: int) -> str:

@@ -56,3 +56,27 @@ def rule(
         f"      pass: [{passing}]\n"
         f"{extra}"
     )
+
+
+def generated_rules(count: int) -> str:
+    """``count`` rules on shared fields; a traveler aged A fires rules 0..A (a third use `or`)."""
+    lines = ["rules:"]
+    for i in range(count):
+        age = f"traveler.age_years >= {i}"
+        if i % 3 == 0:
+            age = f'(traveler.age_years >= {i} or booking.payment_form == "cash")'
+        when = f"{age} and booking.party_size >= 1"
+        card = "booking.party_size: 1, booking.payment_form: card"
+        lines += [
+            f"  - id: generated-{i:03d}",
+            f"    title: Generated rule {i}",
+            "    typology: trafficking_general",
+            "    weight: 1",
+            "    rationale: generated",
+            "    source: generated",
+            f"    when: '{when}'",
+            "    examples:",
+            f"      refer: [{{traveler.age_years: {i}, {card}}}]",
+            f"      pass: [{{traveler.age_years: {i - 1}, {card}}}]",
+        ]
+    return "\n".join(lines) + "\n"

@@ -17,30 +17,7 @@ from screening_service.rules.errors import PackError
 from screening_service.rules.swap import build_snapshot, compile_directory
 from screening_service.values import FactValue, ValueTypeError
 from tests.factories import traveler
-from tests.rules.packs import GOOD_RULE, write_pack
-
-
-def generated_rules(count: int) -> str:
-    lines = ["rules:"]
-    for i in range(count):
-        age = f"traveler.age_years >= {i}"
-        if i % 3 == 0:
-            age = f'(traveler.age_years >= {i} or booking.payment_form == "cash")'
-        when = f"{age} and booking.party_size >= 1"
-        card = "booking.party_size: 1, booking.payment_form: card"
-        lines += [
-            f"  - id: generated-{i:03d}",
-            f"    title: Generated rule {i}",
-            "    typology: trafficking_general",
-            "    weight: 1",
-            "    rationale: generated",
-            "    source: generated",
-            f"    when: '{when}'",
-            "    examples:",
-            f"      refer: [{{traveler.age_years: {i}, {card}}}]",
-            f"      pass: [{{traveler.age_years: {i - 1}, {card}}}]",
-        ]
-    return "\n".join(lines) + "\n"
+from tests.rules.packs import GOOD_RULE, generated_rules, write_pack
 
 
 def test_300_rules_on_shared_fields_compile_and_100_fire_without_engine_error(
