@@ -26,40 +26,7 @@ if [ -n "$NGINX" ] && has_grpc "$NGINX"; then
     exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then
-        SUDO="sudo"
-    else
-        echo "install.sh: need root (or sudo) to install the nginx package" >&2
-        exit 1
-    fi
-fi
-
-POLICY=/usr/sbin/policy-rc.d
-CREATED_POLICY=""
-if [ ! -e "$POLICY" ]; then
-    printf '#!/bin/sh\nexit 101\n' | $SUDO tee "$POLICY" >/dev/null
-    $SUDO chmod 0755 "$POLICY"
-    CREATED_POLICY=1
-fi
-cleanup() {
-    if [ -n "$CREATED_POLICY" ]; then
-        $SUDO rm -f "$POLICY"
-    fi
-}
-trap cleanup EXIT
-
-$SUDO apt-get update
-# `nginx` pulls in the binary package (nginx-core on bookworm, which has the
-# gRPC and HTTP/2 modules).
-$SUDO env DEBIAN_FRONTEND=noninteractive \
-    apt-get install -y --no-install-recommends nginx
-
-if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
-    $SUDO systemctl stop nginx.service >/dev/null 2>&1 || true
-    $SUDO systemctl disable nginx.service >/dev/null 2>&1 || true
-fi
+"$(dirname "$0")/../install-package.sh" nginx
 
 NGINX=$(find_nginx)
 [ -n "$NGINX" ] || { echo "install.sh: nginx not found after install" >&2; exit 1; }
