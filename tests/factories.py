@@ -111,3 +111,23 @@ def manifest(travelers: list[pb.Traveler]) -> pb.Manifest:
         direction=pb.DIRECTION_INBOUND,
         travelers=travelers,
     )
+
+
+LONE_MINOR_EVIDENCE = {
+    "traveler.is_minor": "true",
+    "booking.purchaser_is_traveler": "false",
+    "booking.purchaser_on_flight": "false",
+    "booking.payment_form": "cash",
+    "booking.hours_before_departure": "6",
+}
+
+
+def assert_lone_minor_referred(decision: pb.Decision) -> None:
+    """What `lone_minor_cash_last_minute` must get, through any gRPC implementation."""
+    assert decision.traveler_id == "T-MINOR"
+    assert decision.referral == pb.REFERRAL_PRIORITY_INTERVIEW
+    fired = {i.rule_id: i for i in decision.indicators}
+    assert {"minor-without-parent-or-guardian", "minor-third-party-cash-last-minute"} <= set(fired)
+    evidence = {e.field: e.value for e in fired["minor-third-party-cash-last-minute"].evidence}
+    assert evidence == LONE_MINOR_EVIDENCE
+    assert decision.score == sum(i.weight for i in decision.indicators)

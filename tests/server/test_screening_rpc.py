@@ -8,7 +8,13 @@ from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
 from screening_service.proto import pb, pb_grpc
-from tests.factories import lone_minor_cash_last_minute, manifest, ordinary_adult, traveler
+from tests.factories import (
+    assert_lone_minor_referred,
+    lone_minor_cash_last_minute,
+    manifest,
+    ordinary_adult,
+    traveler,
+)
 
 
 def bad_request(error: grpc.RpcError) -> dict[str, str]:
@@ -28,19 +34,7 @@ def test_lone_minor_on_last_minute_cash_ticket_is_referred_with_evidence(
 ) -> None:
     decision = stub.Screen(pb.ScreenRequest(traveler=lone_minor_cash_last_minute())).decision
 
-    assert decision.traveler_id == "T-MINOR"
-    assert decision.referral == pb.REFERRAL_PRIORITY_INTERVIEW
-    fired = {i.rule_id: i for i in decision.indicators}
-    assert {"minor-without-parent-or-guardian", "minor-third-party-cash-last-minute"} <= set(fired)
-    evidence = {e.field: e.value for e in fired["minor-third-party-cash-last-minute"].evidence}
-    assert evidence == {
-        "traveler.is_minor": "true",
-        "booking.purchaser_is_traveler": "false",
-        "booking.purchaser_on_flight": "false",
-        "booking.payment_form": "cash",
-        "booking.hours_before_departure": "6",
-    }
-    assert decision.score == sum(i.weight for i in decision.indicators)
+    assert_lone_minor_referred(decision)
     assert decision.ruleset_version == "2026.11.1"
     assert len(decision.ruleset_hash) == 64
     assert len(decision.decision_id) == 32
