@@ -101,6 +101,19 @@ def ordinary_adult(traveler_id: str = "T-ADULT") -> pb.Traveler:
     return traveler(traveler_id, age=40, hours_before=24 * 30)
 
 
+def interview_adult(traveler_id: str, purchaser_id: str = "purchaser-hash-0002") -> pb.Traveler:
+    """An adult on a one-way cash ticket bought 6 h ahead by someone else: an interview."""
+    return traveler(
+        traveler_id,
+        age=30,
+        hours_before=6,
+        ticket=pb.TICKET_TYPE_ONE_WAY,
+        payment=pb.PAYMENT_FORM_CASH,
+        purchaser_is_traveler=False,
+        purchaser_id=purchaser_id,
+    )
+
+
 def manifest(travelers: list[pb.Traveler]) -> pb.Manifest:
     return pb.Manifest(
         carrier="AC",

@@ -19,7 +19,8 @@ RETRY_SECONDS: Final = 5.0
 log = get_logger("screening.metrics")
 
 
-def _split(address: str) -> tuple[str, int]:
+def split_address(address: str) -> tuple[str, int]:
+    """HOST:PORT (IPv6 hosts in brackets) as host and port; an empty host is loopback."""
     host, _, port = address.rpartition(":")
     return host.strip("[]") or "127.0.0.1", int(port)
 
@@ -31,7 +32,7 @@ def serve_metrics(
     stop: threading.Event | None = None,
 ) -> threading.Event:
     """Start /metrics on ``address`` now or as soon as it can bind; returns a 'bound' event."""
-    host, port = _split(address)
+    host, port = split_address(address)
     bound = threading.Event()
     stop = stop or threading.Event()
 

@@ -28,7 +28,7 @@ from screening_service import geography
 from screening_service.lookout.active import ActiveLookout
 from screening_service.observability import metrics
 from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
-from screening_service.observability.exposition import serve_metrics
+from screening_service.observability.exposition import serve_metrics, split_address
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.screen import Screener
 from screening_service.proto import pb, pb_grpc
@@ -153,11 +153,6 @@ async def set_serving(service: Service, serving: bool) -> None:
         await service.health.set(name, status)
 
 
-def _split(address: str) -> tuple[str, int]:
-    host, _, port = address.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
-
-
 async def _watch(
     target: Path, stop: asyncio.Event, changed: Callable[[set[Path]], Awaitable[None]]
 ) -> None:
@@ -204,7 +199,7 @@ def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> N
 
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
-    host, _port = _split(config.address)
+    host, _port = split_address(config.address)
     if config.tls is None and not is_loopback(host):
         if not config.allow_insecure_public:
             return (

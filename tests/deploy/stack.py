@@ -33,6 +33,7 @@ import yaml
 from screening_service.proto import pb, pb_grpc
 from tests.factories import (
     DEPARTURE,
+    interview_adult,
     lone_minor_cash_last_minute,
     manifest,
     ordinary_adult,
@@ -99,19 +100,6 @@ def promtool(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 
 
 # ---------------------------------------------------------------- traffic
-
-
-def interview_adult(traveler_id: str) -> pb.Traveler:
-    """An adult on a one-way cash ticket bought 6 h ahead by someone else: an interview."""
-    return traveler(
-        traveler_id,
-        age=30,
-        hours_before=6,
-        ticket=pb.TICKET_TYPE_ONE_WAY,
-        payment=pb.PAYMENT_FORM_CASH,
-        purchaser_is_traveler=False,
-        purchaser_id="purchaser-hash-0002",
-    )
 
 
 def minor_with_long_layover(traveler_id: str) -> pb.Traveler:

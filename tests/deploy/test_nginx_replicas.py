@@ -58,7 +58,7 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from screening_service.proto import pb, pb_grpc
-from tests.factories import lone_minor_cash_last_minute, ordinary_adult, traveler
+from tests.factories import interview_adult, lone_minor_cash_last_minute, ordinary_adult
 from tests.serving import ServeProcess, free_port
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -260,18 +260,6 @@ def replicas(tmp_path: Path) -> Iterator[Replicas]:
 
 
 # ---------------------------------------------------------------- the load
-
-
-def interview_adult(traveler_id: str) -> pb.Traveler:
-    return traveler(
-        traveler_id,
-        age=30,
-        hours_before=6,
-        ticket=pb.TICKET_TYPE_ONE_WAY,
-        payment=pb.PAYMENT_FORM_CASH,
-        purchaser_is_traveler=False,
-        purchaser_id="purchaser-hash-0003",
-    )
 
 
 BUILDERS: Final[tuple[Callable[[str], pb.Traveler], ...]] = (
