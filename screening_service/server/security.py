@@ -37,6 +37,7 @@ METHOD_ROLES: Final[Mapping[str, str]] = {
     "Screen": SCREEN,
     "ScreenManifest": SCREEN,
     "ScreenStream": SCREEN,
+    "ScreenMessage": SCREEN,
     "GetRuleset": SCREEN,
     "ReloadRuleset": ADMIN,
 }

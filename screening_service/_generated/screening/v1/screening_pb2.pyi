@@ -204,6 +204,46 @@ OBSERVATION_SOURCE_OFFICER: ObservationSource.ValueType  # 2
 OBSERVATION_SOURCE_TIP_LINE: ObservationSource.ValueType  # 3
 Global___ObservationSource: _TypeAlias = ObservationSource  # noqa: Y015
 
+class _TravelerRole:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _TravelerRoleEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_TravelerRole.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    TRAVELER_ROLE_UNSPECIFIED: _TravelerRole.ValueType  # 0
+    TRAVELER_ROLE_PASSENGER: _TravelerRole.ValueType  # 1
+    TRAVELER_ROLE_CREW: _TravelerRole.ValueType  # 2
+    TRAVELER_ROLE_IN_TRANSIT: _TravelerRole.ValueType  # 3
+
+class TravelerRole(_TravelerRole, metaclass=_TravelerRoleEnumTypeWrapper):
+    """What the traveler is on the flight, as airline messages say (PAXLST NAD+FL,
+    NAD+FM, NAD+DDT/DDU).
+    """
+
+TRAVELER_ROLE_UNSPECIFIED: TravelerRole.ValueType  # 0
+TRAVELER_ROLE_PASSENGER: TravelerRole.ValueType  # 1
+TRAVELER_ROLE_CREW: TravelerRole.ValueType  # 2
+TRAVELER_ROLE_IN_TRANSIT: TravelerRole.ValueType  # 3
+Global___TravelerRole: _TypeAlias = TravelerRole  # noqa: Y015
+
+class _MessageFormat:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _MessageFormatEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_MessageFormat.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    MESSAGE_FORMAT_UNSPECIFIED: _MessageFormat.ValueType  # 0
+    MESSAGE_FORMAT_PAXLST: _MessageFormat.ValueType  # 1
+    MESSAGE_FORMAT_PNRGOV: _MessageFormat.ValueType  # 2
+
+class MessageFormat(_MessageFormat, metaclass=_MessageFormatEnumTypeWrapper):
+    """The kind of an airline message; UNSPECIFIED means: detect it from the bytes."""
+
+MESSAGE_FORMAT_UNSPECIFIED: MessageFormat.ValueType  # 0
+MESSAGE_FORMAT_PAXLST: MessageFormat.ValueType  # 1
+MESSAGE_FORMAT_PNRGOV: MessageFormat.ValueType  # 2
+Global___MessageFormat: _TypeAlias = MessageFormat  # noqa: Y015
+
 class _Referral:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -459,6 +499,7 @@ class Traveler(_message.Message):
     BOOKING_FIELD_NUMBER: _builtins.int
     COMPANIONS_FIELD_NUMBER: _builtins.int
     OBSERVATIONS_FIELD_NUMBER: _builtins.int
+    ROLE_FIELD_NUMBER: _builtins.int
     traveler_id: _builtins.str
     """Opaque id from the caller; required; echoed back in the decision."""
     surname: _builtins.str
@@ -472,6 +513,7 @@ class Traveler(_message.Message):
     """ISO 3166-1 alpha-3."""
     visa_category: _builtins.str
     direction: Global___Direction.ValueType
+    role: Global___TravelerRole.ValueType
     @_builtins.property
     def document(self) -> Global___TravelDocument: ...
     @_builtins.property
@@ -499,10 +541,11 @@ class Traveler(_message.Message):
         booking: Global___Booking | None = ...,
         companions: _abc.Iterable[Global___Companion] | None = ...,
         observations: _abc.Iterable[Global___Observation] | None = ...,
+        role: Global___TravelerRole.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "document", b"document", "itinerary", b"itinerary"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "companions", b"companions", "country_of_residence", b"country_of_residence", "date_of_birth", b"date_of_birth", "direction", b"direction", "document", b"document", "given_names", b"given_names", "itinerary", b"itinerary", "nationality", b"nationality", "observations", b"observations", "sex", b"sex", "surname", b"surname", "traveler_id", b"traveler_id", "visa_category", b"visa_category"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["booking", b"booking", "companions", b"companions", "country_of_residence", b"country_of_residence", "date_of_birth", b"date_of_birth", "direction", b"direction", "document", b"document", "given_names", b"given_names", "itinerary", b"itinerary", "nationality", b"nationality", "observations", b"observations", "role", b"role", "sex", b"sex", "surname", b"surname", "traveler_id", b"traveler_id", "visa_category", b"visa_category"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -799,6 +842,146 @@ class ScreenStreamResponse(_message.Message):
     def WhichOneof(self, oneof_group: _WhichOneofArgType_result) -> _WhichOneofReturnType_result | None: ...
 
 Global___ScreenStreamResponse: _TypeAlias = ScreenStreamResponse  # noqa: Y015
+
+@_typing.final
+class ScreenMessageRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    FORMAT_FIELD_NUMBER: _builtins.int
+    HOME_COUNTRY_FIELD_NUMBER: _builtins.int
+    message: _builtins.bytes
+    """The message as the airline sent it (UN/EDIFACT PAXLST or PNRGOV)."""
+    format: Global___MessageFormat.ValueType
+    home_country: _builtins.str
+    """ISO 3166-1 alpha-3 of the receiving country: decides inbound/outbound."""
+    def __init__(
+        self,
+        *,
+        message: _builtins.bytes = ...,
+        format: Global___MessageFormat.ValueType = ...,
+        home_country: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["format", b"format", "home_country", b"home_country", "message", b"message"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScreenMessageRequest: _TypeAlias = ScreenMessageRequest  # noqa: Y015
+
+@_typing.final
+class FlightKey(_message.Message):
+    """Identifies one flight of a message: carrier, flight number and the local
+    date of its first departure (YYYY-MM-DD).
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    CARRIER_FIELD_NUMBER: _builtins.int
+    FLIGHT_NUMBER_FIELD_NUMBER: _builtins.int
+    DEPARTURE_DATE_FIELD_NUMBER: _builtins.int
+    carrier: _builtins.str
+    flight_number: _builtins.str
+    departure_date: _builtins.str
+    def __init__(
+        self,
+        *,
+        carrier: _builtins.str = ...,
+        flight_number: _builtins.str = ...,
+        departure_date: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["carrier", b"carrier", "departure_date", b"departure_date", "flight_number", b"flight_number"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___FlightKey: _TypeAlias = FlightKey  # noqa: Y015
+
+@_typing.final
+class ConversionWarning(_message.Message):
+    """A defect of the message that conversion worked around; never personal data."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SEGMENT_FIELD_NUMBER: _builtins.int
+    CODE_FIELD_NUMBER: _builtins.int
+    MESSAGE_FIELD_NUMBER: _builtins.int
+    segment: _builtins.int
+    """1-based position of the segment in the message (0: the message as a whole)."""
+    code: _builtins.str
+    message: _builtins.str
+    def __init__(
+        self,
+        *,
+        segment: _builtins.int = ...,
+        code: _builtins.str = ...,
+        message: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["code", b"code", "message", b"message", "segment", b"segment"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ConversionWarning: _TypeAlias = ConversionWarning  # noqa: Y015
+
+@_typing.final
+class ScreenedFlight(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FLIGHT_FIELD_NUMBER: _builtins.int
+    DECISIONS_FIELD_NUMBER: _builtins.int
+    WARNINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def flight(self) -> Global___FlightKey: ...
+    @_builtins.property
+    def decisions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Decision]:
+        """One per traveler, in message order."""
+
+    @_builtins.property
+    def warnings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConversionWarning]: ...
+    def __init__(
+        self,
+        *,
+        flight: Global___FlightKey | None = ...,
+        decisions: _abc.Iterable[Global___Decision] | None = ...,
+        warnings: _abc.Iterable[Global___ConversionWarning] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["flight", b"flight"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["decisions", b"decisions", "flight", b"flight", "warnings", b"warnings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScreenedFlight: _TypeAlias = ScreenedFlight  # noqa: Y015
+
+@_typing.final
+class ScreenMessageResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    FLIGHTS_FIELD_NUMBER: _builtins.int
+    WARNINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def flights(self) -> _containers.RepeatedCompositeFieldContainer[Global___ScreenedFlight]: ...
+    @_builtins.property
+    def warnings(self) -> _containers.RepeatedCompositeFieldContainer[Global___ConversionWarning]:
+        """Warnings that concern no single flight (envelope, counts)."""
+
+    def __init__(
+        self,
+        *,
+        flights: _abc.Iterable[Global___ScreenedFlight] | None = ...,
+        warnings: _abc.Iterable[Global___ConversionWarning] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["flights", b"flights", "warnings", b"warnings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ScreenMessageResponse: _TypeAlias = ScreenMessageResponse  # noqa: Y015
 
 @_typing.final
 class GetRulesetRequest(_message.Message):

@@ -49,6 +49,11 @@ class ScreeningServiceStub:
                 request_serializer=screening_dot_v1_dot_screening__pb2.ScreenRequest.SerializeToString,
                 response_deserializer=screening_dot_v1_dot_screening__pb2.ScreenStreamResponse.FromString,
                 _registered_method=True)
+        self.ScreenMessage = channel.unary_unary(
+                '/screening.v1.ScreeningService/ScreenMessage',
+                request_serializer=screening_dot_v1_dot_screening__pb2.ScreenMessageRequest.SerializeToString,
+                response_deserializer=screening_dot_v1_dot_screening__pb2.ScreenMessageResponse.FromString,
+                _registered_method=True)
         self.GetRuleset = channel.unary_unary(
                 '/screening.v1.ScreeningService/GetRuleset',
                 request_serializer=screening_dot_v1_dot_screening__pb2.GetRulesetRequest.SerializeToString,
@@ -87,6 +92,14 @@ class ScreeningServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ScreenMessage(self, request, context):
+        """One airline message (PAXLST or PNRGOV) as sent: each flight in it is
+        converted and screened like a manifest.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def GetRuleset(self, request, context):
         """The active rule pack.
         """
@@ -119,6 +132,11 @@ def add_ScreeningServiceServicer_to_server(servicer, server):
                     servicer.ScreenStream,
                     request_deserializer=screening_dot_v1_dot_screening__pb2.ScreenRequest.FromString,
                     response_serializer=screening_dot_v1_dot_screening__pb2.ScreenStreamResponse.SerializeToString,
+            ),
+            'ScreenMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.ScreenMessage,
+                    request_deserializer=screening_dot_v1_dot_screening__pb2.ScreenMessageRequest.FromString,
+                    response_serializer=screening_dot_v1_dot_screening__pb2.ScreenMessageResponse.SerializeToString,
             ),
             'GetRuleset': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRuleset,
@@ -212,6 +230,33 @@ class ScreeningService:
             '/screening.v1.ScreeningService/ScreenStream',
             screening_dot_v1_dot_screening__pb2.ScreenRequest.SerializeToString,
             screening_dot_v1_dot_screening__pb2.ScreenStreamResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ScreenMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/screening.v1.ScreeningService/ScreenMessage',
+            screening_dot_v1_dot_screening__pb2.ScreenMessageRequest.SerializeToString,
+            screening_dot_v1_dot_screening__pb2.ScreenMessageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -48,6 +48,10 @@ class ScreeningServiceStub:
     """Continuous feed: each result names the traveler_id it answers; a bad
     record yields an error result and the stream goes on.
     """
+    ScreenMessage: _grpc.UnaryUnaryMultiCallable[_screening_pb2.ScreenMessageRequest, _screening_pb2.ScreenMessageResponse]
+    """One airline message (PAXLST or PNRGOV) as sent: each flight in it is
+    converted and screened like a manifest.
+    """
     GetRuleset: _grpc.UnaryUnaryMultiCallable[_screening_pb2.GetRulesetRequest, _screening_pb2.GetRulesetResponse]
     """The active rule pack."""
     ReloadRuleset: _grpc.UnaryUnaryMultiCallable[_screening_pb2.ReloadRulesetRequest, _screening_pb2.ReloadRulesetResponse]
@@ -67,6 +71,10 @@ class ScreeningServiceAsyncStub(ScreeningServiceStub):
     ScreenStream: _aio.StreamStreamMultiCallable[_screening_pb2.ScreenRequest, _screening_pb2.ScreenStreamResponse]  # type: ignore[assignment]
     """Continuous feed: each result names the traveler_id it answers; a bad
     record yields an error result and the stream goes on.
+    """
+    ScreenMessage: _aio.UnaryUnaryMultiCallable[_screening_pb2.ScreenMessageRequest, _screening_pb2.ScreenMessageResponse]  # type: ignore[assignment]
+    """One airline message (PAXLST or PNRGOV) as sent: each flight in it is
+    converted and screened like a manifest.
     """
     GetRuleset: _aio.UnaryUnaryMultiCallable[_screening_pb2.GetRulesetRequest, _screening_pb2.GetRulesetResponse]  # type: ignore[assignment]
     """The active rule pack."""
@@ -102,6 +110,16 @@ class ScreeningServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_screening_pb2.ScreenStreamResponse], _abc.AsyncIterator[_screening_pb2.ScreenStreamResponse]]:
         """Continuous feed: each result names the traveler_id it answers; a bad
         record yields an error result and the stream goes on.
+        """
+
+    @_abc_1.abstractmethod
+    def ScreenMessage(
+        self,
+        request: _screening_pb2.ScreenMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_screening_pb2.ScreenMessageResponse, _abc.Awaitable[_screening_pb2.ScreenMessageResponse]]:
+        """One airline message (PAXLST or PNRGOV) as sent: each flight in it is
+        converted and screened like a manifest.
         """
 
     @_abc_1.abstractmethod

@@ -1,0 +1,121 @@
+"""Keyed pseudonyms: identifiers derived from contact data, never kept in clear.
+
+A pseudonym is HMAC-SHA256, under the deployment's secret key, of an
+identifier's kind and its normalised text. The same person's phone number
+written two ways gives one pseudonym; without the key nobody can test a
+guessed number against it (a plain hash of a phone number is reversible by
+enumeration). Airline-message conversion (payer, phone, e-mail) and the
+travel history (purchaser, contact, traveler identity) use the same key, so
+their pseudonyms agree.
+
+The key is 32 or more random bytes, read from a file (``--pseudonym-key
+FILE`` / ``SCREENING_PSEUDONYM_KEY_FILE``) or given as hex in
+``SCREENING_PSEUDONYM_KEY``. `PseudonymKey.ensure_file` creates a key file
+(mode 0600) for the embedded default.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import hmac
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+KEY_ENV: Final = "SCREENING_PSEUDONYM_KEY"
+KEY_FILE_ENV: Final = "SCREENING_PSEUDONYM_KEY_FILE"
+MIN_KEY_BYTES: Final = 32
+PSEUDONYM_HEX: Final = 32  # 128 bits: no collision among billions of identifiers
+
+
+class PseudonymKeyError(ValueError):
+    """The pseudonym key is missing, unreadable or too short; the message says which."""
+
+
+class IdentifierKind(enum.StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    NAME = "name"
+    PAYER = "payer"
+    DOCUMENT = "document"
+    IDENTITY = "identity"
+    OTHER = "other"
+
+
+def normalise(kind: IdentifierKind, value: str) -> str:
+    """The comparable form of an identifier: case, width, spacing and punctuation folded."""
+    text = unicodedata.normalize("NFKC", value).casefold().strip()
+    if kind is IdentifierKind.PHONE:
+        digits = "".join(c for c in text if c.isdigit())
+        return digits.removeprefix("00")
+    if kind is IdentifierKind.EMAIL:
+        return "".join(text.split())
+    if kind is IdentifierKind.DOCUMENT:
+        return "".join(c for c in text if c.isalnum())
+    return " ".join(text.replace("/", " ").split())
+
+
+@dataclass(frozen=True)
+class PseudonymKey:
+    secret: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if len(self.secret) < MIN_KEY_BYTES:
+            raise PseudonymKeyError(f"the pseudonym key must hold at least {MIN_KEY_BYTES} bytes")
+
+    @classmethod
+    def generate(cls) -> PseudonymKey:
+        return cls(secrets.token_bytes(MIN_KEY_BYTES))
+
+    @classmethod
+    def from_file(cls, path: Path) -> PseudonymKey:
+        try:
+            data = path.read_bytes()
+        except OSError as error:
+            raise PseudonymKeyError(
+                f"cannot read pseudonym key file {path}: {error.strerror}"
+            ) from None
+        text = data.strip()
+        try:
+            decoded = bytes.fromhex(text.decode("ascii"))
+        except (UnicodeDecodeError, ValueError):
+            decoded = data
+        return cls(decoded)
+
+    @classmethod
+    def from_environment(cls, path: Path | None = None) -> PseudonymKey | None:
+        """The key from ``path``, else from the environment; None when none is configured."""
+        if path is not None:
+            return cls.from_file(path)
+        if file := os.environ.get(KEY_FILE_ENV):
+            return cls.from_file(Path(file))
+        if text := os.environ.get(KEY_ENV):
+            try:
+                return cls(bytes.fromhex(text.strip()))
+            except ValueError:
+                raise PseudonymKeyError(f"{KEY_ENV} must be the key written in hex") from None
+        return None
+
+    @classmethod
+    def ensure_file(cls, path: Path) -> PseudonymKey:
+        """Read ``path``, or create it with a new random key (readable by the owner only)."""
+        if path.exists():
+            return cls.from_file(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = cls.generate()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+            handle.write(key.secret.hex() + "\n")
+        return key
+
+    def pseudonym(self, kind: IdentifierKind, value: str) -> str:
+        """The pseudonym of one identifier; "" for an identifier that normalises to nothing."""
+        text = normalise(kind, value)
+        if not text:
+            return ""
+        digest = hmac.new(self.secret, f"{kind.value}\x1f{text}".encode(), hashlib.sha256)
+        return digest.hexdigest()[:PSEUDONYM_HEX]
