@@ -30,9 +30,10 @@ run: $(STAMP) ## Start the service on the bundled rule pack (gRPC 127.0.0.1:5005
 test: $(STAMP) ## Run the whole test suite (unit, integration, property)
 	$(BIN)/pytest
 
-lint: $(STAMP) ## ruff over the package, tests and benchmarks
+lint: $(STAMP) ## ruff over the package, tests and benchmarks; import-linter layer contracts
 	$(BIN)/ruff check screening_service tests benchmarks
 	$(BIN)/ruff format --check screening_service tests benchmarks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP) ## mypy --strict over the package, tests and benchmarks
 	$(BIN)/mypy

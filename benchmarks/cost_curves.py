@@ -6,16 +6,16 @@
   fields, a third with an ``or``; an adult fires dozens of them), ``sparse``
   has distinct rules of which an ordinary traveler fires about none (so the
   cost is the rule count's, not the firings'); per traveler, the in-process
-  service path (`Screener.screen`, in-process engine) and the engine floor
+  service path (`pipeline.screen.screen`, in-process engine) and the engine floor
   (`Engine.evaluate_json` on pre-encoded facts), on the same 300-traveler
   flights; the bundled pack for reference;
 * flight size: the server's work for one `ScreenManifest` of 10, 100 and
-  1,000 travelers, without the transport: validate, `Screener.screen` with
+  1,000 travelers, without the transport: validate, `pipeline.screen.screen` with
   the isolated engine (as `screening serve` runs it), respond (to_proto and
   serialise the response);
 * lookout list size: 1,000 and 100,000 synthetic entries
   (`lookout.synthetic`): the index alone (`match_many` of 1,000 travelers)
-  and the service path (`Screener.screen` on 1,000-traveler flights with the
+  and the service path (`pipeline.screen.screen` on 1,000-traveler flights with the
   index as the live lookout list, against no list), when the lookout module
   exists and the pipeline takes a list.
 
@@ -36,14 +36,15 @@ from benchmarks import servers, workload
 from benchmarks.config import Config
 from benchmarks.report import BenchmarkResult, Row
 from screening_service import geography
+from screening_service.engine.facts import to_fact
 from screening_service.engine.native import SIDS, Engine
-from screening_service.facts import to_fact
-from screening_service.pipeline.enrich import enrich_flight, flight_context
+from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.respond import to_proto
-from screening_service.pipeline.screen import Screener
-from screening_service.pipeline.validate import validate_manifest
+from screening_service.pipeline.screen import Context, screen, validate
+from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import Invalid, ValidFlight
 from screening_service.proto import pb
-from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
+from screening_service.runtime.packs import EngineOptions, build_snapshot
 from screening_service.synthetic import GeneratedFlight
 from tests.rules.packs import generated_rules
 
@@ -102,10 +103,9 @@ def write_generated_pack(directory: Path, text: str) -> Path:
     return directory
 
 
-def _screener(snapshot: Snapshot) -> Screener:
-    active = ActivePack()
-    active.swap(snapshot)
-    return Screener(active)
+def _screen_all(context: Context, flights: list[GeneratedFlight]) -> None:
+    for f in flights:
+        screen(context, pb.ScreenManifestRequest(manifest=f.manifest))
 
 
 def _best(timings: dict[str, list[float]]) -> dict[str, float]:
@@ -116,9 +116,11 @@ def pack_sizes(result: BenchmarkResult, config: Config) -> None:
     flights = workload.flights(PACK_FLIGHTS, 300)
     travelers = PACK_FLIGHTS * 300
     now = dt.datetime.now(dt.UTC)
-    records = [
-        enrich_flight(f.manifest.travelers, flight_context(f.manifest), now) for f in flights
-    ]
+    records = []
+    for f in flights:
+        valid = validate(pb.ScreenManifestRequest(manifest=f.manifest), live=True)
+        assert isinstance(valid, ValidFlight)
+        records.append(enrich_flight(valid.travelers, valid.flight, now))
     payloads = []
     for flight_records in records:
         facts = [to_fact(r, n) for n, r in enumerate(flight_records)]
@@ -145,11 +147,11 @@ def pack_sizes(result: BenchmarkResult, config: Config) -> None:
         for label, snapshot in snapshots.items():
             engine = snapshot.engine
             assert isinstance(engine, Engine)
-            screener = _screener(snapshot)
 
-            def service(screener: Screener = screener) -> None:
-                for f in flights:
-                    screener.screen(f.manifest.travelers, flight_context(f.manifest))
+            context = Context(snapshot)
+
+            def service(context: Context = context) -> None:
+                _screen_all(context, flights)
 
             def floor(engine: Engine = engine) -> None:
                 for payload in payloads:
@@ -202,14 +204,14 @@ def pack_sizes(result: BenchmarkResult, config: Config) -> None:
 
 def flight_sizes(result: BenchmarkResult, config: Config) -> None:
     snapshot = build_snapshot(servers.BUNDLED_RULES, options=EngineOptions(isolated=True))
-    screener = _screener(snapshot)
+    context = Context(snapshot)
     sets = {size: workload.flights(count, size) for size, count in FLIGHT_SIZES}
 
     def server_work(manifest: pb.Manifest) -> bytes:
-        request = pb.ScreenManifestRequest(manifest=manifest)
-        if validate_manifest(request):
+        result = screen(context, pb.ScreenManifestRequest(manifest=manifest))
+        if isinstance(result, Invalid):
             raise AssertionError("a synthetic flight failed validation")
-        decisions = screener.screen(manifest.travelers, flight_context(manifest)).decisions
+        decisions = result.decisions
         response = pb.ScreenManifestResponse(decisions=[to_proto(d) for d in decisions])
         return response.SerializeToString()
 
@@ -257,22 +259,6 @@ def flight_sizes(result: BenchmarkResult, config: Config) -> None:
     }
 
 
-def _screener_with_lookout(snapshot: Snapshot, index: object) -> Screener | None:
-    """A Screener whose lookout list is ``index``; None while the pipeline has no lookout."""
-    try:
-        from screening_service.lookout.active import ActiveLookout  # noqa: PLC0415
-    except ImportError:
-        return None
-    lookout = ActiveLookout(None)
-    lookout.index = index  # type: ignore[assignment]
-    active = ActivePack()
-    active.swap(snapshot)
-    try:
-        return Screener(active, lookout)  # type: ignore[call-arg, unused-ignore]
-    except TypeError:
-        return None
-
-
 def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
     try:
         from screening_service.lookout import LookoutIndex  # noqa: PLC0415
@@ -301,19 +287,15 @@ def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
             index.match_many(queries)
 
         variants[f"match {size}"] = match_all
-    screeners: dict[str, Screener | None] = {"no list": _screener(snapshot)}
+    contexts: dict[str, Context] = {"no list": Context(snapshot)}
     for size, index in indexes.items():
-        screeners[f"{size:,} entries"] = _screener_with_lookout(snapshot, index)
-    in_pipeline = all(s is not None for s in screeners.values())
-    if in_pipeline:
-        for label, screener in screeners.items():
-            assert screener is not None
+        contexts[f"{size:,} entries"] = Context(snapshot, index)
+    for label, context in contexts.items():
 
-            def screen(screener: Screener = screener) -> None:
-                for f in flights:
-                    screener.screen(f.manifest.travelers, flight_context(f.manifest))
+        def screen_flights(context: Context = context) -> None:
+            _screen_all(context, flights)
 
-            variants[f"screen {label}"] = screen
+        variants[f"screen {label}"] = screen_flights
     try:
         best = _best(workload.interleaved(config.rounds, variants))
     finally:
@@ -332,24 +314,14 @@ def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
             f"lookout.synthetic travelers; {match / len(queries) * 1e6:.0f} us/traveler",
         )
     travelers = LOOKOUT_FLIGHTS * 1000
-    if in_pipeline:
-        base = best["screen no list"] / travelers * 1e6
-        for label in screeners:
-            result.compare(
-                f"service path, lookout {label}",
-                best[f"screen {label}"] / travelers * 1e6,
-                "us/traveler",
-                "no list" if label != "no list" else "",
-                base if label != "no list" else None,
-            )
-    else:
-        result.add(
-            Row(
-                "service path with a lookout list",
-                None,
-                "us/traveler",
-                note="Screener takes no lookout list in this tree: not available",
-            )
+    base = best["screen no list"] / travelers * 1e6
+    for label in contexts:
+        result.compare(
+            f"service path, lookout {label}",
+            best[f"screen {label}"] / travelers * 1e6,
+            "us/traveler",
+            "no list" if label != "no list" else "",
+            base if label != "no list" else None,
         )
     result.details["lookout"] = {
         "build_seconds": build,
@@ -359,8 +331,8 @@ def lookout_sizes(result: BenchmarkResult, config: Config) -> None:
     }
     result.notes.append(
         "lookout: index rows time LookoutIndex.match_many of 1,000 lookout.synthetic travelers; "
-        "service rows time Screener.screen (in-process engine) on 1,000-traveler flights with "
-        "the index as the live lookout list"
+        "service rows time pipeline.screen.screen (in-process engine) on 1,000-traveler "
+        "flights with the index as the live lookout list"
     )
 
 

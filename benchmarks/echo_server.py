@@ -34,8 +34,8 @@ from grpc_health.v1._async import HealthServicer
 
 from screening_service.observability.logging import configure
 from screening_service.proto import pb
-from screening_service.rules.reload import PackReloader
-from screening_service.rules.swap import ActivePack
+from screening_service.runtime.packs import ActivePack
+from screening_service.runtime.reload import PackReloader
 from screening_service.server import app
 from screening_service.server.servicer import ScreeningServicer
 

@@ -10,16 +10,18 @@ same synthetic travelers:
   facts' JSON built beforehand: the least any caller can spend;
 * floor: `Engine.evaluate_json` on the same pre-encoded payload (the raw
   calls plus parsing each firing and the sentinel check): the baseline;
-* service path, in-process engine: `Screener.screen` (enrich + to_fact +
-  evaluate + decide) exactly as the servicer calls it;
+* service path, in-process engine: the pipeline's one entry point,
+  `pipeline.screen.screen` (validate + enrich + to_fact + evaluate +
+  decide), exactly as every caller runs it;
 * service path, isolated engine: the same, the engine behind a socket in a
   worker process (what `screening serve` runs);
-* evaluate step alone: `pipeline.evaluate.evaluate` on records enriched
-  beforehand (to_fact + JSON encoding + engine): the layer's own overhead.
+* evaluate step alone: facts built from records enriched beforehand, and
+  the engine's `evaluate` (to_fact + JSON encoding + engine): the layer's own
+  overhead.
 
 Two shapes: 300-traveler flights (a `ScreenManifest`) and single travelers
 (a `Screen`: a flight of one). A stage breakdown of the service path
-follows, with validate and respond (to_proto + serialise) for context.
+follows, with respond (to_proto + serialise) for context.
 """
 
 from __future__ import annotations
@@ -38,17 +40,19 @@ from benchmarks import servers, workload
 from benchmarks.config import Config
 from benchmarks.report import BenchmarkResult, Row
 from screening_service import geography
+from screening_service.engine.facts import to_fact
 from screening_service.engine.native import SIDS, Engine
-from screening_service.facts import Record, to_fact
 from screening_service.pipeline.decide import decide
-from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
-from screening_service.pipeline.evaluate import evaluate
+from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.respond import to_proto
-from screening_service.pipeline.screen import Screener
-from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.pipeline.screen import Context, Request, screen, validate
+from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import ValidFlight
 from screening_service.proto import pb
 from screening_service.rules.compile import CompiledPack
-from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
+from screening_service.runtime.packs import EngineOptions, build_snapshot
+from screening_service.values import Record
 
 NAME: Final = "engine_floor"
 TITLE: Final = "raw engine floor vs the service's evaluation path (in-process, no gRPC)"
@@ -63,26 +67,25 @@ SID: Final = SIDS[0]
 class Batch:
     """One engine call's worth of travelers, with its facts encoded once."""
 
-    travelers: Sequence[pb.Traveler]
-    flight: FlightContext
-    manifest: pb.Manifest | None
+    request: Request
+    valid: ValidFlight
     payload: str
     count: int
     records: Sequence[Record]
 
 
-def batches_of(
-    groups: list[tuple[Sequence[pb.Traveler], FlightContext, pb.Manifest | None]],
-) -> list[Batch]:
+def batches_of(requests: Sequence[pb.ScreenRequest | pb.ScreenManifestRequest]) -> list[Batch]:
     now = dt.datetime.now(dt.UTC)
     out = []
-    for travelers, flight, manifest in groups:
-        records = enrich_flight(travelers, flight, now)
+    for request in requests:
+        valid = validate(request, live=True)
+        assert isinstance(valid, ValidFlight), valid
+        records = enrich_flight(valid.travelers, valid.flight, now)
         facts = [to_fact(r, n) for n, r in enumerate(records)]
         for fact in facts:
             fact["sid"] = SID
         payload = json.dumps(facts, separators=(",", ":"))
-        out.append(Batch(travelers, flight, manifest, payload, len(facts), records))
+        out.append(Batch(request, valid, payload, len(facts), records))
     return out
 
 
@@ -113,12 +116,6 @@ class RawRulesets:
             native.delete_ruleset(handle)
 
 
-def _screener(snapshot: Snapshot) -> Screener:
-    active = ActivePack()
-    active.swap(snapshot)
-    return Screener(active)
-
-
 def _per_traveler(seconds: list[float], travelers: int) -> float:
     """Best round, in microseconds per traveler (the machine is shared and noisy)."""
     return min(seconds) / travelers * 1e6
@@ -145,14 +142,11 @@ def _breakdown(
         spent = dict.fromkeys(stages, 0.0)
         for batch in batches:
             t0 = time.perf_counter()
-            if single:
-                validate_screen(pb.ScreenRequest(traveler=batch.travelers[0]))
-            else:
-                assert batch.manifest is not None
-                validate_manifest(pb.ScreenManifestRequest(manifest=batch.manifest))
+            valid = validate(batch.request, live=True)
+            assert isinstance(valid, ValidFlight)
             t1 = time.perf_counter()
             now = dt.datetime.now(dt.UTC)
-            records = enrich_flight(batch.travelers, batch.flight, now)
+            records = enrich_flight(valid.travelers, valid.flight, now)
             t2 = time.perf_counter()
             facts = [to_fact(r, n) for n, r in enumerate(records)]
             for fact in facts:
@@ -164,7 +158,7 @@ def _breakdown(
             t5 = time.perf_counter()
             decisions = [
                 decide(snapshot, t.traveler_id, r, f, now)
-                for t, r, f in zip(batch.travelers, records, fired, strict=True)
+                for t, r, f in zip(valid.travelers, records, fired, strict=True)
             ]
             t6 = time.perf_counter()
             if single:
@@ -194,7 +188,7 @@ def _shape(
 ) -> None:
     engine = inproc.engine
     assert isinstance(engine, Engine)
-    local, remote = _screener(inproc), _screener(isolated)
+    local, remote = Context(inproc), Context(isolated)
     travelers = sum(b.count for b in batches)
 
     def each(work: Callable[[Batch], object]) -> Callable[[], None]:
@@ -207,9 +201,9 @@ def _shape(
     variants: dict[str, Callable[[], object]] = {
         "raw": each(lambda b: raw.evaluate(b.payload)),
         "floor": each(lambda b: engine.evaluate_json(b.payload, b.count, SID)),
-        "service": each(lambda b: local.screen(b.travelers, b.flight)),
-        "isolated": each(lambda b: remote.screen(b.travelers, b.flight)),
-        "evaluate": each(lambda b: evaluate(inproc, b.records)),
+        "service": each(lambda b: screen(local, b.request)),
+        "isolated": each(lambda b: screen(remote, b.request)),
+        "evaluate": each(lambda b: engine.evaluate(facts_of(b.records))),
     }
     timings = workload.interleaved(config.rounds, variants)
     us = {name: _per_traveler(seconds, travelers) for name, seconds in timings.items()}
@@ -242,7 +236,7 @@ def _shape(
         us["floor"],
     )
     stages = _breakdown(inproc, batches, config.rounds, single="single" in label)
-    service_stages = sum(v for k, v in stages.items() if not k.startswith(("validate", "respond")))
+    service_stages = sum(v for k, v in stages.items() if not k.startswith("respond"))
     for stage, value in stages.items():
         result.add(Row(f"{label}:   stage {stage}", value, "us/traveler"))
     result.details[label] = {
@@ -251,7 +245,7 @@ def _shape(
         "us_per_traveler": us,
         "samples_seconds": timings,
         "stages_us_per_traveler": stages,
-        "stages_sum_without_validate_respond": service_stages,
+        "stages_sum_without_respond": service_stages,
     }
 
 
@@ -264,9 +258,9 @@ def run(config: Config) -> BenchmarkResult:
     try:
         flights = workload.flights(FLIGHTS, FLIGHT_SIZE)
         flight_batches = batches_of(
-            [(f.manifest.travelers, flight_context(f.manifest), f.manifest) for f in flights]
+            [pb.ScreenManifestRequest(manifest=f.manifest) for f in flights]
         )
-        singles = batches_of([([t], FlightContext(), None) for t in workload.travelers(SINGLES)])
+        singles = batches_of([pb.ScreenRequest(traveler=t) for t in workload.travelers(SINGLES)])
         firings = sum(raw.evaluate(b.payload) for b in flight_batches)
         travelers = sum(b.count for b in flight_batches)
         result.notes.append(
@@ -275,8 +269,8 @@ def run(config: Config) -> BenchmarkResult:
             f"(sentinel included, one per shard) on {travelers} synthetic travelers"
         )
         result.notes.append(
-            "stage rows break the in-process service path down (validate and respond are the "
-            "servicer's, outside Screener.screen); every time is the best of "
+            "stage rows break the in-process service path down (respond is the servicer's, "
+            "outside the pipeline); every time is the best of "
             f"{config.rounds} alternating rounds"
         )
         _shape(result, f"flight of {FLIGHT_SIZE}", flight_batches, raw, inproc, isolated, config)

@@ -5,7 +5,7 @@ when `screening serve --workers 2` starts, with 2 (SO_REUSEPORT; each
 process with its own engine worker). The load generator is a separate
 process keeping 1 or 4 manifests in flight (16 distinct flights, cycled).
 
-Baseline, same run: the in-process ceiling, `Screener.screen` with the
+Baseline, same run: the in-process ceiling, `pipeline.screen.screen` with the
 isolated engine over the same flights in this process, one call at a time:
 what one server process could do with no gRPC, no protobuf and no logging.
 """
@@ -20,9 +20,9 @@ from benchmarks.config import Config
 from benchmarks.load import SCREEN_MANIFEST, LoadSpec, run_load
 from benchmarks.report import BenchmarkResult, Row, percentile
 from screening_service import geography
-from screening_service.pipeline.enrich import flight_context
-from screening_service.pipeline.screen import Screener
-from screening_service.rules.swap import ActivePack, EngineOptions, build_snapshot
+from screening_service.pipeline.screen import Context, screen
+from screening_service.proto import pb
+from screening_service.runtime.packs import EngineOptions, build_snapshot
 
 NAME: Final = "manifest_throughput"
 TITLE: Final = "ScreenManifest throughput, 300-traveler flights"
@@ -37,15 +37,13 @@ def in_process_ceiling(config: Config) -> float:
     geography.warm()
     snapshot = build_snapshot(servers.BUNDLED_RULES, options=EngineOptions(isolated=True))
     try:
-        active = ActivePack()
-        active.swap(snapshot)
-        screener = Screener(active)
+        context = Context(snapshot)
         flights = workload.flights(FLIGHTS // 2, FLIGHT_SIZE)
         best = float("inf")
         for _ in range(max(3, config.rounds // 2)):
             started = time.perf_counter()
             for flight in flights:
-                screener.screen(flight.manifest.travelers, flight_context(flight.manifest))
+                screen(context, pb.ScreenManifestRequest(manifest=flight.manifest))
             best = min(best, time.perf_counter() - started)
         return len(flights) * FLIGHT_SIZE / best
     finally:
@@ -122,7 +120,7 @@ def run(config: Config) -> BenchmarkResult:
     ceiling = in_process_ceiling(config)
     result.add(
         Row(
-            "in-process ceiling (Screener.screen, isolated engine, 1 core)",
+            "in-process ceiling (pipeline.screen.screen, isolated engine, 1 core)",
             ceiling,
             "travelers/s",
         )

@@ -7,7 +7,7 @@
 Targets:
 
 * ``inproc-flight`` / ``inproc-single``: the in-process evaluation path
-  (`Screener.screen`, in-process engine: enrich + to_fact + evaluate +
+  (`pipeline.screen.screen`, in-process engine: validate + enrich + to_fact + evaluate +
   decide), plus validate and respond as the servicer does them, over
   300-traveler synthetic flights / single travelers;
 * ``server-screen``: the real `screening serve` (and its engine worker)
@@ -45,12 +45,11 @@ from benchmarks import servers, workload
 from benchmarks.load import SCREEN, SCREEN_MANIFEST, LoadSpec, descendants, run_load
 from benchmarks.report import RESULTS_DIR
 from screening_service import geography
-from screening_service.pipeline.enrich import FlightContext, flight_context
 from screening_service.pipeline.respond import to_proto
-from screening_service.pipeline.screen import Screener
-from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.pipeline.screen import Context, screen
+from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
-from screening_service.rules.swap import ActivePack, build_snapshot
+from screening_service.runtime.packs import build_snapshot
 from screening_service.synthetic import GeneratedFlight
 
 TARGETS: Final = ("inproc-flight", "inproc-single", "server-screen", "server-manifest")
@@ -131,35 +130,33 @@ def inproc_workload(shape: str, seconds: float) -> None:
     traveler per call, as `Screen`).
     """
     geography.warm()
-    active = ActivePack()
-    active.swap(build_snapshot(servers.BUNDLED_RULES))
-    screener = Screener(active)
+    context = Context(build_snapshot(servers.BUNDLED_RULES))
     if shape == "flight":
         flights = workload.flights(8, 300)
-        _inproc_flights(screener, flights, seconds)
+        _inproc_flights(context, flights, seconds)
     else:
         singles = workload.travelers(300)
-        _inproc_singles(screener, singles, seconds)
+        _inproc_singles(context, singles, seconds)
 
 
 # Summaries keep only the samples inside these two functions (no set-up).
-def _inproc_flights(screener: Screener, flights: list[GeneratedFlight], seconds: float) -> None:
+def _inproc_flights(context: Context, flights: list[GeneratedFlight], seconds: float) -> None:
     stop = time.perf_counter() + seconds
     while time.perf_counter() < stop:
         for flight in flights:
-            validate_manifest(pb.ScreenManifestRequest(manifest=flight.manifest))
-            result = screener.screen(flight.manifest.travelers, flight_context(flight.manifest))
+            result = screen(context, pb.ScreenManifestRequest(manifest=flight.manifest))
+            assert not isinstance(result, Invalid)
             pb.ScreenManifestResponse(
                 decisions=[to_proto(d) for d in result.decisions]
             ).SerializeToString()
 
 
-def _inproc_singles(screener: Screener, singles: list[pb.Traveler], seconds: float) -> None:
+def _inproc_singles(context: Context, singles: list[pb.Traveler], seconds: float) -> None:
     stop = time.perf_counter() + seconds
     while time.perf_counter() < stop:
         for traveler in singles:
-            validate_screen(pb.ScreenRequest(traveler=traveler))
-            result = screener.screen([traveler], FlightContext())
+            result = screen(context, pb.ScreenRequest(traveler=traveler))
+            assert not isinstance(result, Invalid)
             pb.ScreenResponse(decision=to_proto(result.decisions[0])).SerializeToString()
 
 

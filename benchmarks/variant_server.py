@@ -14,7 +14,7 @@ import sys
 from typing import Any
 
 from screening_service import cli
-from screening_service.rules.swap import EngineOptions
+from screening_service.runtime.packs import EngineOptions
 from screening_service.server import app
 
 

@@ -6,22 +6,23 @@ person to read.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from google.protobuf import json_format
 
 from screening_service.engine.native import EngineError
-from screening_service.pipeline.decide import ABSENT, decide, evidence
-from screening_service.pipeline.enrich import FlightContext, enrich_flight
-from screening_service.pipeline.evaluate import evaluate
-from screening_service.pipeline.validate import validate_traveler
+from screening_service.lookout import LookoutIndex, LookoutLoadError, load_lookout
+from screening_service.pipeline.decide import ABSENT, evidence
+from screening_service.pipeline.respond import to_proto
+from screening_service.pipeline.screen import Context, FlightResult, Request, screen
+from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
+from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError
 from screening_service.rules.prove import run_examples
-from screening_service.rules.swap import Snapshot, build_engine, build_snapshot, compile_directory
+from screening_service.runtime.packs import build_engine, build_snapshot
 
 
 def _report(error: PackError, out: TextIO) -> int:
@@ -78,45 +79,106 @@ def test(directory: Path, out: TextIO) -> int:
     return 1 if failed or rules_without else 0
 
 
-def load_traveler(path: Path) -> pb.Traveler:
-    """A Traveler, or a ScreenRequest holding one, from protobuf JSON."""
+def load_request(path: Path) -> Request:
+    """A traveler or a whole flight from protobuf JSON.
+
+    Accepts a Traveler, a ScreenRequest (``{"traveler": ...}``), a Manifest
+    (it has ``travelers``) or a ScreenManifestRequest (``{"manifest": ...}``).
+    """
     data = json.loads(path.read_text(encoding="utf-8"))
-    if isinstance(data, dict) and "traveler" in data:
-        data = data["traveler"]
-    return json_format.ParseDict(data, pb.Traveler())
+    if not isinstance(data, dict):
+        raise ValueError("the record must be a JSON object")
+    if "manifest" in data:
+        return pb.ScreenManifestRequest(
+            manifest=json_format.ParseDict(data["manifest"], pb.Manifest())
+        )
+    if "travelers" in data:
+        return pb.ScreenManifestRequest(manifest=json_format.ParseDict(data, pb.Manifest()))
+    body = data.get("traveler", data)
+    return pb.ScreenRequest(traveler=json_format.ParseDict(body, pb.Traveler()))
 
 
-def explain(directory: Path, record_path: Path, out: TextIO) -> int:
+def _explain_json(result: FlightResult) -> dict[str, Any]:
+    compiled = result.snapshot.compiled
+    travelers = []
+    for decision, record, fired in zip(result.decisions, result.records, result.fired, strict=True):
+        rules = [
+            {
+                "rule_id": c.rule.id,
+                "mode": c.rule.mode.value,
+                "fired": c.index in fired,
+                "evidence": {e.field: e.value for e in evidence(c, record)},
+            }
+            for c in compiled.rules
+        ]
+        travelers.append(
+            {
+                "decision": json_format.MessageToDict(
+                    to_proto(decision), preserving_proto_field_name=True
+                ),
+                "rules": rules,
+            }
+        )
+    return {
+        "ruleset_version": result.snapshot.version,
+        "ruleset_hash": result.snapshot.content_hash,
+        "travelers": travelers,
+    }
+
+
+def _explain_text(result: FlightResult, out: TextIO) -> None:
+    snapshot = result.snapshot
+    print(f"pack {snapshot.version} ({snapshot.content_hash[:12]})", file=out)
+    for decision, record, fired in zip(result.decisions, result.records, result.fired, strict=True):
+        print(f"\ntraveler {decision.traveler_id}", file=out)
+        for compiled in snapshot.compiled.rules:
+            rule = compiled.rule
+            mark = "FIRED" if compiled.index in fired else "-    "
+            print(f"{mark} {rule.id} [{rule.mode.value}, weight {rule.weight:g}]", file=out)
+            for item in evidence(compiled, record):
+                shown = item.value if item.value != ABSENT else "absent"
+                print(f"        {item.field} = {shown}", file=out)
+        print(
+            f"referral: {decision.referral.value}  score: {decision.score:g}  "
+            + "  ".join(f"{t}: {s:g}" for t, s in decision.typology_scores),
+            file=out,
+        )
+
+
+def explain(
+    directory: Path,
+    record_path: Path,
+    out: TextIO,
+    *,
+    lookout: Path | None = None,
+    as_json: bool = False,
+) -> int:
+    """Screen a traveler or a flight as the service would and show every rule's verdict."""
     try:
-        snapshot: Snapshot = build_snapshot(directory, prove_examples=False)
+        snapshot = build_snapshot(directory, prove_examples=False)
     except PackError as error:
         return _report(error, out)
     try:
-        traveler = load_traveler(record_path)
+        index = LookoutIndex.build(load_lookout(lookout)) if lookout else None
+        request = load_request(record_path)
+    except LookoutLoadError as error:
+        snapshot.engine.close()
+        print(error, file=out)
+        return 1
     except (OSError, ValueError, json_format.ParseError) as error:
+        snapshot.engine.close()
         print(f"cannot read {record_path}: {error}", file=out)
         return 2
-    violations = validate_traveler(traveler)
-    if violations:
-        for violation in violations:
+    try:
+        result = screen(Context(snapshot, index), request, live=False)
+    finally:
+        snapshot.engine.close()
+    if isinstance(result, Invalid):
+        for violation in result.violations:
             print(f"invalid: {violation.field} {violation.description}", file=out)
         return 1
-    now = dt.datetime.now(dt.UTC)
-    record = enrich_flight([traveler], FlightContext(), now)[0]
-    fired = evaluate(snapshot, [record])[0]
-    decision = decide(snapshot, traveler.traveler_id, record, fired, now)
-    print(f"pack {snapshot.version} ({snapshot.content_hash[:12]})", file=out)
-    for compiled in snapshot.compiled.rules:
-        rule = compiled.rule
-        mark = "FIRED" if compiled.index in fired else "-    "
-        print(f"{mark} {rule.id} [{rule.mode.value}, weight {rule.weight:g}]", file=out)
-        for item in evidence(compiled, record):
-            shown = item.value if item.value != ABSENT else "absent"
-            print(f"        {item.field} = {shown}", file=out)
-    print(
-        f"referral: {decision.referral.value}  score: {decision.score:g}  "
-        + "  ".join(f"{t}: {s:g}" for t, s in decision.typology_scores),
-        file=out,
-    )
-    snapshot.engine.close()
+    if as_json:
+        print(json.dumps(_explain_json(result), indent=2), file=out)
+    else:
+        _explain_text(result, out)
     return 0

@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
+
 if TYPE_CHECKING:
     from screening_service.server.app import ServeConfig
     from screening_service.server.security import TlsConfig
@@ -89,7 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--engine-timeout",
         type=float,
-        default=float(_env("ENGINE_TIMEOUT", "2.0")),
+        default=float(_env("ENGINE_TIMEOUT", str(DEFAULT_BUDGET_SECONDS))),
         help="seconds an engine call may take before its worker is replaced "
         "(SCREENING_ENGINE_TIMEOUT)",
     )
@@ -174,12 +176,19 @@ def _parser() -> argparse.ArgumentParser:
         "explain", help="evaluate one traveler record and show each rule"
     )
     explain.add_argument("directory", type=Path)
-    explain.add_argument("record", type=Path, help="a Traveler (or ScreenRequest) as protobuf JSON")
+    explain.add_argument(
+        "record",
+        type=Path,
+        help="a Traveler, ScreenRequest, Manifest or ScreenManifestRequest as protobuf JSON",
+    )
+    explain.add_argument("--lookout", type=Path, help="lookout list: a CSV file or a directory")
+    explain.add_argument("--json", action="store_true", help="the full structure as JSON")
     replay = commands.add_parser(
         "replay", help="run a candidate pack (and a baseline) over recorded traffic"
     )
     replay.add_argument("--rules", type=Path, required=True, help="the candidate pack")
     replay.add_argument("--baseline", type=Path, help="the pack to compare with")
+    replay.add_argument("--lookout", type=Path, help="lookout list: a CSV file or a directory")
     replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
     replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
     replay.add_argument("--json", type=Path, help="also write the full report as JSON")
@@ -199,6 +208,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _replay(args: argparse.Namespace) -> int:
+    from screening_service.lookout import LookoutLoadError
     from screening_service.replay import print_report, replay, report_json
     from screening_service.rules.errors import PackError
 
@@ -207,11 +217,12 @@ def _replay(args: argparse.Namespace) -> int:
             args.rules,
             args.records,
             args.baseline,
+            lookout=args.lookout,
             processes=args.processes,
             progress=sys.stderr.isatty(),
             keep_decisions=args.decisions is not None,
         )
-    except PackError as error:
+    except (PackError, LookoutLoadError) as error:
         print(error, file=sys.stderr)
         return 1
     except OSError as error:
@@ -222,8 +233,7 @@ def _replay(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(report_json(report), indent=2) + "\n")
     if args.decisions:
         with args.decisions.open("w", encoding="utf-8") as handle:
-            for traveler_id, before, after in report.decisions:
-                line = {"traveler_id": traveler_id, "baseline": before, "candidate": after}
+            for line in report.decisions:
                 handle.write(json.dumps(line) + "\n")
     return 0
 
@@ -241,7 +251,7 @@ def _synth(args: argparse.Namespace) -> int:
 
 
 def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
-    from screening_service.observability.decision_log import DecisionLogConfig
+    from screening_service.runtime.decision_log import DecisionLogConfig
     from screening_service.server.app import ServeConfig
 
     decision_log = None
@@ -256,19 +266,19 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
             not args.decision_log_unmasked,
         )
     return ServeConfig(
-        args.rules,
-        args.address,
-        args.metrics_address,
-        decision_log,
-        not args.no_watch,
-        args.engine_timeout,
-        args.max_concurrent_rpcs,
-        _tls(args),
-        args.auth,
-        args.lookout,
-        args.allow_insecure_public_bind,
-        args.shutdown_delay,
-        worker,
+        rules=args.rules,
+        address=args.address,
+        metrics_address=args.metrics_address,
+        decision_log=decision_log,
+        watch=not args.no_watch,
+        engine_budget_seconds=args.engine_timeout,
+        max_concurrent_rpcs=args.max_concurrent_rpcs,
+        tls=_tls(args),
+        auth_file=args.auth,
+        lookout=args.lookout,
+        allow_insecure_public=args.allow_insecure_public_bind,
+        shutdown_delay=args.shutdown_delay,
+        worker_index=worker,
     )
 
 
@@ -340,7 +350,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for path in write_schemas(args.directory):
             print(path)
         return 0
-    return authoring.explain(args.directory, args.record, sys.stdout)
+    return authoring.explain(
+        args.directory, args.record, sys.stdout, lookout=args.lookout, as_json=args.json
+    )
 
 
 if __name__ == "__main__":  # pragma: no cover

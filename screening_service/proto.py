@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from screening_service._generated.screening.v1 import screening_pb2 as pb
 from screening_service._generated.screening.v1 import screening_pb2_grpc as pb_grpc
 
-__all__ = ["enum_word", "enum_words", "pb", "pb_grpc"]
+__all__ = ["enum_words", "pb", "pb_grpc"]
 
 
 def enum_words(items: Iterable[tuple[str, int]], prefix: str) -> dict[int, str]:
@@ -29,7 +29,4 @@ PAYMENT_FORM = enum_words(pb.PaymentForm.items(), "PAYMENT_FORM_")
 RELATIONSHIP = enum_words(pb.Relationship.items(), "RELATIONSHIP_")
 OBSERVATION_CODE = enum_words(pb.ObservationCode.items(), "OBSERVATION_CODE_")
 OBSERVATION_SOURCE = enum_words(pb.ObservationSource.items(), "OBSERVATION_SOURCE_")
-
-
-def enum_word(words: dict[int, str], number: int) -> str | None:
-    return words.get(number)
+ROLE = enum_words(pb.TravelerRole.items(), "TRAVELER_ROLE_")

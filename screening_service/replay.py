@@ -2,16 +2,16 @@
 
 Records are JSON lines, each ``{"traveler": {...}}`` or ``{"manifest":
 {...}}`` (protobuf JSON; the synthetic generator writes them). Chunks of
-lines go to one process per core; each process compiles both packs once and
-runs the same stages as the service (validate -> enrich -> evaluate ->
-decide) with an in-process engine. The report has per-rule hits, referral
-counts by level for both packs, every traveler whose referral changed, the
-invalid records by line, and the throughput.
+lines go to one process per core; each process compiles both packs (and
+loads the lookout list) once and screens each record through the service's
+own pipeline entry point (`pipeline.screen.screen`) with an in-process
+engine, judging each record as of its own time. The report has per-rule
+hits, referral counts by level for both packs, every traveler whose referral
+changed, the invalid records by line, and the throughput.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import multiprocessing
 import os
@@ -25,12 +25,12 @@ from typing import Any, TextIO
 from google.protobuf import json_format
 from tqdm import tqdm
 
-from screening_service.pipeline.decide import decide
-from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
-from screening_service.pipeline.evaluate import evaluate
-from screening_service.pipeline.validate import validate_manifest, validate_screen
+from screening_service.lookout import LookoutIndex, load_lookout
+from screening_service.pipeline.decide import Decision
+from screening_service.pipeline.screen import Context, Request, screen
+from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
-from screening_service.rules.swap import Snapshot, build_snapshot
+from screening_service.runtime.packs import build_snapshot
 
 CHUNK_LINES = 200
 
@@ -58,7 +58,7 @@ class ChunkResult:
     candidate: PackTally = field(default_factory=PackTally)
     baseline: PackTally | None = None
     changed: list[tuple[str, str, str]] = field(default_factory=list)
-    decisions: list[tuple[str, str, str]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass
@@ -71,80 +71,92 @@ class ReplayReport(ChunkResult):
         return self.travelers / self.seconds if self.seconds else 0.0
 
 
-# Per worker process: the compiled packs and options, set once by _init.
-_packs: dict[str, Snapshot] = {}
+# Per worker process: the packs' contexts and options, set once by _init.
+_contexts: dict[str, Context] = {}
 _options: dict[str, bool] = {"keep_decisions": False}
 
 
-def _init(candidate: str, baseline: str | None, keep_decisions: bool) -> None:
-    _packs["candidate"] = build_snapshot(Path(candidate), prove_examples=False)
+def _init(candidate: str, baseline: str | None, lookout: str | None, keep_decisions: bool) -> None:
+    index = LookoutIndex.build(load_lookout(Path(lookout))) if lookout else None
+    _contexts["candidate"] = Context(build_snapshot(Path(candidate), prove_examples=False), index)
     if baseline:
-        _packs["baseline"] = build_snapshot(Path(baseline), prove_examples=False)
+        _contexts["baseline"] = Context(build_snapshot(Path(baseline), prove_examples=False), index)
     _options["keep_decisions"] = keep_decisions
 
 
-def _parse(line: str) -> tuple[list[pb.Traveler], FlightContext | None, str]:
-    """Travelers and flight of one record, or a description of why it is invalid."""
+def parse_record(line: str) -> Request:
+    """The request one JSON line holds: a manifest, or a single traveler."""
     data = json.loads(line)
     if isinstance(data, dict) and "manifest" in data:
         manifest = json_format.ParseDict(data["manifest"], pb.Manifest())
-        request = pb.ScreenManifestRequest(manifest=manifest)
-        violations = validate_manifest(request)
-        context = flight_context(request.manifest)
-        travelers = list(request.manifest.travelers)
-    else:
-        body = data.get("traveler", data) if isinstance(data, dict) else data
-        traveler = json_format.ParseDict(body, pb.Traveler())
-        request_one = pb.ScreenRequest(traveler=traveler)
-        violations = validate_screen(request_one)
-        context, travelers = None, [request_one.traveler]
-    if violations:
-        first = violations[0]
-        return [], None, f"{len(violations)} violation(s), first: {first.field} {first.description}"
-    return travelers, context, ""
+        return pb.ScreenManifestRequest(manifest=manifest)
+    body = data.get("traveler", data) if isinstance(data, dict) else data
+    return pb.ScreenRequest(traveler=json_format.ParseDict(body, pb.Traveler()))
 
 
-def _tally(
-    snapshot: Snapshot,
-    travelers: list[pb.Traveler],
-    context: FlightContext | None,
-    tally: PackTally,
-) -> list[str]:
-    now = dt.datetime.now(dt.UTC)
-    records = enrich_flight(travelers, context or FlightContext(), now)
-    fired = evaluate(snapshot, records)
-    tally.version, tally.content_hash = snapshot.version, snapshot.content_hash
-    referrals = []
-    for traveler, record, hits in zip(travelers, records, fired, strict=True):
-        decision = decide(snapshot, traveler.traveler_id, record, hits, now)
+def decision_json(decision: Decision) -> dict[str, Any]:
+    """What `--decisions` records of one decision: referral, score, rules and evidence."""
+
+    def hits(indicators: Any) -> list[dict[str, Any]]:
+        return [
+            {"rule_id": h.rule_id, "evidence": {e.field: e.value for e in h.evidence}}
+            for h in indicators
+        ]
+
+    return {
+        "referral": decision.referral.value,
+        "score": decision.score,
+        "indicators": hits(decision.indicators),
+        "shadow_indicators": hits(decision.shadow_indicators),
+    }
+
+
+def _tally(context: Context, request: Request, tally: PackTally) -> list[Decision] | str:
+    outcome = screen(context, request, live=False)
+    if isinstance(outcome, Invalid):
+        first = outcome.violations[0]
+        return f"{len(outcome.violations)} violation(s), first: {first.field} {first.description}"
+    tally.version = context.snapshot.version
+    tally.content_hash = context.snapshot.content_hash
+    for decision in outcome.decisions:
         tally.referrals[decision.referral.value] += 1
         tally.hits.update(h.rule_id for h in decision.indicators)
         tally.shadow_hits.update(h.rule_id for h in decision.shadow_indicators)
-        referrals.append(decision.referral.value)
-    return referrals
+    return outcome.decisions
 
 
 def _screen_chunk(lines: list[tuple[int, str]]) -> ChunkResult:
-    result = ChunkResult(baseline=PackTally() if "baseline" in _packs else None)
+    result = ChunkResult(baseline=PackTally() if "baseline" in _contexts else None)
     for number, line in lines:
         result.records += 1
         try:
-            travelers, context, problem = _parse(line)
+            request = parse_record(line)
         except (ValueError, json_format.ParseError) as error:
-            travelers, context, problem = [], None, f"not a record: {type(error).__name__}"
-        if problem:
-            result.invalid.append((number, problem))
+            result.invalid.append((number, f"not a record: {type(error).__name__}"))
             continue
-        result.travelers += len(travelers)
-        candidate = _tally(_packs["candidate"], travelers, context, result.candidate)
+        candidate = _tally(_contexts["candidate"], request, result.candidate)
+        if isinstance(candidate, str):
+            result.invalid.append((number, candidate))
+            continue
+        result.travelers += len(candidate)
         baseline = candidate
         if result.baseline is not None:
-            baseline = _tally(_packs["baseline"], travelers, context, result.baseline)
-        for traveler, before, after in zip(travelers, baseline, candidate, strict=True):
-            if before != after:
-                result.changed.append((traveler.traveler_id, before, after))
+            screened = _tally(_contexts["baseline"], request, result.baseline)
+            assert not isinstance(screened, str), "both packs validate the same request"
+            baseline = screened
+        for before, after in zip(baseline, candidate, strict=True):
+            was, now = before.referral.value, after.referral.value
+            if was != now:
+                result.changed.append((after.traveler_id, was, now))
             if _options["keep_decisions"]:
-                result.decisions.append((traveler.traveler_id, before, after))
+                result.decisions.append(
+                    {
+                        "traveler_id": after.traveler_id,
+                        "baseline": was,
+                        "candidate": now,
+                        "detail": decision_json(after),
+                    }
+                )
     return result
 
 
@@ -166,20 +178,31 @@ def replay(
     records: Path,
     baseline: Path | None = None,
     *,
+    lookout: Path | None = None,
     processes: int | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
 ) -> ReplayReport:
-    """Replay ``records`` through the packs; raises PackError if a pack does not compile."""
+    """Replay ``records`` through the packs.
+
+    Raises PackError if a pack does not compile, LookoutLoadError if the list does not load.
+    """
     build_snapshot(candidate, prove_examples=False).engine.close()
     if baseline:
         build_snapshot(baseline, prove_examples=False).engine.close()
+    if lookout:
+        load_lookout(lookout)
     processes = processes or os.cpu_count() or 1
     report = ReplayReport(baseline=PackTally() if baseline else None, processes=processes)
     started = time.perf_counter()
     total = records.stat().st_size
     context = multiprocessing.get_context("fork")
-    init = (str(candidate), str(baseline) if baseline else None, keep_decisions)
+    init = (
+        str(candidate),
+        str(baseline) if baseline else None,
+        str(lookout) if lookout else None,
+        keep_decisions,
+    )
     with (
         context.Pool(processes, initializer=_init, initargs=init) as pool,
         tqdm(total=total, unit="B", unit_scale=True, disable=not progress, desc="replay") as bar,

@@ -14,6 +14,8 @@ from typing import Final, TypeAlias
 from screening_service.catalog import Field, FieldType
 
 FactValue: TypeAlias = int | float | str | bool | list[str]
+# One traveler's catalog values (derived fields included); None: unknown.
+Record: TypeAlias = dict[str, FactValue | None]
 
 
 class ValueTypeError(ValueError):

@@ -12,8 +12,8 @@ import pytest
 
 from screening_service.observability.logging import configure
 from screening_service.proto import pb_grpc
-from screening_service.rules.reload import PackReloader
-from screening_service.rules.swap import ActivePack, EngineOptions, build_snapshot
+from screening_service.runtime.packs import ActivePack, EngineOptions, build_snapshot
+from screening_service.runtime.reload import PackReloader
 from screening_service.server.app import Service, create_server, set_serving
 
 T = TypeVar("T")

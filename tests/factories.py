@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
+from screening_service.lookout import LookoutIndex
+from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.screen import validate
+from screening_service.pipeline.validate import (
+    Invalid,
+    ValidFlight,
+    Violation,
+    validate_manifest,
+    validate_screen,
+)
 from screening_service.proto import pb
+from screening_service.values import Record
 
 DEPARTURE = dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC)
 
@@ -144,3 +156,39 @@ def assert_lone_minor_referred(decision: pb.Decision) -> None:
     evidence = {e.field: e.value for e in fired["minor-third-party-cash-last-minute"].evidence}
     assert evidence == LONE_MINOR_EVIDENCE
     assert decision.score == sum(i.weight for i in decision.indicators)
+
+
+def valid(request: pb.ScreenRequest | pb.ScreenManifestRequest) -> ValidFlight:
+    """The typed records of a request the test knows is valid (judged as of its own time)."""
+    validated = validate(request, live=False)
+    assert isinstance(validated, ValidFlight), validated
+    return validated
+
+
+def violations_of(
+    request: pb.ScreenRequest | pb.ScreenManifestRequest, today: dt.date | None = None
+) -> list[Violation]:
+    """Every violation of a request ([] when valid)."""
+    if isinstance(request, pb.ScreenRequest):
+        validated = validate_screen(request, today)
+    else:
+        validated = validate_manifest(request, today)
+    return list(validated.violations) if isinstance(validated, Invalid) else []
+
+
+def enrich_travelers(
+    travelers: Sequence[pb.Traveler], now: dt.datetime, lookout: LookoutIndex | None = None
+) -> list[Record]:
+    """Validate then enrich travelers as one flight with no manifest fields."""
+    if len(travelers) == 1:
+        flight = valid(pb.ScreenRequest(traveler=travelers[0]))
+    else:
+        flight = valid(pb.ScreenManifestRequest(manifest=pb.Manifest(travelers=travelers)))
+    return enrich_flight(flight.travelers, flight.flight, now, lookout)
+
+
+def enrich_manifest(
+    manifest: pb.Manifest, now: dt.datetime, lookout: LookoutIndex | None = None
+) -> list[Record]:
+    flight = valid(pb.ScreenManifestRequest(manifest=manifest))
+    return enrich_flight(flight.travelers, flight.flight, now, lookout)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from screening_service.cli import main
-from screening_service.pipeline.enrich import enrich_flight, flight_context
 from screening_service.proto import pb
 from screening_service.synthetic import read_jsonl
 from tests.conftest import BUNDLED_RULES
+from tests.factories import enrich_manifest
 
 NEW_RULE = """\
 rules:
@@ -39,7 +39,7 @@ def matches_new_rule(records: Path) -> set[str]:
         assert isinstance(message, pb.Manifest)
         for traveler, record in zip(
             message.travelers,
-            enrich_flight(message.travelers, flight_context(message), now),
+            enrich_manifest(message, now),
             strict=True,
         ):
             if (

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from screening_service.facts import to_fact
+from screening_service.engine.facts import to_fact
+from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError
-from screening_service.rules.swap import compile_directory
 from screening_service.values import ValueTypeError
 from tests.rules.packs import GOOD_RULE, write_pack
 

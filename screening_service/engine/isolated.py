@@ -25,9 +25,8 @@ from typing import Any, Final
 
 from screening_service.engine import protocol
 from screening_service.engine.native import SIDS, EngineError
-from screening_service.rules.compile import CompiledPack
+from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS, EngineSpec
 
-DEFAULT_BUDGET_SECONDS: Final = 2.0
 START_SECONDS: Final = 60.0
 # Facts per engine round trip when calls are batched (a manifest is never split).
 MAX_BATCH_FACTS: Final = 2000
@@ -134,22 +133,13 @@ def _stop_all(workers: list[_Worker]) -> None:
 class IsolatedEngine:
     def __init__(
         self,
-        compiled: CompiledPack,
+        spec: EngineSpec,
         budget_seconds: float = DEFAULT_BUDGET_SECONDS,
         on_restart: Callable[[str], None] = lambda _reason: None,
     ) -> None:
         self.budget_seconds = budget_seconds
         self.on_restart = on_restart
-        self._spec = json.dumps(
-            {
-                "prefix": f"p{compiled.pack.content_hash[:12]}",
-                "definitions": [compiled.definition(s) for s in range(len(compiled.shards))],
-                "names": [
-                    {compiled.rules[i].engine_name: i for i in members}
-                    for members in compiled.shards
-                ],
-            }
-        ).encode()
+        self._spec = spec.to_json()
         self._lock = threading.Lock()
         self._queue: list[_Job] = []
         self._drainer: asyncio.Task[None] | None = None

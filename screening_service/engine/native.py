@@ -23,7 +23,7 @@ from typing import Any, Final
 import durable_rules_engine as native
 
 from screening_service.catalog import fnv1a_32
-from screening_service.rules.compile import SENTINEL, CompiledPack
+from screening_service.engine.spec import SENTINEL, EngineSpec
 
 _ERROR_CODE = re.compile(r"error code: (\d+)")
 # A firing is `{"RULE":{"m":{FACT}}}` where FACT is the asserted JSON text as
@@ -84,34 +84,18 @@ def _delete_rulesets(handles: list[int]) -> None:
 class Engine:
     """Rulesets loaded into durable-rules in this process; thread-safe, one call at a time."""
 
-    def __init__(self, compiled: CompiledPack) -> None:
-        names = [{compiled.rules[i].engine_name: i for i in members} for members in compiled.shards]
-        definitions = [compiled.definition(shard) for shard in range(len(compiled.shards))]
-        self._load(definitions, names, f"p{compiled.pack.content_hash[:12]}")
-
-    @classmethod
-    def from_definitions(
-        cls, definitions: list[dict[str, Any]], names: list[dict[str, int]], prefix: str
-    ) -> Engine:
-        """An engine from shard definitions alone (what a worker process receives)."""
-        engine = cls.__new__(cls)
-        engine._load(definitions, names, prefix)
-        return engine
-
-    def _load(
-        self, definitions: list[dict[str, Any]], names: list[dict[str, int]], prefix: str
-    ) -> None:
+    def __init__(self, spec: EngineSpec) -> None:
         self.generation = next(_generation)
         self._lock = threading.Lock()
         self._retired = False
         self._sids = itertools.cycle(SIDS)
         self._handles: list[int] = []
-        self._names = names
+        self._names = spec.names
         self._finalizer = weakref.finalize(self, _delete_rulesets, self._handles)
-        for shard, definition in enumerate(definitions):
+        for shard, definition in enumerate(spec.definitions):
             try:
                 handle = native.create_ruleset(
-                    f"{prefix}g{self.generation}s{shard}", json.dumps(definition)
+                    f"{spec.prefix}g{self.generation}s{shard}", json.dumps(definition)
                 )
             except native.error as error:
                 self.close()

@@ -18,15 +18,15 @@ import sys
 
 from screening_service.engine import protocol
 from screening_service.engine.native import Engine, EngineError
+from screening_service.engine.spec import EngineSpec
 
 
 def serve(sock: socket.socket) -> int:
     kind, payload = protocol.receive(sock)
     if kind != protocol.LOAD:
         return 2
-    spec = json.loads(payload)
     try:
-        engine = Engine.from_definitions(spec["definitions"], spec["names"], spec["prefix"])
+        engine = Engine(EngineSpec.from_json(payload))
     except EngineError as error:
         protocol.send(
             sock, protocol.FAILED, json.dumps({"error": str(error), "code": error.code}).encode()

@@ -16,10 +16,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from screening_service.catalog import CATALOG
-from screening_service.facts import Record
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules.compile import CompiledRule
-from screening_service.rules.swap import Snapshot
-from screening_service.values import render
+from screening_service.values import Record, render
 
 
 class Referral(enum.Enum):

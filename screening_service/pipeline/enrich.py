@@ -1,10 +1,11 @@
-"""Validate -> enrich: a traveler record becomes typed catalog values.
+"""Validate -> enrich: typed traveler records become catalog values.
 
 Computed once per traveler, and once per flight for the group fields (how
 many travelers on the flight share this traveler's purchaser or contact, and
-how many of them are minors or under 25). All time arithmetic is on aware
-UTC instants; calendar dates (age, document days) are taken in the local
-time zone of the first departure airport, from airportsdata.
+how many of them are minors or under 25), in time linear in the flight's
+size. All time arithmetic is on aware UTC instants; calendar dates (age,
+document days) are taken in the local time zone of the first departure
+airport, from airportsdata.
 """
 
 from __future__ import annotations
@@ -12,44 +13,20 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
-from screening_service import geography, proto
+from screening_service import geography
 from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
-from screening_service.proto import pb
-from screening_service.values import FactValue, date_to_ordinal, parse_iso_date
+from screening_service.pipeline.records import Flight, Segment, Traveler
+from screening_service.values import Record, date_to_ordinal
 
 ADULT_AGE: Final = 18
 EARTH_RADIUS_KM: Final = 6371.0
 MIN_DIRECT_KM: Final = 150.0
 YOUNG_AGE: Final = 25
-GUARDIANS: Final = frozenset({pb.RELATIONSHIP_PARENT, pb.RELATIONSHIP_LEGAL_GUARDIAN})
-
-Record = dict[str, FactValue | None]
-
-
-@dataclass(frozen=True)
-class FlightContext:
-    """What the manifest says about the flight, used where a record is silent."""
-
-    scheduled_departure: dt.datetime | None = None
-    origin: str = ""
-    direction: int = 0
-
-
-EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-
-
-def _instant(value: Timestamp) -> dt.datetime | None:
-    """An aware UTC datetime (plain arithmetic: Timestamp.ToDatetime is 4x slower)."""
-    if value.seconds == 0 and value.nanos == 0:
-        return None
-    return EPOCH + dt.timedelta(seconds=value.seconds, microseconds=value.nanos // 1000)
+GUARDIANS: Final = frozenset({"parent", "legal_guardian"})
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -60,21 +37,11 @@ def _age(birth: dt.date, on: dt.date) -> int:
     return on.year - birth.year - ((on.month, on.day) < (birth.month, birth.day))
 
 
-def flight_context(manifest: pb.Manifest) -> FlightContext:
-    return FlightContext(
-        _instant(manifest.scheduled_departure), manifest.origin, manifest.direction
-    )
-
-
-def _first_departure(
-    t: pb.Traveler, flight: FlightContext, now: dt.datetime
-) -> tuple[dt.datetime, str]:
-    segments = t.itinerary.segments
-    if segments:
-        departs = _instant(segments[0].departure_time)
-        if departs is not None:
-            return departs, segments[0].origin
-    return flight.scheduled_departure or now, flight.origin
+def _first_departure(t: Traveler, flight: Flight, now: dt.datetime) -> tuple[dt.datetime, str]:
+    if t.segments:
+        first = t.segments[0]
+        return first.departure, first.origin
+    return flight.scheduled_departure or now, flight.origin or ""
 
 
 def _local_date(instant: dt.datetime, airport_code: str) -> dt.date:
@@ -91,7 +58,7 @@ def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _circuity(segments: Sequence[pb.Segment]) -> float | None:
+def _circuity(segments: Sequence[Segment]) -> float | None:
     """Flown over direct distance; None when origin and end are the same or too close."""
     airports = [geography.airport(segments[0].origin)] + [
         geography.airport(s.destination) for s in segments
@@ -106,8 +73,8 @@ def _circuity(segments: Sequence[pb.Segment]) -> float | None:
     return round(flown / direct, 2)
 
 
-def _itinerary(t: pb.Traveler, record: Record) -> None:
-    segments = t.itinerary.segments
+def _itinerary(t: Traveler, record: Record) -> None:
+    segments = t.segments
     if not segments:
         return
     record["itinerary.segment_count"] = len(segments)
@@ -122,82 +89,69 @@ def _itinerary(t: pb.Traveler, record: Record) -> None:
     record["itinerary.countries"] = countries
     record["itinerary.circuity"] = _circuity(segments)
     record["itinerary.country_count"] = len(set(countries))
-    first = _instant(segments[0].departure_time)
-    last = _instant(segments[-1].arrival_time)
-    if first and last and last > first:
-        record["itinerary.total_hours"] = _hours(last - first)
+    last = segments[-1].arrival
+    if last and last > segments[0].departure:
+        record["itinerary.total_hours"] = _hours(last - segments[0].departure)
     layovers = [
-        _hours(departs - arrives)
+        _hours(current.departure - previous.arrival)
         for previous, current in itertools.pairwise(segments)
-        if (arrives := _instant(previous.arrival_time))
-        and (departs := _instant(current.departure_time))
+        if previous.arrival
     ]
     record["itinerary.max_layover_hours"] = max(layovers) if layovers else None
 
 
-def _document(t: pb.Traveler, record: Record, departure_date: dt.date) -> None:
-    if not t.HasField("document"):
-        return
+def _document(t: Traveler, record: Record, departure_date: dt.date) -> None:
     d = t.document
-    record["document.type"] = proto.enum_word(proto.DOCUMENT_TYPE, d.type)
-    record["document.issuing_country"] = d.issuing_country or None
+    if d is None:
+        return
+    record["document.type"] = d.type
+    record["document.issuing_country"] = d.issuing_country
     if d.issue_date:
-        issued = parse_iso_date(d.issue_date)
-        record["document.issue_date"] = date_to_ordinal(issued)
-        record["document.days_since_issue"] = (departure_date - issued).days
+        record["document.issue_date"] = date_to_ordinal(d.issue_date)
+        record["document.days_since_issue"] = (departure_date - d.issue_date).days
     if d.expiry_date:
-        expires = parse_iso_date(d.expiry_date)
-        record["document.expiry_date"] = date_to_ordinal(expires)
-        record["document.days_to_expiry"] = (expires - departure_date).days
+        record["document.expiry_date"] = date_to_ordinal(d.expiry_date)
+        record["document.days_to_expiry"] = (d.expiry_date - departure_date).days
 
 
-def _booking(t: pb.Traveler, record: Record, departs: dt.datetime) -> None:
-    relationships = [proto.enum_word(proto.RELATIONSHIP, c.relationship) for c in t.companions]
+def _booking(t: Traveler, record: Record, departs: dt.datetime) -> None:
     record["booking.party_size"] = 1 + len(t.companions)
     record["booking.has_parent_or_guardian"] = any(
         c.relationship in GUARDIANS for c in t.companions
     )
-    record["booking.companion_relationships"] = [r for r in relationships if r]
-    if not t.HasField("booking"):
-        return
+    record["booking.companion_relationships"] = [
+        c.relationship for c in t.companions if c.relationship
+    ]
     b = t.booking
-    booked = _instant(b.booking_time)
-    if booked is not None:
-        record["booking.hours_before_departure"] = _hours(departs - booked)
-    record["booking.ticket_type"] = proto.enum_word(proto.TICKET_TYPE, b.ticket_type)
-    record["booking.payment_form"] = proto.enum_word(proto.PAYMENT_FORM, b.payment_form)
-    if b.HasField("purchaser_is_traveler"):
+    if b is None:
+        return
+    if b.booking_time is not None:
+        record["booking.hours_before_departure"] = _hours(departs - b.booking_time)
+    record["booking.ticket_type"] = b.ticket_type
+    record["booking.payment_form"] = b.payment_form
+    if b.purchaser_is_traveler is not None:
         record["booking.purchaser_is_traveler"] = b.purchaser_is_traveler
-    record["booking.has_travel_agency"] = bool(b.travel_agency_id)
-    if b.HasField("checked_bags"):
+    record["booking.has_travel_agency"] = b.travel_agency_id is not None
+    if b.checked_bags is not None:
         record["booking.checked_bags"] = b.checked_bags
 
 
-def enrich_traveler(t: pb.Traveler, flight: FlightContext, now: dt.datetime) -> Record:
+def enrich_traveler(t: Traveler, flight: Flight, now: dt.datetime) -> Record:
     """The per-traveler fields; group fields are added by `enrich_flight`."""
     departs, origin = _first_departure(t, flight, now)
     departure_date = _local_date(departs, origin)
-    age = _age(parse_iso_date(t.date_of_birth), departure_date)
-    direction = t.direction or flight.direction
+    age = _age(t.date_of_birth, departure_date)
     record: Record = {
         "traveler.age_years": age,
         "traveler.is_minor": age < ADULT_AGE,
-        "traveler.sex": proto.enum_word(proto.SEX, t.sex),
-        "traveler.nationality": t.nationality or None,
-        "traveler.country_of_residence": t.country_of_residence or None,
-        "traveler.direction": proto.enum_word(proto.DIRECTION, direction),
-        "traveler.visa_category": t.visa_category or None,
+        "traveler.sex": t.sex,
+        "traveler.nationality": t.nationality,
+        "traveler.country_of_residence": t.country_of_residence,
+        "traveler.direction": t.direction or flight.direction,
+        "traveler.visa_category": t.visa_category,
         "traveler.companion_count": len(t.companions),
-        "observations.codes": sorted(
-            {w for o in t.observations if (w := proto.enum_word(proto.OBSERVATION_CODE, o.code))}
-        ),
-        "observations.sources": sorted(
-            {
-                w
-                for o in t.observations
-                if (w := proto.enum_word(proto.OBSERVATION_SOURCE, o.source))
-            }
-        ),
+        "observations.codes": sorted({o.code for o in t.observations}),
+        "observations.sources": sorted({o.source for o in t.observations if o.source}),
         "observations.count": len(t.observations),
     }
     _document(t, record, departure_date)
@@ -212,57 +166,97 @@ def _record_age(record: Record) -> int:
     return age
 
 
-def _group(travelers: Sequence[pb.Traveler], records: list[Record]) -> None:
-    by_purchaser: dict[str, list[int]] = defaultdict(list)
-    by_contact: dict[str, list[int]] = defaultdict(list)
+class _Group:
+    """Travelers of one flight sharing a purchaser or a contact, tallied once."""
+
+    def __init__(self) -> None:
+        self.members: list[int] = []
+        self.minors = 0
+        self.under_25 = 0
+        self.adults = 0
+        self.adults_by_locator: Counter[str] = Counter()
+        self.bookings: set[str] = set()
+
+    def add(self, position: int, age: int, locator: str | None) -> None:
+        self.members.append(position)
+        self.minors += age < ADULT_AGE
+        self.under_25 += age < YOUNG_AGE
+        self.bookings.add(locator or f"#{position}")
+        if age >= ADULT_AGE:
+            self.adults += 1
+            if locator:
+                self.adults_by_locator[locator] += 1
+
+
+def _unrelated_adults(
+    group: _Group,
+    i: int,
+    travelers: Sequence[Traveler],
+    position_of: dict[str, int],
+    age_of: list[int],
+    contact_of: list[str | None],
+) -> int:
+    """Adults sharing the contact on another booking, not declared companions."""
+    locator = _locator(travelers[i])
+    excluded = group.adults_by_locator[locator] if locator else 0
+    own = {i} | {position_of[c.traveler_id] for c in travelers[i].companions}
+    for m in own - {-1}:
+        if (
+            contact_of[m] == contact_of[i]
+            and age_of[m] >= ADULT_AGE
+            and not (locator and _locator(travelers[m]) == locator)
+        ):
+            excluded += 1
+    return group.adults - excluded
+
+
+def _locator(t: Traveler) -> str | None:
+    return t.booking.record_locator if t.booking is not None else None
+
+
+def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
+    by_purchaser: dict[str, _Group] = defaultdict(_Group)
+    by_contact: dict[str, _Group] = defaultdict(_Group)
     purchasers_on_board: set[str] = set()
-    position_of = {t.traveler_id: i for i, t in enumerate(travelers)}
-    for i, t in enumerate(travelers):
-        if t.booking.purchaser_id:
-            by_purchaser[t.booking.purchaser_id].append(i)
-            if t.booking.HasField("purchaser_is_traveler") and t.booking.purchaser_is_traveler:
-                purchasers_on_board.add(t.booking.purchaser_id)
-        if t.booking.contact_id:
-            by_contact[t.booking.contact_id].append(i)
-
+    position_of: dict[str, int] = defaultdict(lambda: -1)
+    position_of.update({t.traveler_id: i for i, t in enumerate(travelers)})
     age_of = [_record_age(record) for record in records]
-
-    def ages(members: list[int]) -> list[int]:
-        return [age_of[m] for m in members]
+    contact_of = [t.booking.contact_id if t.booking else None for t in travelers]
+    for i, t in enumerate(travelers):
+        b = t.booking
+        if b is None:
+            continue
+        if b.purchaser_id:
+            by_purchaser[b.purchaser_id].add(i, age_of[i], b.record_locator)
+            if b.purchaser_is_traveler:
+                purchasers_on_board.add(b.purchaser_id)
+        if b.contact_id:
+            by_contact[b.contact_id].add(i, age_of[i], b.record_locator)
 
     for i, t in enumerate(travelers):
         record = records[i]
         record["flight.traveler_count"] = len(travelers)
-        companions = {c.traveler_id for c in t.companions}
-        in_party = [position_of[c] for c in companions if c in position_of]
-        record["booking.minors_in_party"] = len([a for a in ages([i, *in_party]) if a < ADULT_AGE])
+        in_party = {position_of[c.traveler_id] for c in t.companions} - {-1}
+        record["booking.minors_in_party"] = sum(age_of[m] < ADULT_AGE for m in {i, *in_party})
         b = t.booking
-        if b.HasField("purchaser_is_traveler") and b.purchaser_is_traveler:
+        if b is None:
+            continue
+        if b.purchaser_is_traveler:
             record["booking.purchaser_on_flight"] = True
         elif b.purchaser_id:
             record["booking.purchaser_on_flight"] = b.purchaser_id in purchasers_on_board
         if b.purchaser_id:
-            same = by_purchaser[b.purchaser_id]
-            record["flight.same_purchaser_count"] = len(same)
-            record["flight.same_purchaser_minors"] = len([a for a in ages(same) if a < ADULT_AGE])
-            record["flight.same_purchaser_under_25"] = len([a for a in ages(same) if a < YOUNG_AGE])
+            bought = by_purchaser[b.purchaser_id]
+            record["flight.same_purchaser_count"] = len(bought.members)
+            record["flight.same_purchaser_minors"] = bought.minors
+            record["flight.same_purchaser_under_25"] = bought.under_25
         if b.contact_id:
-            same = by_contact[b.contact_id]
-            record["flight.same_contact_count"] = len(same)
-            record["flight.same_contact_bookings"] = len(
-                {travelers[m].booking.record_locator or f"#{m}" for m in same}
+            shared = by_contact[b.contact_id]
+            record["flight.same_contact_count"] = len(shared.members)
+            record["flight.same_contact_bookings"] = len(shared.bookings)
+            record["flight.same_contact_unrelated_adults"] = _unrelated_adults(
+                shared, i, travelers, position_of, age_of, contact_of
             )
-            unrelated = [
-                m
-                for m in same
-                if m != i
-                and travelers[m].traveler_id not in companions
-                and (
-                    not b.record_locator or travelers[m].booking.record_locator != b.record_locator
-                )
-                and age_of[m] >= ADULT_AGE
-            ]
-            record["flight.same_contact_unrelated_adults"] = len(unrelated)
 
 
 def lookout_fields(hits: Sequence[LookoutHit]) -> Record:
@@ -277,9 +271,14 @@ def lookout_fields(hits: Sequence[LookoutHit]) -> Record:
     }
 
 
-def _lookout(travelers: Sequence[pb.Traveler], records: list[Record], index: LookoutIndex) -> None:
+def _lookout(travelers: Sequence[Traveler], records: list[Record], index: LookoutIndex) -> None:
     queries = [
-        LookoutQuery(t.surname, t.given_names, parse_iso_date(t.date_of_birth), t.document.number)
+        LookoutQuery(
+            t.surname,
+            t.given_names,
+            t.date_of_birth,
+            (t.document.number or "") if t.document else "",
+        )
         for t in travelers
     ]
     for record, hits in zip(records, index.match_many(queries), strict=True):
@@ -287,8 +286,8 @@ def _lookout(travelers: Sequence[pb.Traveler], records: list[Record], index: Loo
 
 
 def enrich_flight(
-    travelers: Sequence[pb.Traveler],
-    flight: FlightContext,
+    travelers: Sequence[Traveler],
+    flight: Flight,
     now: dt.datetime,
     lookout: LookoutIndex | None = None,
 ) -> list[Record]:

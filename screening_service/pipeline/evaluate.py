@@ -3,22 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
-from screening_service.facts import Record, to_fact
-from screening_service.rules.swap import Snapshot
-
-
-def evaluate(
-    snapshot: Snapshot, records: Sequence[Record], timeout: float | None = None
-) -> list[set[int]]:
-    """Indices (into ``snapshot.compiled.rules``) of the rules each record fired."""
-    facts = [to_fact(record, n) for n, record in enumerate(records)]
-    return snapshot.engine.evaluate(facts, timeout)
+from screening_service.engine.facts import to_fact
+from screening_service.values import Record
 
 
-async def evaluate_async(
-    snapshot: Snapshot, records: Sequence[Record], timeout: float | None = None
-) -> list[set[int]]:
-    """`evaluate` for the server: awaits the engine instead of blocking the event loop."""
-    facts = [to_fact(record, n) for n, record in enumerate(records)]
-    return await snapshot.engine.evaluate_async(facts, timeout)
+def facts_of(records: Sequence[Record]) -> list[dict[str, Any]]:
+    """The engine facts of one flight's records (fact ids 0..n-1 in order)."""
+    return [to_fact(record, n) for n, record in enumerate(records)]

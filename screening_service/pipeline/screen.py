@@ -1,8 +1,12 @@
 """The screening pipeline: request -> validate -> enrich -> evaluate -> decide.
 
-`Screener` runs the stages against the live rule snapshot. Validation
-happens before (see `validate`); a traveler whose rules did not run never
-gets a decision: every failure here is raised to the caller.
+`screen` (and `screen_async`, for the server's event loop) is the one entry
+point every caller uses: the server's unary, manifest and stream paths,
+`screening replay`, `screening rules explain` and the benchmarks. Both share
+one body (`_begin` then `_finish`); only the engine call differs. A request
+comes back as `Invalid` (every violation) or as a `FlightResult`; a traveler
+whose rules did not run never gets a decision: engine failures are raised as
+`ScreeningFailed`.
 """
 
 from __future__ import annotations
@@ -11,107 +15,128 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from screening_service.engine.native import Engine, EngineError
-from screening_service.facts import Record
+from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
-from screening_service.lookout.active import ActiveLookout
 from screening_service.pipeline.decide import Decision, decide
-from screening_service.pipeline.enrich import FlightContext, enrich_flight
-from screening_service.pipeline.evaluate import evaluate, evaluate_async
+from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.evaluate import facts_of
+from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import (
+    Invalid,
+    ValidFlight,
+    live_today,
+    validate_manifest,
+    validate_screen,
+)
 from screening_service.proto import pb
-from screening_service.rules.swap import ActivePack, Snapshot
+from screening_service.values import Record
 
-
-class NotReady(RuntimeError):
-    """No rule pack is loaded yet."""
+Request = pb.ScreenRequest | pb.ScreenManifestRequest | ValidFlight
 
 
 class ScreeningFailed(RuntimeError):
-    """The rules did not run; retrying may succeed (the engine was replaced)."""
+    """The rules did not run; the engine may need replacing before a retry succeeds."""
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a screening runs against besides the request: the pack and the lookout list."""
+
+    snapshot: Snapshot
+    lookout: LookoutIndex | None = None
 
 
 @dataclass(frozen=True)
 class FlightResult:
+    """Decisions in request order, with what they were made from (for explain and replay)."""
+
     decisions: list[Decision]
+    records: list[Record]
+    fired: list[set[int]]
     snapshot: Snapshot
     evaluation_seconds: float
 
 
-class Screener:
-    def __init__(self, active: ActivePack, lookout: ActiveLookout | None = None) -> None:
-        self.active = active
-        self.lookout = lookout
+@dataclass(frozen=True)
+class _Pending:
+    valid: ValidFlight
+    records: list[Record]
+    facts: list[dict[str, Any]]
+    now: dt.datetime
+    started: float
 
-    def _lookout_index(self) -> LookoutIndex | None:
-        return self.lookout.index if self.lookout is not None else None
 
-    def snapshot(self) -> Snapshot:
-        snapshot = self.active.snapshot
-        if snapshot is None:
-            raise NotReady("no rule pack is loaded")
-        return snapshot
+def validate(request: Request, live: bool) -> ValidFlight | Invalid:
+    """Parse once: the typed records of a request, or every violation."""
+    if isinstance(request, ValidFlight):
+        return request
+    today = live_today() if live else None
+    if isinstance(request, pb.ScreenRequest):
+        return validate_screen(request, today)
+    return validate_manifest(request, today)
 
-    def screen(
-        self,
-        travelers: Sequence[pb.Traveler],
-        flight: FlightContext | None = None,
-        timeout: float | None = None,
-    ) -> FlightResult:
-        """Decisions for already-validated travelers of one flight, in order.
 
-        ``timeout`` bounds the engine call (the rest of the caller's deadline).
-        """
-        snapshot = self.snapshot()
-        now = dt.datetime.now(dt.UTC)
-        records = enrich_flight(travelers, flight or FlightContext(), now, self._lookout_index())
-        started = time.perf_counter()
-        try:
-            fired = evaluate(snapshot, records, timeout)
-        except EngineError as error:
-            raise self._failed(snapshot, error) from error
-        return self._decide(snapshot, travelers, records, fired, now, started)
+def _begin(
+    context: Context, request: Request, now: dt.datetime | None, live: bool
+) -> _Pending | Invalid:
+    valid = validate(request, live)
+    if isinstance(valid, Invalid):
+        return valid
+    now = now or dt.datetime.now(dt.UTC)
+    records = enrich_flight(valid.travelers, valid.flight, now, context.lookout)
+    return _Pending(valid, records, facts_of(records), now, time.perf_counter())
 
-    async def screen_async(
-        self,
-        travelers: Sequence[pb.Traveler],
-        flight: FlightContext | None = None,
-        timeout: float | None = None,
-    ) -> FlightResult:
-        """`screen` for the server's event loop: the engine call is awaited."""
-        snapshot = self.snapshot()
-        now = dt.datetime.now(dt.UTC)
-        records = enrich_flight(travelers, flight or FlightContext(), now, self._lookout_index())
-        started = time.perf_counter()
-        try:
-            fired = await evaluate_async(snapshot, records, timeout)
-        except EngineError as error:
-            raise self._failed(snapshot, error) from error
-        return self._decide(snapshot, travelers, records, fired, now, started)
 
-    def _failed(self, snapshot: Snapshot, error: EngineError) -> ScreeningFailed:
-        if not snapshot.engine.healthy:
-            self._replace_engine(snapshot)
-        return ScreeningFailed(f"rule evaluation failed: {error}")
+def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> FlightResult:
+    seconds = time.perf_counter() - pending.started
+    snapshot = context.snapshot
+    decisions = [
+        decide(snapshot, t.traveler_id, record, hits, pending.now)
+        for t, record, hits in zip(pending.valid.travelers, pending.records, fired, strict=True)
+    ]
+    return FlightResult(decisions, pending.records, list(fired), snapshot, seconds)
 
-    @staticmethod
-    def _decide(
-        snapshot: Snapshot,
-        travelers: Sequence[pb.Traveler],
-        records: Sequence[Record],
-        fired: Sequence[set[int]],
-        now: dt.datetime,
-        started: float,
-    ) -> FlightResult:
-        seconds = time.perf_counter() - started
-        decisions = [
-            decide(snapshot, t.traveler_id, record, hits, now)
-            for t, record, hits in zip(travelers, records, fired, strict=True)
-        ]
-        return FlightResult(decisions, snapshot, seconds)
 
-    def _replace_engine(self, broken: Snapshot) -> None:
-        """Give the same pack a fresh in-process engine, unless a reload already replaced it."""
-        replacement = Snapshot(broken.compiled, Engine(broken.compiled), broken.loaded_at)
-        if not self.active.replace(broken, replacement):
-            replacement.engine.close()
+def screen(
+    context: Context,
+    request: Request,
+    *,
+    now: dt.datetime | None = None,
+    live: bool = True,
+    timeout: float | None = None,
+) -> FlightResult | Invalid:
+    """Screen one flight (a `ScreenRequest` is a flight of one).
+
+    ``live`` turns on the checks that depend on the present; replay and
+    explain pass False (and their own ``now``) to judge each record as of
+    its own time. ``timeout`` bounds the engine call.
+    """
+    pending = _begin(context, request, now, live)
+    if isinstance(pending, Invalid):
+        return pending
+    try:
+        fired = context.snapshot.engine.evaluate(pending.facts, timeout)
+    except EngineError as error:
+        raise ScreeningFailed(f"rule evaluation failed: {error}") from error
+    return _finish(context, pending, fired)
+
+
+async def screen_async(
+    context: Context,
+    request: Request,
+    *,
+    now: dt.datetime | None = None,
+    live: bool = True,
+    timeout: float | None = None,
+) -> FlightResult | Invalid:
+    """`screen` for the server's event loop: the engine call is awaited."""
+    pending = _begin(context, request, now, live)
+    if isinstance(pending, Invalid):
+        return pending
+    try:
+        fired = await context.snapshot.engine.evaluate_async(pending.facts, timeout)
+    except EngineError as error:
+        raise ScreeningFailed(f"rule evaluation failed: {error}") from error
+    return _finish(context, pending, fired)

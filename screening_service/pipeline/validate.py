@@ -1,20 +1,38 @@
-"""Request -> validate: every violation of a request, by field path.
+"""Request -> validate: every violation by field path, or the typed records.
+
+Validation walks a request once: each field is checked and parsed in the
+same step, so a valid request comes out as `records` (dates, instants and
+enum words decoded) and the rest of the pipeline never reads protobuf
+again. An invalid request yields every violation at once.
 
 Messages never repeat the offending value: values may be names, dates of
 birth or document numbers, and violations end up in logs and client errors.
+
+Checks that depend on the present (a birth or issue date in the future)
+apply only when ``today`` is given: live calls pass it, replay and explain
+judge each record as of its own time.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from screening_service import geography
+from screening_service import geography, proto
+from screening_service.pipeline.records import (
+    NO_FLIGHT,
+    Booking,
+    Companion,
+    Document,
+    Flight,
+    Observation,
+    Segment,
+    Traveler,
+)
 from screening_service.proto import pb
 from screening_service.values import parse_iso_date
 
@@ -28,13 +46,20 @@ MAX_OBSERVATIONS: Final = 50
 EARLIEST_BIRTH: Final = dt.date(1900, 1, 1)
 EARLIEST_INSTANT: Final = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
 LATEST_INSTANT: Final = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
+EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+MIN_SECONDS: Final = int((EARLIEST_INSTANT - EPOCH).total_seconds())
+MAX_SECONDS: Final = int((LATEST_INSTANT - EPOCH).total_seconds())
+ONE_DAY: Final = dt.timedelta(days=1)
 
-_CARRIER = re.compile(r"^[A-Z0-9]{2}$")
-_FLIGHT_NUMBER = re.compile(r"^[0-9]{1,4}[A-Z]?$")
-_AIRPORT = re.compile(r"^[A-Z]{3}$")
-_COUNTRY = re.compile(r"^[A-Z]{3}$")
-_DOCUMENT_NUMBER = re.compile(r"^[A-Z0-9<-]{1,32}$")
+_CARRIER = re.compile(r"[A-Z0-9]{2}")
+_FLIGHT_NUMBER = re.compile(r"[0-9]{1,4}[A-Z]?")
+_AIRPORT = re.compile(r"[A-Z]{3}")
+_COUNTRY = re.compile(r"[A-Z]{3}")
+_DOCUMENT_NUMBER = re.compile(r"[A-Z0-9<-]{1,32}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+CARRIER_RULE: Final = "an IATA airline designator (2 characters)"
+FLIGHT_NUMBER_RULE: Final = "1-4 digits and an optional letter"
 
 
 @dataclass(frozen=True)
@@ -43,49 +68,68 @@ class Violation:
     description: str
 
 
+@dataclass(frozen=True)
+class ValidFlight:
+    """A validated request: the flight's own fields and its travelers, in request order."""
+
+    flight: Flight
+    travelers: tuple[Traveler, ...]
+
+
+@dataclass(frozen=True)
+class Invalid:
+    violations: tuple[Violation, ...]
+
+
+Validated = ValidFlight | Invalid
+
+
 class _Collector:
-    def __init__(self) -> None:
+    def __init__(self, today: dt.date | None) -> None:
         self.violations: list[Violation] = []
+        self.today = today
 
     def add(self, path: str, description: str) -> None:
         self.violations.append(Violation(path, description))
 
-    def text(self, path: str, value: str, *, required: bool, limit: int) -> None:
+    def text(self, path: str, value: str, *, required: bool, limit: int) -> str | None:
         if not value:
             if required:
                 self.add(path, "is required")
-            return
+            return None
         if len(value) > limit:
             self.add(path, f"is longer than {limit} characters")
         if _CONTROL.search(value):
             self.add(path, "contains control characters")
+        return value
 
     def pattern(
         self, path: str, value: str, regex: re.Pattern[str], what: str, *, required: bool = False
-    ) -> bool:
+    ) -> str | None:
         if not value:
             if required:
                 self.add(path, "is required")
-            return False
-        if not regex.match(value):
+            return None
+        if not regex.fullmatch(value):
             self.add(path, f"must be {what}")
-            return False
-        return True
+            return None
+        return value
 
-    def country(self, path: str, value: str) -> None:
-        if self.pattern(
-            path, value, _COUNTRY, "an ISO 3166-1 alpha-3 code (3 capital letters)"
-        ) and not geography.is_country(value):
+    def country(self, path: str, value: str) -> str | None:
+        code = self.pattern(path, value, _COUNTRY, "an ISO 3166-1 alpha-3 code (3 capital letters)")
+        if code is not None and not geography.is_country(code):
             self.add(path, "is not an ISO 3166-1 alpha-3 country code")
+            return None
+        return code
 
-    def airport(self, path: str, value: str) -> None:
-        if (
-            self.pattern(
-                path, value, _AIRPORT, "an IATA airport code (3 capital letters)", required=True
-            )
-            and geography.airport(value) is None
-        ):
+    def airport(self, path: str, value: str, *, required: bool = True) -> str | None:
+        code = self.pattern(
+            path, value, _AIRPORT, "an IATA airport code (3 capital letters)", required=required
+        )
+        if code is not None and geography.airport(code) is None:
             self.add(path, "is not a known IATA airport code")
+            return None
+        return code
 
     def date(self, path: str, value: str, *, required: bool) -> dt.date | None:
         if not value:
@@ -99,127 +143,148 @@ class _Collector:
             return None
 
     def instant(self, path: str, value: Timestamp, *, required: bool) -> dt.datetime | None:
-        if value.seconds == 0 and value.nanos == 0:
+        seconds, nanos = value.seconds, value.nanos
+        if seconds == 0 and nanos == 0:
             if required:
                 self.add(path, "is required")
             return None
-        if not 0 <= value.nanos < 1_000_000_000:
+        if not 0 <= nanos < 1_000_000_000:
             self.add(path, "has nanos out of range")
             return None
-        try:
-            instant = value.ToDatetime(tzinfo=dt.UTC)
-        except (ValueError, OverflowError):
-            self.add(path, "is out of range")
-            return None
-        if not EARLIEST_INSTANT <= instant < LATEST_INSTANT:
+        if not MIN_SECONDS <= seconds < MAX_SECONDS:
             self.add(path, "is out of range (1970-2199)")
             return None
-        return instant
+        return EPOCH + dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
 
     def enum(
-        self, path: str, number: int, names: Callable[[], dict[int, str]], *, required: bool = False
-    ) -> None:
+        self, path: str, number: int, words: dict[int, str], *, required: bool = False
+    ) -> str | None:
         if number == 0:
             if required:
                 self.add(path, "is required")
-            return
-        if number not in names():
+            return None
+        word = words.get(number)
+        if word is None:
             self.add(path, f"has unknown enum number {number}")
+        return word
 
 
-def _enum_names(enum: object) -> Callable[[], dict[int, str]]:
-    names = {number: name for name, number in enum.items()}  # type: ignore[attr-defined]
-    return lambda: names
-
-
-SEX = _enum_names(pb.Sex)
-DOCUMENT_TYPE = _enum_names(pb.DocumentType)
-DIRECTION = _enum_names(pb.Direction)
-TICKET_TYPE = _enum_names(pb.TicketType)
-PAYMENT_FORM = _enum_names(pb.PaymentForm)
-RELATIONSHIP = _enum_names(pb.Relationship)
-OBSERVATION_CODE = _enum_names(pb.ObservationCode)
-OBSERVATION_SOURCE = _enum_names(pb.ObservationSource)
-
-
-def _traveler(c: _Collector, t: pb.Traveler, p: str, today: dt.date) -> None:
-    c.text(f"{p}.traveler_id", t.traveler_id, required=True, limit=MAX_ID)
-    c.text(f"{p}.surname", t.surname, required=True, limit=MAX_NAME)
-    c.text(f"{p}.given_names", t.given_names, required=True, limit=MAX_NAME)
+def _traveler(c: _Collector, t: pb.Traveler, p: str) -> Traveler | None:
+    before = len(c.violations)
+    traveler_id = c.text(f"{p}.traveler_id", t.traveler_id, required=True, limit=MAX_ID)
+    surname = c.text(f"{p}.surname", t.surname, required=True, limit=MAX_NAME)
+    given_names = c.text(f"{p}.given_names", t.given_names, required=True, limit=MAX_NAME)
     birth = c.date(f"{p}.date_of_birth", t.date_of_birth, required=True)
-    if birth is not None and not EARLIEST_BIRTH <= birth <= today + dt.timedelta(days=1):
+    if birth is not None and (
+        birth < EARLIEST_BIRTH or (c.today is not None and birth > c.today + ONE_DAY)
+    ):
         c.add(f"{p}.date_of_birth", "must not be in the future nor before 1900")
-    c.enum(f"{p}.sex", t.sex, SEX)
-    c.country(f"{p}.nationality", t.nationality)
-    c.country(f"{p}.country_of_residence", t.country_of_residence)
-    c.text(f"{p}.visa_category", t.visa_category, required=False, limit=16)
-    c.enum(f"{p}.direction", t.direction, DIRECTION)
-    if t.HasField("document"):
-        _document(c, t.document, f"{p}.document", today, birth)
-    first_departure = (
-        _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else None
+    sex = c.enum(f"{p}.sex", t.sex, proto.SEX)
+    nationality = c.country(f"{p}.nationality", t.nationality)
+    residence = c.country(f"{p}.country_of_residence", t.country_of_residence)
+    visa = c.text(f"{p}.visa_category", t.visa_category, required=False, limit=16)
+    direction = c.enum(f"{p}.direction", t.direction, proto.DIRECTION)
+    role = c.enum(f"{p}.role", t.role, proto.ROLE)
+    document = _document(c, t.document, f"{p}.document", birth) if t.HasField("document") else None
+    segments = _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else ()
+    first_departure = segments[0].departure if segments else None
+    booking = (
+        _booking(c, t.booking, f"{p}.booking", first_departure) if t.HasField("booking") else None
     )
-    if t.HasField("booking"):
-        _booking(c, t.booking, f"{p}.booking", first_departure)
+    companions = _companions(c, t, p)
+    observations = _observations(c, t, p)
+    if (
+        len(c.violations) > before
+        or traveler_id is None
+        or surname is None
+        or given_names is None
+        or birth is None
+    ):
+        return None
+    return Traveler(
+        traveler_id=traveler_id,
+        surname=surname,
+        given_names=given_names,
+        date_of_birth=birth,
+        sex=sex,
+        nationality=nationality,
+        country_of_residence=residence,
+        document=document,
+        visa_category=visa,
+        direction=direction,
+        role=role,
+        segments=segments,
+        booking=booking,
+        companions=companions,
+        observations=observations,
+    )
+
+
+def _companions(c: _Collector, t: pb.Traveler, p: str) -> tuple[Companion, ...]:
     if len(t.companions) > MAX_COMPANIONS:
         c.add(f"{p}.companions", f"has more than {MAX_COMPANIONS} entries")
+    companions = []
     for i, companion in enumerate(t.companions[:MAX_COMPANIONS]):
         cp = f"{p}.companions[{i}]"
-        c.text(f"{cp}.traveler_id", companion.traveler_id, required=True, limit=MAX_ID)
-        if companion.traveler_id and companion.traveler_id == t.traveler_id:
+        other = c.text(f"{cp}.traveler_id", companion.traveler_id, required=True, limit=MAX_ID)
+        if other is not None and other == t.traveler_id:
             c.add(f"{cp}.traveler_id", "names the traveler itself")
-        c.enum(f"{cp}.relationship", companion.relationship, RELATIONSHIP)
+        relationship = c.enum(f"{cp}.relationship", companion.relationship, proto.RELATIONSHIP)
+        companions.append(Companion(other or "", relationship))
+    return tuple(companions)
+
+
+def _observations(c: _Collector, t: pb.Traveler, p: str) -> tuple[Observation, ...]:
     if len(t.observations) > MAX_OBSERVATIONS:
         c.add(f"{p}.observations", f"has more than {MAX_OBSERVATIONS} entries")
+    observations = []
     for i, observation in enumerate(t.observations[:MAX_OBSERVATIONS]):
         op = f"{p}.observations[{i}]"
-        c.enum(f"{op}.code", observation.code, OBSERVATION_CODE, required=True)
-        c.enum(f"{op}.source", observation.source, OBSERVATION_SOURCE)
-        c.instant(f"{op}.reported_at", observation.reported_at, required=False)
-        c.text(f"{op}.note", observation.note, required=False, limit=MAX_NOTE)
+        code = c.enum(f"{op}.code", observation.code, proto.OBSERVATION_CODE, required=True)
+        source = c.enum(f"{op}.source", observation.source, proto.OBSERVATION_SOURCE)
+        reported_at = c.instant(f"{op}.reported_at", observation.reported_at, required=False)
+        note = c.text(f"{op}.note", observation.note, required=False, limit=MAX_NOTE)
+        observations.append(Observation(code or "", source, reported_at, note))
+    return tuple(observations)
 
 
 def _document(
-    c: _Collector, d: pb.TravelDocument, p: str, today: dt.date, birth: dt.date | None
-) -> None:
-    c.enum(f"{p}.type", d.type, DOCUMENT_TYPE)
-    if d.number and not _DOCUMENT_NUMBER.match(d.number):
+    c: _Collector, d: pb.TravelDocument, p: str, birth: dt.date | None
+) -> Document | None:
+    kind = c.enum(f"{p}.type", d.type, proto.DOCUMENT_TYPE)
+    number = d.number or None
+    if number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
         c.add(f"{p}.number", "must be 1-32 capital letters, digits, '<' or '-'")
-    c.country(f"{p}.issuing_country", d.issuing_country)
+    issuer = c.country(f"{p}.issuing_country", d.issuing_country)
     issued = c.date(f"{p}.issue_date", d.issue_date, required=False)
     expires = c.date(f"{p}.expiry_date", d.expiry_date, required=False)
     if issued and expires and issued > expires:
         c.add(f"{p}.expiry_date", "is before issue_date")
-    if issued and issued > today + dt.timedelta(days=1):
+    if issued and c.today is not None and issued > c.today + ONE_DAY:
         c.add(f"{p}.issue_date", "must not be in the future")
     if issued and birth and issued < birth:
         c.add(f"{p}.issue_date", "is before date_of_birth")
+    return Document(kind, number, issuer, issued, expires)
 
 
-def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> dt.datetime | None:
-    segments = itinerary.segments
-    if len(segments) > MAX_SEGMENTS:
+def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> tuple[Segment, ...]:
+    raw = itinerary.segments
+    if len(raw) > MAX_SEGMENTS:
         c.add(f"{p}.segments", f"has more than {MAX_SEGMENTS} segments")
-    first: dt.datetime | None = None
+    segments: list[Segment] = []
     previous_end: dt.datetime | None = None
-    for i, s in enumerate(segments[:MAX_SEGMENTS]):
+    for i, s in enumerate(raw[:MAX_SEGMENTS]):
         sp = f"{p}.segments[{i}]"
-        c.pattern(
-            f"{sp}.carrier",
-            s.carrier,
-            _CARRIER,
-            "an IATA airline designator (2 characters)",
-            required=True,
-        )
-        c.pattern(
+        carrier = c.pattern(f"{sp}.carrier", s.carrier, _CARRIER, CARRIER_RULE, required=True)
+        number = c.pattern(
             f"{sp}.flight_number",
             s.flight_number,
             _FLIGHT_NUMBER,
-            "1-4 digits and an optional letter",
+            FLIGHT_NUMBER_RULE,
             required=True,
         )
-        c.airport(f"{sp}.origin", s.origin)
-        c.airport(f"{sp}.destination", s.destination)
+        origin = c.airport(f"{sp}.origin", s.origin)
+        destination = c.airport(f"{sp}.destination", s.destination)
         if s.origin and s.origin == s.destination:
             c.add(f"{sp}.destination", "equals origin")
         departs = c.instant(f"{sp}.departure_time", s.departure_time, required=True)
@@ -228,74 +293,88 @@ def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> dt.datetime | 
             c.add(f"{sp}.arrival_time", "is not after departure_time")
         if departs and previous_end and departs < previous_end:
             c.add(f"{sp}.departure_time", "is before the previous segment")
-        if departs and first is None and i == 0:
-            first = departs
         previous_end = arrives or departs or previous_end
-    return first
+        if carrier and number and origin and destination and departs:
+            segments.append(Segment(carrier, number, origin, destination, departs, arrives))
+    return tuple(segments)
 
 
-def _booking(c: _Collector, b: pb.Booking, p: str, first_departure: dt.datetime | None) -> None:
-    c.text(f"{p}.record_locator", b.record_locator, required=False, limit=16)
+def _booking(c: _Collector, b: pb.Booking, p: str, first_departure: dt.datetime | None) -> Booking:
+    locator = c.text(f"{p}.record_locator", b.record_locator, required=False, limit=16)
     booked = c.instant(f"{p}.booking_time", b.booking_time, required=False)
     if booked and first_departure and booked > first_departure:
         c.add(f"{p}.booking_time", "is after the first departure")
-    c.enum(f"{p}.ticket_type", b.ticket_type, TICKET_TYPE)
-    c.enum(f"{p}.payment_form", b.payment_form, PAYMENT_FORM)
-    for name in ("purchaser_id", "travel_agency_id", "contact_id"):
-        c.text(f"{p}.{name}", getattr(b, name), required=False, limit=MAX_ID)
-    if b.HasField("checked_bags") and not 0 <= b.checked_bags <= 50:
+    ticket = c.enum(f"{p}.ticket_type", b.ticket_type, proto.TICKET_TYPE)
+    payment = c.enum(f"{p}.payment_form", b.payment_form, proto.PAYMENT_FORM)
+    purchaser = c.text(f"{p}.purchaser_id", b.purchaser_id, required=False, limit=MAX_ID)
+    agency = c.text(f"{p}.travel_agency_id", b.travel_agency_id, required=False, limit=MAX_ID)
+    contact = c.text(f"{p}.contact_id", b.contact_id, required=False, limit=MAX_ID)
+    bags = b.checked_bags if b.HasField("checked_bags") else None
+    if bags is not None and not 0 <= bags <= 50:
         c.add(f"{p}.checked_bags", "must be between 0 and 50")
-    c.text(f"{p}.seat", b.seat, required=False, limit=8)
+    seat = c.text(f"{p}.seat", b.seat, required=False, limit=8)
+    return Booking(
+        record_locator=locator,
+        booking_time=booked,
+        ticket_type=ticket,
+        payment_form=payment,
+        purchaser_id=purchaser,
+        purchaser_is_traveler=(
+            b.purchaser_is_traveler if b.HasField("purchaser_is_traveler") else None
+        ),
+        travel_agency_id=agency,
+        contact_id=contact,
+        checked_bags=bags,
+        seat=seat,
+    )
 
 
-def _today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+def _result(c: _Collector, flight: Flight, travelers: list[Traveler | None]) -> Validated:
+    if c.violations:
+        return Invalid(tuple(c.violations))
+    return ValidFlight(flight, tuple(t for t in travelers if t is not None))
 
 
-def validate_screen(request: pb.ScreenRequest) -> list[Violation]:
-    c = _Collector()
+def validate_screen(request: pb.ScreenRequest, today: dt.date | None = None) -> Validated:
+    """One traveler (a flight of one); ``today`` turns on the live plausibility checks."""
+    c = _Collector(today)
     if not request.HasField("traveler"):
         c.add("traveler", "is required")
-    else:
-        _traveler(c, request.traveler, "traveler", _today())
-    return c.violations
+        return Invalid(tuple(c.violations))
+    return _result(c, NO_FLIGHT, [_traveler(c, request.traveler, "traveler")])
 
 
-def validate_traveler(traveler: pb.Traveler, path: str = "traveler") -> list[Violation]:
-    c = _Collector()
-    _traveler(c, traveler, path, _today())
-    return c.violations
-
-
-def validate_manifest(request: pb.ScreenManifestRequest) -> list[Violation]:
-    c = _Collector()
+def validate_manifest(request: pb.ScreenManifestRequest, today: dt.date | None = None) -> Validated:
+    c = _Collector(today)
     if not request.HasField("manifest"):
         c.add("manifest", "is required")
-        return c.violations
+        return Invalid(tuple(c.violations))
     m = request.manifest
     p = "manifest"
-    c.pattern(f"{p}.carrier", m.carrier, _CARRIER, "an IATA airline designator (2 characters)")
-    c.pattern(
-        f"{p}.flight_number", m.flight_number, _FLIGHT_NUMBER, "1-4 digits and an optional letter"
-    )
-    if m.origin:
-        c.airport(f"{p}.origin", m.origin)
-    if m.destination:
-        c.airport(f"{p}.destination", m.destination)
-    c.instant(f"{p}.scheduled_departure", m.scheduled_departure, required=False)
-    c.enum(f"{p}.direction", m.direction, DIRECTION)
+    carrier = c.pattern(f"{p}.carrier", m.carrier, _CARRIER, CARRIER_RULE)
+    number = c.pattern(f"{p}.flight_number", m.flight_number, _FLIGHT_NUMBER, FLIGHT_NUMBER_RULE)
+    origin = c.airport(f"{p}.origin", m.origin, required=False)
+    destination = c.airport(f"{p}.destination", m.destination, required=False)
+    departs = c.instant(f"{p}.scheduled_departure", m.scheduled_departure, required=False)
+    direction = c.enum(f"{p}.direction", m.direction, proto.DIRECTION)
     if not m.travelers:
         c.add(f"{p}.travelers", "is empty")
     if len(m.travelers) > MAX_TRAVELERS:
         c.add(f"{p}.travelers", f"has more than {MAX_TRAVELERS} travelers")
-        return c.violations
-    today = _today()
+        return Invalid(tuple(c.violations))
+    travelers: list[Traveler | None] = []
     seen: dict[str, int] = {}
     for i, traveler in enumerate(m.travelers):
         tp = f"{p}.travelers[{i}]"
-        _traveler(c, traveler, tp, today)
+        travelers.append(_traveler(c, traveler, tp))
         if traveler.traveler_id:
             first = seen.setdefault(traveler.traveler_id, i)
             if first != i:
                 c.add(f"{tp}.traveler_id", f"repeats travelers[{first}].traveler_id")
-    return c.violations
+    flight = Flight(carrier, number, departs, origin, destination, direction)
+    return _result(c, flight, travelers)
+
+
+def live_today() -> dt.date:
+    """The date live calls are judged against (UTC)."""
+    return dt.datetime.now(dt.UTC).date()

@@ -23,16 +23,16 @@ Engine limits (see ENGINE_NOTES.md) are respected by construction:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, Final
 
 from screening_service.catalog import CATALOG, hash_collisions, property_names
+from screening_service.engine.spec import FACT_KIND, SENTINEL, EngineSpec
 from screening_service.rules import condition_ast as ast
 from screening_service.rules import errors
 from screening_service.rules.errors import ErrorSink, Location
 from screening_service.rules.model import Pack, Rule
 
-FACT_KIND: Final = "traveler"
-SENTINEL: Final = "__evaluated__"
 ENGINE_STACK: Final = 64
 # The root and the shared kind anchor take two entries; keep a margin below the limit.
 STACK_BUDGET: Final = ENGINE_STACK - 2 - 4
@@ -67,6 +67,15 @@ class CompiledPack:
             compiled = self.rules[index]
             body[compiled.engine_name] = {"all": [{"m": compiled.pattern}]}
         return body
+
+    @cached_property
+    def engine_spec(self) -> EngineSpec:
+        """What an engine loads: every shard's definition and its rule names."""
+        return EngineSpec(
+            prefix=f"p{self.pack.content_hash[:12]}",
+            definitions=tuple(self.definition(s) for s in range(len(self.shards))),
+            names=tuple({self.rules[i].engine_name: i for i in members} for members in self.shards),
+        )
 
 
 def _compare(field: str, op: str, value: ast.Scalar) -> Pattern:

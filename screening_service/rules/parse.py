@@ -2,8 +2,8 @@
 
 Files are read with PyYAML's safe composer, so every value keeps its line and
 column; nothing in a rule file can run code. Structural problems are
-collected, not raised one by one; `load_pack` raises a `PackError` with all
-of them.
+collected into an `ErrorSink`, not raised one by one;
+`rules.build.compile_directory` raises a `PackError` with all of them.
 """
 
 from __future__ import annotations

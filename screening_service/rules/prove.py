@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from screening_service.engine.base import EvaluationEngine
-from screening_service.facts import to_fact
+from screening_service.engine.facts import to_fact
 from screening_service.rules import errors
 from screening_service.rules.compile import CompiledPack
 from screening_service.rules.errors import ErrorSink

@@ -25,16 +25,18 @@ from grpc_reflection.v1alpha import reflection
 from watchfiles import awatch
 
 from screening_service import geography
-from screening_service.lookout.active import ActiveLookout
+from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
 from screening_service.observability import metrics
-from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.observability.exposition import serve_metrics, split_address
 from screening_service.observability.logging import get_logger
-from screening_service.pipeline.screen import Screener
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.parse import RULE_FILE_SUFFIXES
-from screening_service.rules.reload import PackReloader
-from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot
+from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
+from screening_service.runtime.lookout import ActiveLookout
+from screening_service.runtime.packs import ActivePack, EngineOptions
+from screening_service.runtime.reload import PackReloader
+from screening_service.runtime.screening import LiveScreening
 from screening_service.server.interceptors import ObservabilityInterceptor
 from screening_service.server.security import (
     AuthConfigError,
@@ -62,14 +64,14 @@ class Service:
     reloader: PackReloader
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServeConfig:
     rules: Path
     address: str
     metrics_address: str
     decision_log: DecisionLogConfig | None = None
     watch: bool = True
-    engine_budget_seconds: float = 2.0
+    engine_budget_seconds: float = DEFAULT_BUDGET_SECONDS
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS
     tls: TlsConfig | None = None
     auth_file: Path | None = None
@@ -122,7 +124,7 @@ async def create_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    servicer = ScreeningServicer(Screener(active, lookout), reloader, decision_log)
+    servicer = ScreeningServicer(LiveScreening(active, lookout), reloader, decision_log)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

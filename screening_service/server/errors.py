@@ -9,9 +9,10 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from screening_service.observability.decision_log import DecisionLogError
-from screening_service.pipeline.screen import NotReady, ScreeningFailed
+from screening_service.pipeline.screen import ScreeningFailed
 from screening_service.pipeline.validate import Violation
+from screening_service.runtime.decision_log import DecisionLogError
+from screening_service.runtime.screening import NotReady
 from screening_service.server.security import PermissionDenied, Unauthenticated
 
 MAX_VIOLATIONS_REPORTED = 200
@@ -108,6 +109,8 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return _status(
             code_pb2.DEADLINE_EXCEEDED, "deadline exceeded; the traveler was not screened"
         )
+    if isinstance(error, NotImplementedError):
+        return _status(code_pb2.UNIMPLEMENTED, str(error))
     if isinstance(error, DecisionLogError):
         return unavailable("the decision could not be recorded; the result was withheld, retry", 5)
     return internal(request_id)

@@ -8,7 +8,7 @@ so one bad record does not end the stream.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from typing import Any
 
 import grpc
@@ -16,16 +16,16 @@ import structlog
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.observability import metrics
-from screening_service.observability.decision_log import DecisionLog
 from screening_service.observability.logging import get_logger
-from screening_service.pipeline.enrich import FlightContext, flight_context
 from screening_service.pipeline.respond import to_proto
-from screening_service.pipeline.screen import FlightResult, Screener
-from screening_service.pipeline.validate import MAX_TRAVELERS, validate_manifest, validate_screen
+from screening_service.pipeline.screen import FlightResult, Request
+from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import MAX_TRAVELERS, Invalid
 from screening_service.proto import pb, pb_grpc
 from screening_service.rules.model import Mode
-from screening_service.rules.reload import PackReloader
-from screening_service.rules.swap import Snapshot
+from screening_service.runtime.decision_log import DecisionLog
+from screening_service.runtime.reload import PackReloader
+from screening_service.runtime.screening import LiveScreening
 from screening_service.server.errors import (
     DeadlineExpired,
     InvalidRequest,
@@ -65,34 +65,28 @@ def _request_id() -> str:
 class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     def __init__(
         self,
-        screener: Screener,
+        screening: LiveScreening,
         reloader: PackReloader,
         decision_log: DecisionLog | None = None,
     ) -> None:
-        self.screener = screener
+        self.screening = screening
         self.reloader = reloader
         self.decision_log = decision_log
 
-    async def _screen(
-        self,
-        travelers: Sequence[pb.Traveler],
-        flight: FlightContext | None,
-        context: Context,
-    ) -> FlightResult:
+    async def _screen(self, request: Request, context: Context) -> FlightResult:
         remaining = context.time_remaining()
         if remaining is not None and remaining <= 0:
             raise DeadlineExpired("the call's deadline passed before screening")
-        result = await self.screener.screen_async(travelers, flight, remaining)
+        result = await self.screening.screen_async(request, timeout=remaining)
+        if isinstance(result, Invalid):
+            raise InvalidRequest(result.violations)
         if self.decision_log is not None:
             self.decision_log.write(result.decisions, _request_id())
         record(result)
         return result
 
     async def Screen(self, request: pb.ScreenRequest, context: Context) -> pb.ScreenResponse:
-        violations = validate_screen(request)
-        if violations:
-            raise InvalidRequest(violations)
-        result = await self._screen([request.traveler], None, context)
+        result = await self._screen(request, context)
         bind_decisions(result)
         return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
 
@@ -103,11 +97,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             raise RequestTooLarge(
                 "manifest.travelers", f"has more than {MAX_TRAVELERS} travelers; split the flight"
             )
-        violations = validate_manifest(request)
-        if violations:
-            raise InvalidRequest(violations)
-        manifest = request.manifest
-        result = await self._screen(manifest.travelers, flight_context(manifest), context)
+        result = await self._screen(request, context)
         bind_decisions(result)
         return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
 
@@ -121,10 +111,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 continue
             traveler_id = request.traveler.traveler_id
             try:
-                violations = validate_screen(request)
-                if violations:
-                    raise InvalidRequest(violations)
-                result = await self._screen([request.traveler], None, context)
+                result = await self._screen(request, context)
             except (asyncio.CancelledError, GeneratorExit):
                 raise
             except Exception as error:
@@ -142,20 +129,25 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
             yield pb.ScreenStreamResponse(traveler_id=traveler_id, decision=to_proto(decision))
 
+    async def ScreenMessage(
+        self, request: pb.ScreenMessageRequest, context: Context
+    ) -> pb.ScreenMessageResponse:
+        raise NotImplementedError("airline messages are not accepted by this build yet")
+
     async def GetRuleset(
         self, request: pb.GetRulesetRequest, context: Context
     ) -> pb.GetRulesetResponse:
-        return pb.GetRulesetResponse(ruleset=ruleset_message(self.screener.snapshot()))
+        return pb.GetRulesetResponse(ruleset=ruleset_message(self.screening.snapshot()))
 
     async def ReloadRuleset(
         self, request: pb.ReloadRulesetRequest, context: Context
     ) -> pb.ReloadRulesetResponse:
         outcome = await asyncio.to_thread(self.reloader.reload, "rpc")
         errors = list(outcome.errors)
-        if self.screener.lookout is not None:
-            lookout = await asyncio.to_thread(self.screener.lookout.reload, "rpc")
+        if self.screening.lookout is not None:
+            lookout = await asyncio.to_thread(self.screening.lookout.reload, "rpc")
             errors += [f"lookout: {error}" for error in lookout.errors]
-        snapshot = outcome.snapshot or self.screener.snapshot()
+        snapshot = outcome.snapshot or self.screening.snapshot()
         return pb.ReloadRulesetResponse(
             applied=outcome.applied, ruleset=ruleset_message(snapshot), errors=errors
         )

@@ -37,10 +37,9 @@ import pytest
 
 from screening_service.catalog import fnv1a_32, hash_collisions, property_names
 from screening_service.engine.native import SIDS
+from screening_service.engine.spec import FACT_KIND, SENTINEL
 from screening_service.rules import condition_ast as ast
 from screening_service.rules.compile import (
-    FACT_KIND,
-    SENTINEL,
     STACK_BUDGET,
     CompiledPack,
     compile_pack,
@@ -760,8 +759,8 @@ def test_firing_messages_start_with_the_rule_name_and_the_fact_id() -> None:
 
 def test_real_firings_match_the_fast_parser() -> None:
     """The engine's own messages take the fast path (no fallback to json.loads)."""
+    from screening_service.engine.facts import to_fact  # noqa: PLC0415
     from screening_service.engine.native import _FIRING  # noqa: PLC0415 - the private pattern
-    from screening_service.facts import to_fact  # noqa: PLC0415
 
     name = f"fmt_{uuid.uuid4().hex}"
     definition = {"__evaluated__": {"all": [{"m": {"kind": "traveler"}}]}}

@@ -10,10 +10,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from screening_service.engine.facts import to_fact
 from screening_service.engine.isolated import IsolatedEngine
 from screening_service.engine.native import Engine, EngineError
-from screening_service.facts import to_fact
-from screening_service.rules.swap import compile_directory
+from screening_service.rules.build import compile_directory
 from tests.conftest import BUNDLED_RULES
 
 MINOR = {"traveler.age_years": 15, "traveler.is_minor": True}
@@ -22,7 +22,7 @@ MINOR = {"traveler.age_years": 15, "traveler.is_minor": True}
 @pytest.fixture
 def engine() -> Iterator[IsolatedEngine]:
     restarts: list[str] = []
-    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES), 0.5, restarts.append)
+    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES).engine_spec, 0.5, restarts.append)
     isolated.restarts = restarts  # type: ignore[attr-defined]
     yield isolated
     isolated.close()
@@ -34,7 +34,7 @@ def fired_ids(engine: IsolatedEngine) -> set[int]:
 
 def test_answers_like_the_in_process_engine(engine: IsolatedEngine) -> None:
     compiled = compile_directory(BUNDLED_RULES)
-    local = Engine(compiled)
+    local = Engine(compiled.engine_spec)
     assert fired_ids(engine) == local.evaluate([to_fact(MINOR, 0)])[0]
     local.close()
 
@@ -87,7 +87,7 @@ def test_both_workers_dead_still_recovers(engine: IsolatedEngine) -> None:
 
 
 def test_close_stops_every_worker() -> None:
-    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES))
+    isolated = IsolatedEngine(compile_directory(BUNDLED_RULES).engine_spec)
     deadline = time.monotonic() + 30
     while len(isolated.worker_pids()) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -102,7 +102,7 @@ def test_concurrent_calls_are_batched_and_each_gets_its_own_results(
     engine: IsolatedEngine,
 ) -> None:
     adult = {"traveler.age_years": 40, "traveler.is_minor": False}
-    local = Engine(compile_directory(BUNDLED_RULES))
+    local = Engine(compile_directory(BUNDLED_RULES).engine_spec)
     expected_minor = local.evaluate([to_fact(MINOR, 0)])[0]
     expected_adult = local.evaluate([to_fact(adult, 0)])[0]
     local.close()

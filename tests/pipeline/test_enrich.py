@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from screening_service.pipeline.enrich import FlightContext, enrich_flight, flight_context
 from screening_service.proto import pb
-from tests.factories import manifest, traveler, ts
+from tests.factories import enrich_manifest, enrich_travelers, manifest, traveler, ts
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
 def one(t: pb.Traveler) -> dict[str, object]:
-    return dict(enrich_flight([t], FlightContext(), NOW)[0])
+    return dict(enrich_travelers([t], NOW)[0])
 
 
 def test_age_is_taken_on_the_local_date_of_the_first_departure() -> None:
@@ -87,7 +86,7 @@ def test_group_fields_count_travelers_sharing_a_purchaser_or_contact() -> None:
     )
     other = traveler("T-O", age=50, purchaser_id="buyer-2", purchaser_is_traveler=True)
     m = manifest([*young, minor, other])
-    records = enrich_flight(m.travelers, flight_context(m), NOW)
+    records = enrich_manifest(m, NOW)
 
     first = records[0]
     assert first["flight.traveler_count"] == 5
@@ -106,7 +105,7 @@ def test_purchaser_travelling_on_the_flight_is_found() -> None:
     buyer = traveler("T-B", age=45, purchaser_id="buyer-3", purchaser_is_traveler=True)
     child = traveler("T-C", age=8, purchaser_id="buyer-3", purchaser_is_traveler=False)
     m = manifest([buyer, child])
-    records = enrich_flight(m.travelers, flight_context(m), NOW)
+    records = enrich_manifest(m, NOW)
     assert records[1]["booking.purchaser_on_flight"] is True
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from screening_service.lookout import LookoutIndex, load_lookout
-from screening_service.pipeline.enrich import FlightContext, enrich_flight
 from tests.conftest import ROOT
-from tests.factories import traveler
+from tests.factories import enrich_travelers, traveler
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 INDEX = LookoutIndex.build(load_lookout(ROOT / "lookout" / "sample.csv"))
@@ -18,7 +17,7 @@ def test_a_transliterated_missing_person_is_a_hit() -> None:
         "T-LOOK", surname="TESTPERSONOVA", given_names="ZOFIA", document_number="ZZ9999999"
     )
     t.date_of_birth = "2004-03-07"
-    record = enrich_flight([t], FlightContext(), NOW, INDEX)[0]
+    record = enrich_travelers([t], NOW, INDEX)[0]
     assert record["lookout.hit"] is True
     assert record["lookout.kinds"] == ["missing_person"]
     assert record["lookout.document_match"] is False
@@ -28,7 +27,7 @@ def test_a_transliterated_missing_person_is_a_hit() -> None:
 
 def test_a_document_number_alone_is_a_hit() -> None:
     t = traveler("T-DOC", surname="UNRELATED", given_names="PERSON", document_number="ZZ0000003")
-    record = enrich_flight([t], FlightContext(), NOW, INDEX)[0]
+    record = enrich_travelers([t], NOW, INDEX)[0]
     assert (record["lookout.kinds"], record["lookout.document_match"]) == (
         ["known_trafficker"],
         True,
@@ -38,5 +37,5 @@ def test_a_document_number_alone_is_a_hit() -> None:
 
 def test_no_hit_and_no_list() -> None:
     t = traveler("T-NONE", document_number="ZZ5555555")
-    assert enrich_flight([t], FlightContext(), NOW, INDEX)[0]["lookout.hit"] is False
-    assert "lookout.hit" not in enrich_flight([t], FlightContext(), NOW)[0]
+    assert enrich_travelers([t], NOW, INDEX)[0]["lookout.hit"] is False
+    assert "lookout.hit" not in enrich_travelers([t], NOW)[0]

@@ -14,10 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from screening_service.pipeline.enrich import FlightContext, enrich_flight
-from screening_service.pipeline.validate import validate_manifest, validate_screen
 from screening_service.proto import pb, pb_grpc
-from tests.factories import ordinary_adult
+from tests.factories import enrich_travelers, ordinary_adult, violations_of
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
@@ -93,7 +91,7 @@ def travelers(draw: st.DrawFn) -> pb.Traveler:
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(travelers())
 def test_valid_or_violations_never_both_never_neither(traveler: pb.Traveler) -> None:
-    violations = validate_screen(pb.ScreenRequest(traveler=traveler))
+    violations = violations_of(pb.ScreenRequest(traveler=traveler))
     for violation in violations:
         assert violation.field.startswith("traveler")
         assert violation.description
@@ -103,7 +101,7 @@ def test_valid_or_violations_never_both_never_neither(traveler: pb.Traveler) -> 
             if len(personal) >= 4 and not personal.isdigit():
                 assert personal not in violation.description
     if not violations:
-        records = enrich_flight([traveler], FlightContext(), NOW)
+        records = enrich_travelers([traveler], NOW)
         assert records[0]["traveler.age_years"] is not None
 
 
@@ -113,7 +111,7 @@ def test_manifest_paths_index_the_traveler(travelers_: list[pb.Traveler]) -> Non
     request = pb.ScreenManifestRequest(
         manifest=pb.Manifest(carrier="AC", flight_number="750", travelers=travelers_)
     )
-    for violation in validate_manifest(request):
+    for violation in violations_of(request):
         assert violation.field.startswith("manifest.travelers[") or violation.field.startswith(
             "manifest."
         )
@@ -132,7 +130,7 @@ def test_server_answers_a_decision_or_invalid_argument(
     stub: pb_grpc.ScreeningServiceStub, traveler: pb.Traveler
 ) -> None:
     request = pb.ScreenRequest(traveler=traveler)
-    if validate_screen(request):
+    if violations_of(request):
         with pytest.raises(grpc.RpcError) as caught:
             stub.Screen(request, timeout=10)
         assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from screening_service.catalog import OBSERVATION_CODE_VALUES, PROTECTED_FIELDS
+from screening_service.rules.build import compile_directory
 from screening_service.rules.condition_ast import fields_read
-from screening_service.rules.swap import compile_directory
 from tests.conftest import BUNDLED_RULES
 
 

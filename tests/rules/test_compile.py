@@ -10,11 +10,12 @@ import pytest
 from google.protobuf import json_format
 
 from screening_service import authoring
-from screening_service.facts import to_fact
+from screening_service.engine.facts import to_fact
+from screening_service.rules.build import compile_directory
 from screening_service.rules.compile import STACK_BUDGET, pattern, stack_cost
 from screening_service.rules.condition_parser import parse_condition
 from screening_service.rules.errors import PackError
-from screening_service.rules.swap import build_snapshot, compile_directory
+from screening_service.runtime.packs import build_snapshot
 from screening_service.values import FactValue, ValueTypeError
 from tests.factories import traveler
 from tests.rules.packs import GOOD_RULE, generated_rules, write_pack
@@ -76,7 +77,8 @@ def test_nine_year_old_from_json_through_explain_does_not_fire(tmp_path: Path) -
 
     assert authoring.explain(pack, record, out) == 0
     lines = out.getvalue().splitlines()
-    assert lines[1:3] == [
+    assert lines[2:5] == [
+        "traveler T-9",
         "-     adult-check [enforce, weight 10]",
         "        traveler.age_years = 9",
     ]
@@ -90,7 +92,7 @@ def test_explain_shows_fired_rules_and_values_read(tmp_path: Path) -> None:
     out = io.StringIO()
 
     assert authoring.explain(pack, record, out) == 0
-    assert out.getvalue().splitlines()[1:3] == [
+    assert out.getvalue().splitlines()[3:5] == [
         "FIRED adult-check [enforce, weight 10]",
         "        traveler.age_years = 40",
     ]

@@ -47,8 +47,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening_service.catalog import CATALOG, PROTECTED_FIELDS, Field, FieldType
+from screening_service.engine.facts import to_fact
 from screening_service.engine.native import Engine
-from screening_service.facts import to_fact
 from screening_service.rules import condition_ast as ast
 from screening_service.rules.check import check_rule
 from screening_service.rules.compile import CompiledPack, compile_pack
@@ -311,7 +311,7 @@ def compare_engine_with_oracle(
 ) -> list[str]:
     """Evaluate ``batch`` with the engine; describe every case that disagrees."""
     by_id = {rule.id: rule for rule in direct}
-    engine = Engine(compiled)
+    engine = Engine(compiled.engine_spec)
     try:
         fired = engine.evaluate([to_fact(record, n) for n, record in enumerate(batch)])
     finally:

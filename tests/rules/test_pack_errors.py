@@ -9,8 +9,9 @@ import pytest
 
 from screening_service import authoring
 from screening_service.cli import main
+from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError, RuleError
-from screening_service.rules.swap import build_snapshot, compile_directory
+from screening_service.runtime.packs import build_snapshot
 from tests.rules.packs import GOOD_RULE, rule, write_pack
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import grpc
 import pytest
 
-from screening_service.observability.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.pipeline.decide import Decision, Evidence, Hit, Referral
 from screening_service.proto import pb, pb_grpc
+from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
 from tests.conftest import BUNDLED_RULES
 from tests.factories import lone_minor_cash_last_minute, manifest, traveler
 from tests.serving import ServeProcess

@@ -29,9 +29,9 @@ from typing import Final, TypeAlias
 import grpc
 from google.protobuf.message import DecodeError, Message
 
-from screening_service.pipeline.validate import MAX_TRAVELERS, validate_manifest, validate_screen
+from screening_service.pipeline.validate import MAX_TRAVELERS, live_today
 from screening_service.proto import pb
-from tests.factories import lone_minor_cash_last_minute, ordinary_adult, traveler
+from tests.factories import lone_minor_cash_last_minute, ordinary_adult, traveler, violations_of
 
 SCREEN: Final = "/screening.v1.ScreeningService/Screen"
 SCREEN_MANIFEST: Final = "/screening.v1.ScreeningService/ScreenManifest"
@@ -93,7 +93,7 @@ def expect_screen(payload: bytes) -> tuple[Outcome, pb.ScreenRequest]:
     request = pb.ScreenRequest()
     if not _parse(request, payload):
         return Outcome.UNDECODABLE, request
-    return (Outcome.INVALID if validate_screen(request) else Outcome.VALID), request
+    return (Outcome.INVALID if violations_of(request, live_today()) else Outcome.VALID), request
 
 
 def expect_manifest(payload: bytes) -> tuple[Outcome, pb.ScreenManifestRequest]:
@@ -102,7 +102,7 @@ def expect_manifest(payload: bytes) -> tuple[Outcome, pb.ScreenManifestRequest]:
         return Outcome.UNDECODABLE, request
     if len(request.manifest.travelers) > MAX_TRAVELERS:
         return Outcome.TOO_LARGE, request
-    return (Outcome.INVALID if validate_manifest(request) else Outcome.VALID), request
+    return (Outcome.INVALID if violations_of(request, live_today()) else Outcome.VALID), request
 
 
 def screen_verdict(payload: bytes, answer: Answer) -> str | None:

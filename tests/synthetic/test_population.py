@@ -10,8 +10,6 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from screening_service.pipeline.enrich import enrich_flight, flight_context
-from screening_service.pipeline.validate import validate_manifest, validate_screen
 from screening_service.proto import pb
 from screening_service.synthetic import (
     SCENARIO_NAMES,
@@ -19,6 +17,7 @@ from screening_service.synthetic import (
     generate_flight,
     generate_population,
 )
+from tests.factories import enrich_manifest, violations_of
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 GUARDIANS = {pb.RELATIONSHIP_PARENT, pb.RELATIONSHIP_LEGAL_GUARDIAN}
@@ -43,13 +42,13 @@ def test_every_manifest_and_traveler_passes_validation(mixed: list[GeneratedFlig
     manifest_violations = [
         v
         for flight in mixed
-        for v in validate_manifest(pb.ScreenManifestRequest(manifest=flight.manifest))
+        for v in violations_of(pb.ScreenManifestRequest(manifest=flight.manifest))
     ]
     traveler_violations = [
         v
         for flight in mixed
         for t in flight.manifest.travelers
-        for v in validate_screen(pb.ScreenRequest(traveler=t))
+        for v in violations_of(pb.ScreenRequest(traveler=t))
     ]
     assert [] == manifest_violations
     assert [] == traveler_violations
@@ -60,7 +59,7 @@ def test_every_manifest_and_traveler_passes_validation(mixed: list[GeneratedFlig
 def test_a_flight_has_exactly_the_size_asked(size: int) -> None:
     flight = generate_flight(random.Random(size), size, scenario_rate=0.3)
     request = pb.ScreenManifestRequest(manifest=flight.manifest)
-    assert (size, []) == (len(flight.manifest.travelers), validate_manifest(request))
+    assert (size, []) == (len(flight.manifest.travelers), violations_of(request))
 
 
 def test_traveler_ids_are_unique_across_a_population(mixed: list[GeneratedFlight]) -> None:
@@ -128,7 +127,7 @@ def _records(flights: list[GeneratedFlight]) -> list[tuple[pb.Traveler, dict[str
         for f in flights
         for t, record in zip(
             f.manifest.travelers,
-            enrich_flight(f.manifest.travelers, flight_context(f.manifest), NOW),
+            enrich_manifest(f.manifest, NOW),
             strict=True,
         )
     ]

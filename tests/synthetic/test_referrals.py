@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from screening_service.pipeline.decide import Referral
-from screening_service.pipeline.enrich import flight_context
-from screening_service.pipeline.screen import Screener
-from screening_service.rules.swap import ActivePack, build_snapshot
+from screening_service.pipeline.decide import Decision, Referral
+from screening_service.pipeline.screen import Context, screen
+from screening_service.pipeline.validate import Invalid
+from screening_service.proto import pb
+from screening_service.runtime.packs import build_snapshot
 from screening_service.synthetic import SCENARIO_NAMES, generate_population
 from tests.conftest import SUMMARY
 
@@ -19,17 +20,20 @@ BUNDLED_RULES = Path(__file__).resolve().parents[2] / "rules"
 
 
 @pytest.fixture(scope="module")
-def screener() -> Iterator[Screener]:
-    active = ActivePack()
-    active.swap(build_snapshot(BUNDLED_RULES))
-    yield Screener(active)
-    snapshot = active.snapshot
-    assert snapshot is not None
+def context() -> Iterator[Context]:
+    snapshot = build_snapshot(BUNDLED_RULES)
+    yield Context(snapshot)
     snapshot.engine.close()
 
 
+def decisions(context: Context, manifest: pb.Manifest) -> list[Decision]:
+    result = screen(context, pb.ScreenManifestRequest(manifest=manifest), live=False)
+    assert not isinstance(result, Invalid)
+    return result.decisions
+
+
 @pytest.fixture(scope="module")
-def outcomes(screener: Screener) -> dict[str, Counter[tuple[str, Referral]]]:
+def outcomes(context: Context) -> dict[str, Counter[tuple[str, Referral]]]:
     """Referrals of subjects (by scenario), escorts and clean travelers of 8,000 travelers."""
     found: dict[str, Counter[tuple[str, Referral]]] = {
         "subject": Counter(),
@@ -38,7 +42,7 @@ def outcomes(screener: Screener) -> dict[str, Counter[tuple[str, Referral]]]:
     }
     for flight in generate_population(8_000, seed=31, scenario_rate=0.01):
         m = flight.manifest
-        for decision in screener.screen(list(m.travelers), flight_context(m)).decisions:
+        for decision in decisions(context, m):
             scenario = flight.labels.get(decision.traveler_id, "")
             kind = (
                 "subject"
@@ -69,12 +73,12 @@ def test_few_clean_travelers_are_referred(
     assert referred / total < 0.005
 
 
-def test_clean_population_of_10000_stays_under_2_percent(screener: Screener) -> None:
+def test_clean_population_of_10000_stays_under_2_percent(context: Context) -> None:
     referred: Counter[str] = Counter()
     total = 0
     for flight in generate_population(10_000, seed=47, scenario_rate=0.0):
         m = flight.manifest
-        for decision in screener.screen(list(m.travelers), flight_context(m)).decisions:
+        for decision in decisions(context, m):
             total += 1
             if decision.referral is not Referral.NONE:
                 referred[decision.referral.value] += 1

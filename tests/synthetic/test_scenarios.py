@@ -8,9 +8,10 @@ from collections import Counter
 
 import pytest
 
-from screening_service.pipeline.enrich import Record, enrich_flight, flight_context
 from screening_service.synthetic import SCENARIO_NAMES, generate_flight, generate_population
 from screening_service.synthetic import scenarios as s
+from screening_service.values import Record
+from tests.factories import enrich_manifest
 
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 
@@ -21,7 +22,7 @@ def planted(name: str, seeds: int = 8) -> list[tuple[str, Record, dict[str, str]
     for seed in range(seeds):
         flight = generate_flight(random.Random(seed), 40, scenario_rate=0.1, scenarios=[name])
         m = flight.manifest
-        records = enrich_flight(m.travelers, flight_context(m), NOW)
+        records = enrich_manifest(m, NOW)
         subjects += [
             (t.traveler_id, r, flight.labels)
             for t, r in zip(m.travelers, records, strict=True)

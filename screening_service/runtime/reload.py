@@ -17,9 +17,10 @@ from pathlib import Path
 
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules.errors import ErrorSink, PackError
 from screening_service.rules.parse import content_hash, read_pack_files
-from screening_service.rules.swap import ActivePack, EngineOptions, Snapshot, build_snapshot
+from screening_service.runtime.packs import ActivePack, EngineOptions, build_snapshot
 
 log = get_logger("screening.reload")
 

@@ -17,11 +17,12 @@ from pathlib import Path
 from screening_service.engine.base import EvaluationEngine
 from screening_service.engine.isolated import IsolatedEngine
 from screening_service.engine.native import Engine, EngineError
+from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules import errors
-from screening_service.rules.check import check_pack
-from screening_service.rules.compile import CompiledPack, compile_pack
+from screening_service.rules.build import compile_directory
+from screening_service.rules.compile import CompiledPack
 from screening_service.rules.errors import ErrorSink, Location, PackError
-from screening_service.rules.parse import parse_pack
 from screening_service.rules.prove import prove
 
 
@@ -30,44 +31,16 @@ class EngineOptions:
     """How a snapshot runs its engine: in worker processes (the server) or in-process (tools)."""
 
     isolated: bool = False
-    budget_seconds: float = 2.0
+    budget_seconds: float = DEFAULT_BUDGET_SECONDS
     on_restart: Callable[[str], None] = lambda _reason: None
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    compiled: CompiledPack
-    engine: EvaluationEngine
-    loaded_at: dt.datetime
-
-    @property
-    def version(self) -> str:
-        return self.compiled.pack.version
-
-    @property
-    def content_hash(self) -> str:
-        return self.compiled.pack.content_hash
-
-
-def compile_directory(directory: Path) -> CompiledPack:
-    """Parse, check and compile a pack directory; raise PackError with every finding."""
-    sink = ErrorSink()
-    pack = parse_pack(directory, sink)
-    if pack is None:
-        sink.raise_if_any()
-        raise PackError([])  # pragma: no cover - parse_pack reports why it returned None
-    checked = check_pack(pack, sink)
-    compiled = compile_pack(checked, sink)
-    sink.raise_if_any()
-    return compiled
 
 
 def build_engine(compiled: CompiledPack, options: EngineOptions | None = None) -> EvaluationEngine:
     options = options or EngineOptions()
     try:
         if options.isolated:
-            return IsolatedEngine(compiled, options.budget_seconds, options.on_restart)
-        return Engine(compiled)
+            return IsolatedEngine(compiled.engine_spec, options.budget_seconds, options.on_restart)
+        return Engine(compiled.engine_spec)
     except EngineError as error:
         raise PackError(
             [errors.RuleError(errors.E_LIMIT, str(error), Location(compiled.pack.directory))]
@@ -86,6 +59,11 @@ def build_snapshot(
             engine.close()
             sink.raise_if_any()
     return Snapshot(compiled, engine, dt.datetime.now(dt.UTC))
+
+
+def fresh_engine(broken: Snapshot) -> Snapshot:
+    """The same pack on a new in-process engine (the old one retired after an error)."""
+    return Snapshot(broken.compiled, Engine(broken.compiled.engine_spec), broken.loaded_at)
 
 
 class ActivePack:

@@ -10,13 +10,11 @@ Absent values are left out of the fact, and empty lists too: the engine's
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
 from screening_service.catalog import CATALOG, FieldType
-from screening_service.rules.compile import FACT_KIND
+from screening_service.engine.spec import FACT_KIND
 from screening_service.values import MAX_SAFE_INTEGER, FactValue, coerce
-
-Record: TypeAlias = Mapping[str, FactValue | None]
 
 # Fast paths: values whose Python type already fits (and, for whole numbers,
 # within the engine's exact range) skip the full coercion. Floats and lists
@@ -29,7 +27,7 @@ _FAST: Final = {
 }
 
 
-def to_fact(record: Record, fact_id: int) -> dict[str, Any]:
+def to_fact(record: Mapping[str, FactValue | None], fact_id: int) -> dict[str, Any]:
     """The engine fact of one record; raises KeyError/ValueTypeError on a field or type error."""
     fact: dict[str, Any] = {"id": fact_id, "kind": FACT_KIND}
     for name, value in record.items():

@@ -1,0 +1,71 @@
+"""The pipeline against the live pack and lookout list, for the server.
+
+`LiveScreening` reads whatever is live at the start of a call, runs the one
+pipeline entry point on it, and when the engine broke during the call gives
+the same pack a fresh engine (unless a reload replaced it meanwhile), so the
+caller's retry succeeds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from screening_service.pipeline.screen import (
+    Context,
+    FlightResult,
+    Request,
+    ScreeningFailed,
+    screen,
+    screen_async,
+)
+from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import Invalid
+from screening_service.runtime.lookout import ActiveLookout
+from screening_service.runtime.packs import ActivePack, fresh_engine
+
+
+class NotReady(RuntimeError):
+    """No rule pack is loaded yet."""
+
+
+class LiveScreening:
+    def __init__(self, active: ActivePack, lookout: ActiveLookout | None = None) -> None:
+        self.active = active
+        self.lookout = lookout
+
+    def snapshot(self) -> Snapshot:
+        snapshot = self.active.snapshot
+        if snapshot is None:
+            raise NotReady("no rule pack is loaded")
+        return snapshot
+
+    def context(self) -> Context:
+        return Context(self.snapshot(), self.lookout.index if self.lookout is not None else None)
+
+    def screen(
+        self, request: Request, *, now: dt.datetime | None = None, timeout: float | None = None
+    ) -> FlightResult | Invalid:
+        context = self.context()
+        try:
+            return screen(context, request, now=now, timeout=timeout)
+        except ScreeningFailed:
+            self._recover(context.snapshot)
+            raise
+
+    async def screen_async(
+        self, request: Request, *, now: dt.datetime | None = None, timeout: float | None = None
+    ) -> FlightResult | Invalid:
+        context = self.context()
+        try:
+            return await screen_async(context, request, now=now, timeout=timeout)
+        except ScreeningFailed:
+            self._recover(context.snapshot)
+            raise
+
+    def _recover(self, broken: Snapshot) -> None:
+        """Give the pack a fresh engine when its engine cannot be used again."""
+        if broken.engine.healthy:
+            return
+        replacement = fresh_engine(broken)
+        if not self.active.replace(broken, replacement):
+            replacement.engine.close()
