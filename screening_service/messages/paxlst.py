@@ -100,7 +100,11 @@ def _read(message: Message) -> _Part:
     point: _Point | None = None
     for s in message.segments:
         tag, qualifier = s.tag, s.get(0)
-        if tag == "TDT":
+        if tag == "CNT":
+            for element in s.elements:
+                if len(element) > 1 and element[1].isdigit() and len(element[1]) < 7:
+                    part.counts[element[0]] = (int(element[1]), s.number)
+        elif tag == "TDT":
             part.groups.append(_LegGroup(s.number, s.get(1), s.get(4)))
             context, point = _Context.LEG, None
         elif tag == "NAD":
@@ -114,10 +118,6 @@ def _read(message: Message) -> _Part:
             point = _leg_segment(part, s, point)
         elif context is _Context.PERSON and person is not None:
             _person_segment(person, s)
-        elif tag == "CNT":
-            for element in s.elements:
-                if len(element) > 1 and element[1].isdigit() and len(element[1]) < 7:
-                    part.counts[element[0]] = (int(element[1]), s.number)
     return part
 
 
