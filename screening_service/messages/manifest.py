@@ -73,6 +73,7 @@ def finish(
     fit_manifest(manifest, draft.origins, draft.warnings)
     flight = f"{draft.key.carrier}{draft.key.flight_number} {draft.key.departure_date}"
     if not manifest.travelers:
+        warnings.extend(draft.warnings)
         warnings.append(
             ConversionWarning(0, "EMPTY_FLIGHT", f"flight {flight} has no traveler to screen")
         )

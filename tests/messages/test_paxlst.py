@@ -129,9 +129,10 @@ def test_d02b_crew_list_routing_and_in_transit() -> None:
 
 
 def test_outbound_and_no_home_country() -> None:
-    assert "DIRECTION_OUTBOUND" == as_dict(run(PAXLST_D05B, home="FRA").flights[0].manifest)[
-        "direction"
-    ]
+    assert (
+        "DIRECTION_OUTBOUND"
+        == as_dict(run(PAXLST_D05B, home="FRA").flights[0].manifest)["direction"]
+    )
     assert "direction" not in as_dict(run(PAXLST_D05B, home=None).flights[0].manifest)
 
 
