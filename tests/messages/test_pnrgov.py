@@ -160,7 +160,7 @@ def test_group_name_card_payment_open_jaw_and_cancellation() -> None:
     assert not traveler.HasField("document")
     cancelled = run(_pnr("ORG'TIF+TESTMEMBER+LEE:A:1'"))
     assert [] == cancelled.flights
-    assert [(0, "EMPTY_FLIGHT"), (6, "CANCELLED_PNR"), (10, "UNT_COUNT")] == codes(cancelled)
+    assert [(0, "EMPTY_FLIGHT"), (5, "CANCELLED_PNR"), (10, "UNT_COUNT")] == codes(cancelled)
 
 
 def test_traveler_without_birth_date_is_left_out_with_a_warning() -> None:
