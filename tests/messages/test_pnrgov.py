@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from screening_service.messages import FlightKey
+from screening_service.messages import FlightKey, convert
 from screening_service.pseudonyms import IdentifierKind
 from tests.messages.helpers import as_dict, codes, run
 from tests.messages.samples import KEY, PNRGOV
@@ -124,8 +124,6 @@ def test_pnrgov_push_field_by_field() -> None:
 
 
 def test_no_key_no_contact_identifiers() -> None:
-    from screening_service.messages import convert
-
     conversion = convert(PNRGOV.encode(), home_country="USA", key=None)
     booking = conversion.flights[0].manifest.travelers[0].booking
     assert ("", "") == (booking.purchaser_id, booking.contact_id)
