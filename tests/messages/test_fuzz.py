@@ -16,6 +16,7 @@ SAMPLES = [s.encode() for s in (PAXLST_D05B, PAXLST_D02B_CREW, PNRGOV)]
 
 
 def survives(data: bytes) -> None:
+    failure: MessageError | None
     try:
         conversion = convert(data, home_country="USA", key=KEY)
     except MessageError as error:
