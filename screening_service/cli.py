@@ -33,6 +33,25 @@ def _path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _add_convert(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``screening convert``: airline message files -> manifests (screening_service.messages)."""
+    convert = commands.add_parser(
+        "convert", help="airline messages (PAXLST, PNRGOV) -> manifests as JSON lines"
+    )
+    convert.add_argument("--format", choices=["auto", "paxlst", "pnrgov"], default="auto")
+    convert.add_argument(
+        "--home-country", help="ISO 3166-1 alpha-3 of the receiving country (inbound/outbound)"
+    )
+    convert.add_argument("--out", type=Path, help="write the JSON lines here, not to stdout")
+    convert.add_argument(
+        "--pseudonym-key",
+        type=Path,
+        help="key file for payer and contact pseudonyms"
+        " (else SCREENING_PSEUDONYM_KEY_FILE or SCREENING_PSEUDONYM_KEY)",
+    )
+    convert.add_argument("files", type=Path, nargs="+")
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="screening", description="Traveler risk-screening service"
@@ -187,6 +206,7 @@ def _parser() -> argparse.ArgumentParser:
         "--decisions", type=Path, help="write every traveler's referral under both packs"
     )
 
+    _add_convert(commands)
     synth = commands.add_parser("synth", help="write a synthetic population as JSON lines")
     synth.add_argument("--travelers", type=int, required=True)
     synth.add_argument("--seed", type=int, default=1)
@@ -226,6 +246,20 @@ def _replay(args: argparse.Namespace) -> int:
                 line = {"traveler_id": traveler_id, "baseline": before, "candidate": after}
                 handle.write(json.dumps(line) + "\n")
     return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from screening_service.messages.cli import convert_command
+    from screening_service.pseudonyms import PseudonymKey, PseudonymKeyError
+
+    try:
+        key = PseudonymKey.from_environment(args.pseudonym_key)
+    except PseudonymKeyError as error:
+        print(f"screening convert: {error}", file=sys.stderr)
+        return 2
+    return convert_command(
+        args.files, args.format, args.home_country, args.out, key, sys.stdout, sys.stderr
+    )
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -328,6 +362,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _replay(args)
     if args.command == "synth":
         return _synth(args)
+    if args.command == "convert":
+        return _convert(args)
     from screening_service import authoring
 
     if args.rules_command == "check":
