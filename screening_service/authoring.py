@@ -14,11 +14,13 @@ from google.protobuf import json_format
 
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex, LookoutLoadError, load_lookout
+from screening_service.messages import MessageError, convert, is_message
 from screening_service.pipeline.decide import ABSENT, evidence
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import Context, FlightResult, Request, screen
 from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
+from screening_service.pseudonyms import PseudonymKey
 from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError
 from screening_service.rules.prove import run_examples
@@ -79,13 +81,22 @@ def test(directory: Path, out: TextIO) -> int:
     return 1 if failed or rules_without else 0
 
 
-def load_request(path: Path) -> Request:
-    """A traveler or a whole flight from protobuf JSON.
+def load_requests(path: Path, home_country: str | None = None) -> list[Request]:
+    """A traveler or a whole flight from protobuf JSON, or every flight of an airline message.
 
     Accepts a Traveler, a ScreenRequest (``{"traveler": ...}``), a Manifest
-    (it has ``travelers``) or a ScreenManifestRequest (``{"manifest": ...}``).
+    (it has ``travelers``), a ScreenManifestRequest (``{"manifest": ...}``), or
+    a PAXLST / PNRGOV file (converted as `screening convert` does).
     """
-    data = json.loads(path.read_text(encoding="utf-8"))
+    raw = path.read_bytes()
+    if is_message(raw[:64]):
+        conversion = convert(raw, None, home_country, PseudonymKey.from_environment())
+        return [pb.ScreenManifestRequest(manifest=f.manifest) for f in conversion.flights]
+    return [_load_json(raw)]
+
+
+def _load_json(raw: bytes) -> Request:
+    data = json.loads(raw.decode("utf-8"))
     if not isinstance(data, dict):
         raise ValueError("the record must be a JSON object")
     if "manifest" in data:
@@ -152,6 +163,7 @@ def explain(
     *,
     lookout: Path | None = None,
     as_json: bool = False,
+    home_country: str | None = None,
 ) -> int:
     """Screen a traveler or a flight as the service would and show every rule's verdict."""
     try:
@@ -160,8 +172,8 @@ def explain(
         return _report(error, out)
     try:
         index = LookoutIndex.build(load_lookout(lookout)) if lookout else None
-        request = load_request(record_path)
-    except LookoutLoadError as error:
+        requests = load_requests(record_path, home_country)
+    except (LookoutLoadError, MessageError) as error:
         snapshot.engine.close()
         print(error, file=out)
         return 1
@@ -170,15 +182,19 @@ def explain(
         print(f"cannot read {record_path}: {error}", file=out)
         return 2
     try:
-        result = screen(Context(snapshot, index), request, live=False)
+        results = [screen(Context(snapshot, index), r, live=False) for r in requests]
     finally:
         snapshot.engine.close()
-    if isinstance(result, Invalid):
-        for violation in result.violations:
-            print(f"invalid: {violation.field} {violation.description}", file=out)
+    invalid = [v for r in results if isinstance(r, Invalid) for v in r.violations]
+    for violation in invalid:
+        print(f"invalid: {violation.field} {violation.description}", file=out)
+    if invalid:
         return 1
+    valid = [r for r in results if not isinstance(r, Invalid)]
     if as_json:
-        print(json.dumps(_explain_json(result), indent=2), file=out)
+        flights = [_explain_json(r) for r in valid]
+        print(json.dumps(flights[0] if len(flights) == 1 else flights, indent=2), file=out)
     else:
-        _explain_text(result, out)
+        for result in valid:
+            _explain_text(result, out)
     return 0

@@ -35,12 +35,27 @@ def _path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="screening", description="Traveler risk-screening service"
+def _add_convert(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``screening convert``: airline message files -> manifests (screening_service.messages)."""
+    convert = commands.add_parser(
+        "convert", help="airline messages (PAXLST, PNRGOV) -> manifests as JSON lines"
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    convert.add_argument("--format", choices=["auto", "paxlst", "pnrgov"], default="auto")
+    convert.add_argument(
+        "--home-country", help="ISO 3166-1 alpha-3 of the receiving country (inbound/outbound)"
+    )
+    convert.add_argument("--out", type=Path, help="write the JSON lines here, not to stdout")
+    convert.add_argument(
+        "--pseudonym-key",
+        type=Path,
+        help="key file for payer and contact pseudonyms"
+        " (else SCREENING_PSEUDONYM_KEY_FILE or SCREENING_PSEUDONYM_KEY)",
+    )
+    convert.add_argument("files", type=Path, nargs="+")
 
+
+def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """``screening serve``: every option also from a SCREENING_* environment variable."""
     serve = commands.add_parser("serve", help="run the gRPC service")
     serve.add_argument(
         "--rules",
@@ -155,10 +170,33 @@ def _parser() -> argparse.ArgumentParser:
         help="do not reload when rule files change (SIGHUP and the admin RPC still do)",
     )
     serve.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path(_env("DATA_DIR", "var")),
+        help="state of the embedded default: pseudonym key, history database (SCREENING_DATA_DIR)",
+    )
+    serve.add_argument(
+        "--pseudonym-key",
+        type=Path,
+        default=_path("PSEUDONYM_KEY_FILE"),
+        help="key file for pseudonyms of contact data; default DATA_DIR/pseudonym.key, created "
+        "on first start (SCREENING_PSEUDONYM_KEY_FILE, or the key in hex in "
+        "SCREENING_PSEUDONYM_KEY)",
+    )
+    serve.add_argument(
         "--log-level",
         default=_env("LOG_LEVEL", "info"),
         help="debug, info, warning, error (SCREENING_LOG_LEVEL)",
     )
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="screening", description="Traveler risk-screening service"
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    _add_serve(commands)
 
     rules = commands.add_parser("rules", help="check, test and explain a rule pack")
     rule_commands = rules.add_subparsers(dest="rules_command", required=True)
@@ -183,12 +221,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     explain.add_argument("--lookout", type=Path, help="lookout list: a CSV file or a directory")
     explain.add_argument("--json", action="store_true", help="the full structure as JSON")
+    explain.add_argument(
+        "--home-country", help="for airline messages: ISO alpha-3 of the receiving country"
+    )
     replay = commands.add_parser(
         "replay", help="run a candidate pack (and a baseline) over recorded traffic"
     )
     replay.add_argument("--rules", type=Path, required=True, help="the candidate pack")
     replay.add_argument("--baseline", type=Path, help="the pack to compare with")
     replay.add_argument("--lookout", type=Path, help="lookout list: a CSV file or a directory")
+    replay.add_argument(
+        "--home-country", help="for airline messages: ISO alpha-3 of the receiving country"
+    )
     replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
     replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
     replay.add_argument("--json", type=Path, help="also write the full report as JSON")
@@ -196,6 +240,7 @@ def _parser() -> argparse.ArgumentParser:
         "--decisions", type=Path, help="write every traveler's referral under both packs"
     )
 
+    _add_convert(commands)
     synth = commands.add_parser("synth", help="write a synthetic population as JSON lines")
     synth.add_argument("--travelers", type=int, required=True)
     synth.add_argument("--seed", type=int, default=1)
@@ -209,6 +254,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _replay(args: argparse.Namespace) -> int:
     from screening_service.lookout import LookoutLoadError
+    from screening_service.messages import MessageError
     from screening_service.replay import print_report, replay, report_json
     from screening_service.rules.errors import PackError
 
@@ -218,11 +264,12 @@ def _replay(args: argparse.Namespace) -> int:
             args.records,
             args.baseline,
             lookout=args.lookout,
+            home_country=args.home_country,
             processes=args.processes,
             progress=sys.stderr.isatty(),
             keep_decisions=args.decisions is not None,
         )
-    except (PackError, LookoutLoadError) as error:
+    except (PackError, LookoutLoadError, MessageError) as error:
         print(error, file=sys.stderr)
         return 1
     except OSError as error:
@@ -236,6 +283,20 @@ def _replay(args: argparse.Namespace) -> int:
             for line in report.decisions:
                 handle.write(json.dumps(line) + "\n")
     return 0
+
+
+def _convert(args: argparse.Namespace) -> int:
+    from screening_service.messages.cli import convert_command
+    from screening_service.pseudonyms import PseudonymKey, PseudonymKeyError
+
+    try:
+        key = PseudonymKey.from_environment(args.pseudonym_key)
+    except PseudonymKeyError as error:
+        print(f"screening convert: {error}", file=sys.stderr)
+        return 2
+    return convert_command(
+        args.files, args.format, args.home_country, args.out, key, sys.stdout, sys.stderr
+    )
 
 
 def _synth(args: argparse.Namespace) -> int:
@@ -279,6 +340,8 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         allow_insecure_public=args.allow_insecure_public_bind,
         shutdown_delay=args.shutdown_delay,
         worker_index=worker,
+        data_dir=args.data_dir,
+        pseudonym_key=args.pseudonym_key,
     )
 
 
@@ -338,6 +401,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _replay(args)
     if args.command == "synth":
         return _synth(args)
+    if args.command == "convert":
+        return _convert(args)
     from screening_service import authoring
 
     if args.rules_command == "check":
@@ -351,7 +416,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(path)
         return 0
     return authoring.explain(
-        args.directory, args.record, sys.stdout, lookout=args.lookout, as_json=args.json
+        args.directory,
+        args.record,
+        sys.stdout,
+        lookout=args.lookout,
+        as_json=args.json,
+        home_country=args.home_country,
     )
 
 

@@ -28,6 +28,7 @@ from typing import Final
 
 KEY_ENV: Final = "SCREENING_PSEUDONYM_KEY"
 KEY_FILE_ENV: Final = "SCREENING_PSEUDONYM_KEY_FILE"
+KEY_FILE_NAME: Final = "pseudonym.key"  # in the data directory of the embedded default
 MIN_KEY_BYTES: Final = 32
 PSEUDONYM_HEX: Final = 32  # 128 bits: no collision among billions of identifiers
 
@@ -107,9 +108,18 @@ class PseudonymKey:
             return cls.from_file(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         key = cls.generate()
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(key.secret.hex() + "\n")
+        # Written aside, then linked into place: a process starting at the same
+        # moment reads either no file or a whole key, and the first link wins.
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        descriptor = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(key.secret.hex() + "\n")
+            os.link(draft, path)
+        except FileExistsError:
+            return cls.from_file(path)
+        finally:
+            draft.unlink(missing_ok=True)
         return key
 
     def pseudonym(self, kind: IdentifierKind, value: str) -> str:

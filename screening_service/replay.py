@@ -17,7 +17,7 @@ import multiprocessing
 import os
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -26,10 +26,12 @@ from google.protobuf import json_format
 from tqdm import tqdm
 
 from screening_service.lookout import LookoutIndex, load_lookout
+from screening_service.messages import convert, is_message
 from screening_service.pipeline.decide import Decision
 from screening_service.pipeline.screen import Context, Request, screen
 from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
+from screening_service.pseudonyms import PseudonymKey
 from screening_service.runtime.packs import build_snapshot
 
 CHUNK_LINES = 200
@@ -160,15 +162,45 @@ def _screen_chunk(lines: list[tuple[int, str]]) -> ChunkResult:
     return result
 
 
-def _chunks(path: Path) -> Iterator[list[tuple[int, str]]]:
-    chunk: list[tuple[int, str]] = []
+def _json_lines(path: Path) -> Iterator[tuple[int, str]]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, 1):
             if line.strip():
-                chunk.append((number, line))
-            if len(chunk) >= CHUNK_LINES:
-                yield chunk
-                chunk = []
+                yield number, line
+
+
+def _lines(path: Path, home_country: str | None) -> Iterable[tuple[int, str]]:
+    """Numbered JSON lines of a records file, or one ``{"manifest"}`` line per flight of a
+    file of airline messages (numbered by flight; conversion warnings are not shown here:
+    `screening convert` lists them). Messages are converted now, so that an unreadable
+    one fails before any worker starts."""
+    with path.open("rb") as handle:
+        head = handle.read(64)
+    if not is_message(head):
+        return _json_lines(path)
+    conversion = convert(path.read_bytes(), None, home_country, PseudonymKey.from_environment())
+    return [
+        (
+            number,
+            json.dumps(
+                {
+                    "manifest": json_format.MessageToDict(
+                        flight.manifest, preserving_proto_field_name=True
+                    )
+                }
+            ),
+        )
+        for number, flight in enumerate(conversion.flights, 1)
+    ]
+
+
+def _chunks(lines: Iterable[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
+    chunk: list[tuple[int, str]] = []
+    for numbered in lines:
+        chunk.append(numbered)
+        if len(chunk) >= CHUNK_LINES:
+            yield chunk
+            chunk = []
     if chunk:
         yield chunk
 
@@ -179,19 +211,23 @@ def replay(
     baseline: Path | None = None,
     *,
     lookout: Path | None = None,
+    home_country: str | None = None,
     processes: int | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
 ) -> ReplayReport:
     """Replay ``records`` through the packs.
 
-    Raises PackError if a pack does not compile, LookoutLoadError if the list does not load.
+    ``records`` holds JSON lines, or airline messages (PAXLST, PNRGOV) converted flight by
+    flight. Raises PackError if a pack does not compile, LookoutLoadError if the list does
+    not load, MessageError if a message file cannot be read.
     """
     build_snapshot(candidate, prove_examples=False).engine.close()
     if baseline:
         build_snapshot(baseline, prove_examples=False).engine.close()
     if lookout:
         load_lookout(lookout)
+    lines = _lines(records, home_country)
     processes = processes or os.cpu_count() or 1
     report = ReplayReport(baseline=PackTally() if baseline else None, processes=processes)
     started = time.perf_counter()
@@ -210,7 +246,7 @@ def replay(
         sizes: list[int] = []
 
         def sized() -> Iterator[list[tuple[int, str]]]:
-            for chunk in _chunks(records):
+            for chunk in _chunks(lines):
                 sizes.append(sum(len(line.encode()) for _, line in chunk))
                 yield chunk
 

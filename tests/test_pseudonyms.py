@@ -78,3 +78,13 @@ def test_key_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 def test_key_is_not_in_repr() -> None:
     assert bytes(range(32)).hex() not in repr(KEY)
     assert "secret" not in repr(KEY)
+
+
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    path = tmp_path / "pseudonym.key"
+    from concurrent.futures import ProcessPoolExecutor  # noqa: PLC0415
+
+    with ProcessPoolExecutor(4) as pool:
+        keys = list(pool.map(PseudonymKey.ensure_file, [path] * 8))
+    assert len({k.secret for k in keys}) == 1
+    assert [path] == list(tmp_path.iterdir())

@@ -14,6 +14,7 @@ from screening_service.proto import pb
 from screening_service.synthetic import read_jsonl
 from tests.conftest import BUNDLED_RULES
 from tests.factories import enrich_manifest
+from tests.messages.samples import PAXLST_D05B
 
 NEW_RULE = """\
 rules:
@@ -105,3 +106,33 @@ def test_replay_reports_invalid_records_by_line(
     assert "1 travelers in 3 records (2 invalid)" in out
     assert "invalid record at line 1: 3 violation(s), first: traveler.surname is required" in out
     assert "invalid record at line 2: not a record: JSONDecodeError" in out
+
+
+def test_replay_and_explain_read_airline_messages(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = tmp_path / "apis.edi"
+    message.write_text(PAXLST_D05B)
+    decisions = tmp_path / "decisions.jsonl"
+    code = main(
+        [
+            "replay", "--rules", str(BUNDLED_RULES), "--processes", "1",
+            "--home-country", "USA", "--decisions", str(decisions), str(message),
+        ]
+    )  # fmt: skip
+    assert code == 0
+    replayed = [json.loads(line) for line in decisions.read_text().splitlines()]
+    assert "replayed" in capsys.readouterr().out
+    assert main(["rules", "explain", str(BUNDLED_RULES), str(message), "--json"]) == 0
+    explained = json.loads(capsys.readouterr().out)["travelers"]
+    assert [d["traveler_id"] for d in replayed] == [t["decision"]["traveler_id"] for t in explained]
+    assert len(replayed) >= 2
+
+
+def test_replay_of_an_unreadable_message_file_is_a_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    message = tmp_path / "broken.edi"
+    message.write_text("UNB+UNOA:4'UNH+1'")
+    assert main(["replay", "--rules", str(BUNDLED_RULES), str(message)]) == 1
+    assert "segment" in capsys.readouterr().err

@@ -31,6 +31,7 @@ from screening_service.observability.exposition import serve_metrics, split_addr
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb, pb_grpc
+from screening_service.pseudonyms import KEY_FILE_NAME, PseudonymKey, PseudonymKeyError
 from screening_service.rules.parse import RULE_FILE_SUFFIXES
 from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.runtime.lookout import ActiveLookout
@@ -78,6 +79,10 @@ class ServeConfig:
     lookout: Path | None = None
     allow_insecure_public: bool = False
     shutdown_delay: float = 0.0
+    # Where the embedded default keeps its state (the pseudonym key, the history database).
+    data_dir: Path = Path("var")
+    # Key for contact-derived pseudonyms; None: the environment, else DATA_DIR/pseudonym.key.
+    pseudonym_key: Path | None = None
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
     worker_index: int | None = None
@@ -112,6 +117,7 @@ async def create_server(
     tls: TlsConfig | None = None,
     authenticator: Authenticator | None = None,
     lookout: ActiveLookout | None = None,
+    pseudonym_key: PseudonymKey | None = None,
 ) -> Service:
     server = grpc.aio.server(
         interceptors=[ObservabilityInterceptor(authenticator)],
@@ -124,7 +130,9 @@ async def create_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    servicer = ScreeningServicer(LiveScreening(active, lookout), reloader, decision_log)
+    servicer = ScreeningServicer(
+        LiveScreening(active, lookout), reloader, decision_log, pseudonym_key
+    )
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -199,6 +207,19 @@ def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> N
     lookout.reload(reason)
 
 
+def pseudonym_key_for(config: ServeConfig) -> PseudonymKey:
+    """The configured key, or the embedded default's own key file (created on first start)."""
+    configured = PseudonymKey.from_environment(config.pseudonym_key)
+    if configured is not None:
+        return configured
+    try:
+        return PseudonymKey.ensure_file(config.data_dir / KEY_FILE_NAME)
+    except OSError as error:
+        raise PseudonymKeyError(
+            f"cannot create the pseudonym key in {config.data_dir}: {error.strerror}"
+        ) from None
+
+
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
     host, _port = split_address(config.address)
@@ -221,7 +242,8 @@ async def serve(config: ServeConfig) -> int:
         authenticator = Authenticator.load(config.auth_file) if config.auth_file else None
         if config.tls is not None:
             config.tls.credentials()
-    except AuthConfigError as error:
+        pseudonym_key = pseudonym_key_for(config)
+    except (AuthConfigError, PseudonymKeyError) as error:
         log.error("not starting", reason=str(error))
         return 2
     geography.warm()
@@ -250,6 +272,7 @@ async def serve(config: ServeConfig) -> int:
         tls=config.tls,
         authenticator=authenticator,
         lookout=lookout,
+        pseudonym_key=pseudonym_key,
     )
     await service.server.start()
     await set_serving(service, True)

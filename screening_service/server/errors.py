@@ -109,8 +109,6 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return _status(
             code_pb2.DEADLINE_EXCEEDED, "deadline exceeded; the traveler was not screened"
         )
-    if isinstance(error, NotImplementedError):
-        return _status(code_pb2.UNIMPLEMENTED, str(error))
     if isinstance(error, DecisionLogError):
         return unavailable("the decision could not be recorded; the result was withheld, retry", 5)
     return internal(request_id)

@@ -22,6 +22,7 @@ from screening_service.pipeline.screen import FlightResult, Request
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import MAX_TRAVELERS, Invalid
 from screening_service.proto import pb, pb_grpc
+from screening_service.pseudonyms import PseudonymKey
 from screening_service.rules.model import Mode
 from screening_service.runtime.decision_log import DecisionLog
 from screening_service.runtime.reload import PackReloader
@@ -33,6 +34,7 @@ from screening_service.server.errors import (
     Undecodable,
     status_for,
 )
+from screening_service.server.messages import convert_message
 
 Context = grpc.aio.ServicerContext[Any, Any]
 log = get_logger("screening.stream")
@@ -68,10 +70,12 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
         screening: LiveScreening,
         reloader: PackReloader,
         decision_log: DecisionLog | None = None,
+        pseudonym_key: PseudonymKey | None = None,
     ) -> None:
         self.screening = screening
         self.reloader = reloader
         self.decision_log = decision_log
+        self.pseudonym_key = pseudonym_key
 
     async def _screen(self, request: Request, context: Context) -> FlightResult:
         remaining = context.time_remaining()
@@ -132,7 +136,26 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def ScreenMessage(
         self, request: pb.ScreenMessageRequest, context: Context
     ) -> pb.ScreenMessageResponse:
-        raise NotImplementedError("airline messages are not accepted by this build yet")
+        conversion = await asyncio.to_thread(convert_message, request, self.pseudonym_key)
+        flights = []
+        for flight in conversion.flights:
+            result = await self._screen(pb.ScreenManifestRequest(manifest=flight.manifest), context)
+            flights.append(
+                pb.ScreenedFlight(
+                    flight=flight.key.to_proto(),
+                    decisions=[to_proto(d) for d in result.decisions],
+                    warnings=[w.to_proto() for w in flight.warnings],
+                )
+            )
+        structlog.contextvars.bind_contextvars(
+            message_format=conversion.kind.value,
+            flights=len(flights),
+            conversion_warnings=len(conversion.warnings)
+            + sum(len(f.warnings) for f in conversion.flights),
+        )
+        return pb.ScreenMessageResponse(
+            flights=flights, warnings=[w.to_proto() for w in conversion.warnings]
+        )
 
     async def GetRuleset(
         self, request: pb.GetRulesetRequest, context: Context
