@@ -31,7 +31,7 @@ from screening_service.observability.exposition import serve_metrics, split_addr
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb, pb_grpc
-from screening_service.rules.parse import RULE_FILE_SUFFIXES
+from screening_service.rules.files import RULE_FILE_SUFFIXES
 from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.runtime.lookout import ActiveLookout
 from screening_service.runtime.packs import ActivePack, EngineOptions
