@@ -65,11 +65,11 @@ def list_files(
     found: list[PurePosixPath] = []
     for scanned, relative in enumerate(_walk(directory, PurePosixPath()), start=1):
         if scanned > MAX_ENTRIES_SCANNED:
-            raise Refused(str(directory), f"more than {MAX_ENTRIES_SCANNED} entries in the directory")
+            raise Refused(str(directory), f"more than {MAX_ENTRIES_SCANNED} entries")
         if wanted(relative):
             found.append(relative)
             if len(found) > limits.max_files:
-                raise Refused(str(directory), f"more than {limits.max_files} files to load in the directory")
+                raise Refused(str(directory), f"more than {limits.max_files} files to load")
     return sorted(found)
 
 
