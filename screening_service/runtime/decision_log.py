@@ -101,7 +101,7 @@ class DecisionLog:
             log.warning("decision log deleted or replaced; reopening it at its path")
             self.close()
         self.config.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
         fd = os.open(self.config.path, flags | os.O_NONBLOCK, 0o640)
         try:
             info = os.fstat(fd)
