@@ -19,7 +19,7 @@ from tests.conftest import BUNDLED_RULES
 
 
 def failures() -> float:
-    return metrics.reloads.labels("failure")._value.get()
+    return float(metrics.reloads.labels("failure")._value.get())
 
 
 @pytest.fixture
