@@ -212,14 +212,19 @@ class _Collector:
         return word
 
 
+def _letter_or_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM"
+
+
 def _has_invisible(text: str) -> bool:
     for i, ch in enumerate(text):
         if unicodedata.category(ch) not in _INVISIBLE:
             continue
-        if ch in _JOINERS and 0 < i < len(text) - 1 and text[i - 1].isalpha():
-            following = unicodedata.category(text[i + 1])
-            if following.startswith("L") or following.startswith("M"):
-                continue
+        between_letters = (
+            0 < i < len(text) - 1 and _letter_or_mark(text[i - 1]) and _letter_or_mark(text[i + 1])
+        )
+        if ch in _JOINERS and between_letters:
+            continue
         return True
     return False
 
