@@ -24,6 +24,7 @@ from screening_service.pseudonyms import PseudonymKey
 from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError
 from screening_service.rules.prove import run_examples
+from screening_service.runtime.pack_policy import empty_pack_problems
 from screening_service.runtime.packs import build_engine, build_snapshot
 
 
@@ -39,6 +40,15 @@ def _report(error: PackError, out: TextIO) -> int:
 def check(directory: Path, out: TextIO) -> int:
     try:
         compiled = compile_directory(directory)
+    except PackError as error:
+        return _report(error, out)
+    empty = empty_pack_problems(compiled)
+    if empty:
+        for problem in empty:
+            print(f"{compiled.pack.directory}: {problem}", file=out)
+        print(f"{len(empty)} error(s)", file=out)
+        return 1
+    try:
         engine = build_engine(compiled)
     except PackError as error:
         return _report(error, out)

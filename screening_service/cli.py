@@ -35,6 +35,32 @@ def _path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _add_limit_arguments(serve: argparse.ArgumentParser) -> None:
+    """Limits on what is served: concurrency budgets and the departure window."""
+    serve.add_argument(
+        "--max-concurrent-rpcs",
+        type=int,
+        default=int(_env("MAX_CONCURRENT_RPCS", "256")),
+        help="calls served at once per process; more get RESOURCE_EXHAUSTED "
+        "(SCREENING_MAX_CONCURRENT_RPCS)",
+    )
+    serve.add_argument(
+        "--max-open-rpcs",
+        type=int,
+        default=int(_env("MAX_OPEN_RPCS", "16")),
+        help="reflection, health Watch and (with --auth) calls without credentials served "
+        "at once, apart from the screening budget; health Check is always served "
+        "(SCREENING_MAX_OPEN_RPCS)",
+    )
+    serve.add_argument(
+        "--departure-window-days",
+        type=int,
+        default=int(_env("DEPARTURE_WINDOW_DAYS", "400")),
+        help="refuse live calls whose departure is more than this many days before or after "
+        "today (SCREENING_DEPARTURE_WINDOW_DAYS)",
+    )
+
+
 def _add_convert(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``screening convert``: airline message files -> manifests (screening_service.messages)."""
     convert = commands.add_parser(
@@ -110,13 +136,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="seconds an engine call may take before its worker is replaced "
         "(SCREENING_ENGINE_TIMEOUT)",
     )
-    serve.add_argument(
-        "--max-concurrent-rpcs",
-        type=int,
-        default=int(_env("MAX_CONCURRENT_RPCS", "256")),
-        help="calls served at once per process; more get RESOURCE_EXHAUSTED "
-        "(SCREENING_MAX_CONCURRENT_RPCS)",
-    )
+    _add_limit_arguments(serve)
     serve.add_argument(
         "--tls-cert",
         type=Path,
@@ -334,6 +354,8 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         watch=not args.no_watch,
         engine_budget_seconds=args.engine_timeout,
         max_concurrent_rpcs=args.max_concurrent_rpcs,
+        max_open_rpcs=args.max_open_rpcs,
+        departure_window_days=args.departure_window_days,
         tls=_tls(args),
         auth_file=args.auth,
         lookout=args.lookout,

@@ -22,6 +22,13 @@ document_numbers   no        ``|``-separated; compared without case, spaces,
 in name order as one list. Problems are collected over all files and raised
 together as a `LookoutLoadError`, sorted by file and line and capped.
 
+The list is hot-reloaded from a watched place, so reading is bounded: only
+regular files inside the directory (a FIFO, a device or a link leading out
+is refused unread), each under `MAX_FILE_BYTES`, all under
+`MAX_TOTAL_BYTES`, at most `MAX_FILES` files and `MAX_ENTRIES` entries (the
+index takes about 2 KB per entry; reading stops at the first row past the
+cap).
+
 Lookout rows are personal data: a problem names the file, the line, the
 column and the entry id, never a name, date of birth or document number, and
 never echoes a cell value (a misaligned row can put a name in any column).
@@ -37,11 +44,12 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Final
 
 from screening_service.lookout.model import Alias, BirthDate, ListKind, LookoutEntry
 from screening_service.lookout.normalize import normalize_document, normalize_text
+from screening_service.safe_files import Limits, Refused, list_files, read_file
 
 MAX_REPORTED: Final = 200
 REQUIRED_COLUMNS: Final = ("list_kind", "entry_id", "surname", "given_names", "date_of_birth")
@@ -50,6 +58,13 @@ _ALL_COLUMNS: Final = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 _KINDS: Final = tuple(sorted(k.value for k in ListKind))
 _FULL_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _YEAR: Final = re.compile(r"\d{4}")
+MAX_FILE_BYTES: Final = 32 << 20
+MAX_TOTAL_BYTES: Final = 64 << 20
+MAX_FILES: Final = 100
+MAX_ENTRIES: Final = 100_000
+LIMITS: Final = Limits(
+    max_file_bytes=MAX_FILE_BYTES, max_total_bytes=MAX_TOTAL_BYTES, max_files=MAX_FILES
+)
 
 
 @dataclass(frozen=True, order=True)
@@ -81,17 +96,25 @@ class LookoutLoadError(Exception):
         super().__init__(f"{self.total} problem(s) in lookout list:\n" + "\n".join(lines))
 
 
-def load_lookout(path: str | os.PathLike[str]) -> list[LookoutEntry]:
+def load_lookout(
+    path: str | os.PathLike[str], *, max_entries: int = MAX_ENTRIES
+) -> list[LookoutEntry]:
     """Entries of a list file, or of every ``*.csv`` in a directory, in file order."""
-    root = Path(path)
-    files = sorted(root.glob("*.csv")) if root.is_dir() else [root]
+    given = Path(path)
     problems: list[LookoutProblem] = []
-    if not files:
-        problems.append(LookoutProblem(str(root), 0, "no_files", "no .csv files in directory"))
+    root, names = _list(given, problems)
     entries: list[LookoutEntry] = []
     first_seen: dict[str, str] = {}  # entry_id -> "file:line"
-    for file in files:
-        for line, entry_id, entry in _read_file(file, problems):
+    budget = _Budget(LIMITS.max_total_bytes)
+    rows = 0
+    for name in names:
+        file = root / name
+        for line, entry_id, entry in _read_file(root, name, budget, problems):
+            rows += 1
+            if rows > max_entries:
+                message = f"the list has more than {max_entries} entries; not loaded"
+                problems.append(LookoutProblem(str(file), line, "too_many_entries", message))
+                raise LookoutLoadError(problems)
             if entry_id in first_seen:
                 message = f"entry_id already used at {first_seen[entry_id]}"
                 problems.append(
@@ -107,22 +130,52 @@ def load_lookout(path: str | os.PathLike[str]) -> list[LookoutEntry]:
     return entries
 
 
+def _list(given: Path, problems: list[LookoutProblem]) -> tuple[Path, list[PurePosixPath]]:
+    """The directory files are read from, and the list files in it."""
+    if not given.is_dir():
+        return given.parent, [PurePosixPath(given.name)]
+    try:
+        names = list_files(given, _is_list_file, LIMITS)
+    except Refused as refused:
+        problems.append(LookoutProblem(str(given), 0, "too_many_files", refused.reason))
+        return given, []
+    except OSError as exc:
+        problems.append(LookoutProblem(str(given), 0, "unreadable", exc.strerror or "error"))
+        return given, []
+    if not names:
+        problems.append(LookoutProblem(str(given), 0, "no_files", "no .csv files in directory"))
+    return given, names
+
+
+def _is_list_file(relative: PurePosixPath) -> bool:
+    return len(relative.parts) == 1 and relative.suffix == ".csv"
+
+
+@dataclass
+class _Budget:
+    """Bytes the remaining files may still take together."""
+
+    remaining: int
+
+
 def _read_file(
-    file: Path, problems: list[LookoutProblem]
+    root: Path, relative: PurePosixPath, budget: _Budget, problems: list[LookoutProblem]
 ) -> Iterator[tuple[int, str, LookoutEntry | None]]:
     """Each data row's line, entry id and entry (None when the row has problems)."""
-    name = str(file)
+    name = str(root / relative)
     try:
-        data = file.read_bytes()
-    except OSError as exc:
-        problems.append(LookoutProblem(name, 0, "unreadable", exc.strerror or type(exc).__name__))
+        data = read_file(root, relative, min(MAX_FILE_BYTES, budget.remaining))
+    except Refused as refused:
+        problems.append(LookoutProblem(name, 0, "unreadable", refused.reason))
         return
+    budget.remaining -= len(data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         problems.append(LookoutProblem(name, line, "encoding", "not valid UTF-8"))
         return
+    del data
     # Lines end at \n, \r\n or \r only (not at the other breaks str.splitlines
     # knows), so that line numbers are the ones an editor shows.
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

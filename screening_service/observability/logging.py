@@ -14,6 +14,7 @@ from collections.abc import MutableMapping
 from typing import Any, Final
 
 import structlog
+import structlog.tracebacks
 
 PERSONAL_KEYS: Final = frozenset(
     {"surname", "given_names", "name", "names", "date_of_birth", "dob", "number", "document_number"}
@@ -47,7 +48,10 @@ def configure(
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             redact_personal_data,
-            structlog.processors.dict_tracebacks,
+            # Tracebacks without frame locals: a local may hold a traveler's record.
+            structlog.processors.ExceptionRenderer(
+                structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+            ),
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(

@@ -23,6 +23,10 @@ RELOADS: Final = "screening_ruleset_reloads_total"
 ENGINE_RESTARTS: Final = "screening_engine_restarts_total"
 LOOKOUT_RELOADS: Final = "screening_lookout_reloads_total"
 LOOKOUT_ENTRIES: Final = "screening_lookout_entries"
+RPC_REFUSED: Final = "screening_rpc_refused_total"
+WATCH_ERRORS: Final = "screening_watch_errors_total"
+DECISION_LOG_WRITABLE: Final = "screening_decision_log_writable"
+DECISION_LOG_FAILURES: Final = "screening_decision_log_failures_total"
 
 # Sub-millisecond to seconds.
 LATENCY_BUCKETS: Final = (
@@ -81,6 +85,22 @@ lookout_entries = Gauge(
     LOOKOUT_ENTRIES, "Entries in the live lookout index", multiprocess_mode="livemax"
 )
 
+rpc_refused = Counter(
+    RPC_REFUSED, "Calls refused at once because their concurrency budget was full", ["budget"]
+)
+watch_errors = Counter(WATCH_ERRORS, "Failures of a file watcher (it restarts itself)", ["target"])
+decision_log_writable = Gauge(
+    DECISION_LOG_WRITABLE,
+    "1 when the decision log path is a writable file (or can be created), else 0",
+    multiprocess_mode="livemin",
+)
+decision_log_failures = Counter(
+    DECISION_LOG_FAILURES,
+    "Decision log problems: a write failed (decisions withheld), the path is unusable, "
+    "or the file was deleted or replaced (reopened)",
+    ["reason"],
+)
+
 
 REFERRAL_LEVELS: Final = ("none", "interview", "priority_interview")
 RELOAD_RESULTS: Final = ("success", "failure")
@@ -93,6 +113,12 @@ def _create_label_values() -> None:
     for result in RELOAD_RESULTS:
         reloads.labels(result)
         lookout_reloads.labels(result)
+    for budget in ("screening", "open"):
+        rpc_refused.labels(budget)
+    for target in ("rules", "lookout"):
+        watch_errors.labels(target)
+    for reason in ("write", "unusable", "deleted"):
+        decision_log_failures.labels(reason)
 
 
 _create_label_values()

@@ -11,6 +11,7 @@ whose rules did not run never gets a decision: engine failures are raised as
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
@@ -24,6 +25,7 @@ from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import (
+    DEFAULT_DEPARTURE_WINDOW_DAYS,
     Invalid,
     ValidFlight,
     live_today,
@@ -34,6 +36,10 @@ from screening_service.proto import pb
 from screening_service.values import Record
 
 Request = pb.ScreenRequest | pb.ScreenManifestRequest | ValidFlight
+# Travelers above which `screen_async` validates, enriches and decides in a
+# worker thread: a 1,000-traveler flight takes about a second of CPU, which on
+# the event loop would hold up every other call (health checks included).
+OFF_LOOP_TRAVELERS = 20
 
 
 class ScreeningFailed(RuntimeError):
@@ -68,20 +74,34 @@ class _Pending:
     started: float
 
 
-def validate(request: Request, live: bool) -> ValidFlight | Invalid:
+def validate(
+    request: Request, live: bool, departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS
+) -> ValidFlight | Invalid:
     """Parse once: the typed records of a request, or every violation."""
     if isinstance(request, ValidFlight):
         return request
     today = live_today() if live else None
     if isinstance(request, pb.ScreenRequest):
-        return validate_screen(request, today)
-    return validate_manifest(request, today)
+        return validate_screen(request, today, departure_window_days=departure_window_days)
+    return validate_manifest(request, today, departure_window_days=departure_window_days)
+
+
+def _travelers(request: Request) -> int:
+    if isinstance(request, ValidFlight):
+        return len(request.travelers)
+    if isinstance(request, pb.ScreenRequest):
+        return 1
+    return len(request.manifest.travelers)
 
 
 def _begin(
-    context: Context, request: Request, now: dt.datetime | None, live: bool
+    context: Context,
+    request: Request,
+    now: dt.datetime | None,
+    live: bool,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> _Pending | Invalid:
-    valid = validate(request, live)
+    valid = validate(request, live, departure_window_days)
     if isinstance(valid, Invalid):
         return valid
     now = now or dt.datetime.now(dt.UTC)
@@ -106,14 +126,16 @@ def screen(
     now: dt.datetime | None = None,
     live: bool = True,
     timeout: float | None = None,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> FlightResult | Invalid:
     """Screen one flight (a `ScreenRequest` is a flight of one).
 
-    ``live`` turns on the checks that depend on the present; replay and
-    explain pass False (and their own ``now``) to judge each record as of
-    its own time. ``timeout`` bounds the engine call.
+    ``live`` turns on the checks that depend on the present (with
+    ``departure_window_days``); replay and explain pass False (and their own
+    ``now``) to judge each record as of its own time. ``timeout`` bounds the
+    engine call.
     """
-    pending = _begin(context, request, now, live)
+    pending = _begin(context, request, now, live, departure_window_days)
     if isinstance(pending, Invalid):
         return pending
     try:
@@ -130,13 +152,26 @@ async def screen_async(
     now: dt.datetime | None = None,
     live: bool = True,
     timeout: float | None = None,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> FlightResult | Invalid:
-    """`screen` for the server's event loop: the engine call is awaited."""
-    pending = _begin(context, request, now, live)
+    """`screen` for the server's event loop: the engine call is awaited.
+
+    A large flight's CPU-bound steps (validate, enrich, decide) run in a
+    worker thread (`OFF_LOOP_TRAVELERS`), so the loop keeps answering.
+    """
+    off_loop = _travelers(request) > OFF_LOOP_TRAVELERS
+    if off_loop:
+        pending = await asyncio.to_thread(
+            _begin, context, request, now, live, departure_window_days
+        )
+    else:
+        pending = _begin(context, request, now, live, departure_window_days)
     if isinstance(pending, Invalid):
         return pending
     try:
         fired = await context.snapshot.engine.evaluate_async(pending.facts, timeout)
     except EngineError as error:
         raise ScreeningFailed(f"rule evaluation failed: {error}") from error
+    if off_loop:
+        return await asyncio.to_thread(_finish, context, pending, fired)
     return _finish(context, pending, fired)

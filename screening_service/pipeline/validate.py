@@ -8,15 +8,20 @@ again. An invalid request yields every violation at once.
 Messages never repeat the offending value: values may be names, dates of
 birth or document numbers, and violations end up in logs and client errors.
 
-Checks that depend on the present (a birth or issue date in the future)
-apply only when ``today`` is given: live calls pass it, replay and explain
-judge each record as of its own time.
+Checks that depend on the present (a birth or issue date in the future, a
+departure outside `departure_window_days` of today) apply only when
+``today`` is given: live calls pass it, replay and explain judge each record
+as of its own time. What cannot be true at any time is always refused: a
+name with no letters or with control or invisible characters, a code or
+number with whitespace around it, a birth after the departure, a booking
+after the departure (the itinerary's, or else the manifest's scheduled one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Final
 
@@ -50,13 +55,21 @@ EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 MIN_SECONDS: Final = int((EARLIEST_INSTANT - EPOCH).total_seconds())
 MAX_SECONDS: Final = int((LATEST_INSTANT - EPOCH).total_seconds())
 ONE_DAY: Final = dt.timedelta(days=1)
+DEFAULT_DEPARTURE_WINDOW_DAYS: Final = 400
 
 _CARRIER = re.compile(r"[A-Z0-9]{2}")
 _FLIGHT_NUMBER = re.compile(r"[0-9]{1,4}[A-Z]?")
 _AIRPORT = re.compile(r"[A-Z]{3}")
 _COUNTRY = re.compile(r"[A-Z]{3}")
 _DOCUMENT_NUMBER = re.compile(r"[A-Z0-9<-]{1,32}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Unicode categories no name is written with: controls, format characters
+# (zero-width and direction marks), surrogates, private use, unassigned,
+# line and paragraph separators.
+_INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+# Zero-width (non-)joiners shape letters in Indic and Arabic scripts; they are
+# accepted between two letters only.
+_JOINERS: Final = frozenset({"\u200c", "\u200d"})
 
 CARRIER_RULE: Final = "an IATA airline designator (2 characters)"
 FLIGHT_NUMBER_RULE: Final = "1-4 digits and an optional letter"
@@ -85,9 +98,10 @@ Validated = ValidFlight | Invalid
 
 
 class _Collector:
-    def __init__(self, today: dt.date | None) -> None:
+    def __init__(self, today: dt.date | None, departure_window_days: int) -> None:
         self.violations: list[Violation] = []
         self.today = today
+        self.window = dt.timedelta(days=departure_window_days)
 
     def add(self, path: str, description: str) -> None:
         self.violations.append(Violation(path, description))
@@ -103,12 +117,41 @@ class _Collector:
             self.add(path, "contains control characters")
         return value
 
+    def code(self, path: str, value: str, *, required: bool, limit: int) -> str | None:
+        """An identifier or code: text without whitespace around it."""
+        text = self.text(path, value, required=required, limit=limit)
+        if text is not None and text != text.strip():
+            self.add(path, "has spaces or line breaks around it")
+        return text
+
+    def name(self, path: str, value: str) -> str | None:
+        """A person's name: text with at least one letter and nothing invisible."""
+        before = len(self.violations)
+        text = self.text(path, value, required=True, limit=MAX_NAME)
+        if text is None or len(self.violations) > before:
+            return text
+        if _has_invisible(text):
+            self.add(path, "contains invisible or control characters")
+        elif not any(unicodedata.category(ch).startswith("L") for ch in text):
+            self.add(path, "is blank or has no letters")
+        return text
+
+    def departure(self, path: str, departs: dt.datetime | None) -> None:
+        """A live call's departure must lie within the window around today."""
+        if departs is None or self.today is None:
+            return
+        if abs(departs.date() - self.today) > self.window:
+            self.add(path, f"is more than {self.window.days} days from today")
+
     def pattern(
         self, path: str, value: str, regex: re.Pattern[str], what: str, *, required: bool = False
     ) -> str | None:
         if not value:
             if required:
                 self.add(path, "is required")
+            return None
+        if value != value.strip():
+            self.add(path, "has spaces or line breaks around it")
             return None
         if not regex.fullmatch(value):
             self.add(path, f"must be {what}")
@@ -169,11 +212,31 @@ class _Collector:
         return word
 
 
-def _traveler(c: _Collector, t: pb.Traveler, p: str) -> Traveler | None:
+def _letter_or_mark(ch: str) -> bool:
+    return unicodedata.category(ch)[0] in "LM"
+
+
+def _has_invisible(text: str) -> bool:
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) not in _INVISIBLE:
+            continue
+        between_letters = (
+            0 < i < len(text) - 1 and _letter_or_mark(text[i - 1]) and _letter_or_mark(text[i + 1])
+        )
+        if ch in _JOINERS and between_letters:
+            continue
+        return True
+    return False
+
+
+def _traveler(
+    c: _Collector, t: pb.Traveler, p: str, scheduled: dt.datetime | None = None
+) -> Traveler | None:
+    """One traveler; ``scheduled`` is the manifest's departure, used without an itinerary."""
     before = len(c.violations)
-    traveler_id = c.text(f"{p}.traveler_id", t.traveler_id, required=True, limit=MAX_ID)
-    surname = c.text(f"{p}.surname", t.surname, required=True, limit=MAX_NAME)
-    given_names = c.text(f"{p}.given_names", t.given_names, required=True, limit=MAX_NAME)
+    traveler_id = c.code(f"{p}.traveler_id", t.traveler_id, required=True, limit=MAX_ID)
+    surname = c.name(f"{p}.surname", t.surname)
+    given_names = c.name(f"{p}.given_names", t.given_names)
     birth = c.date(f"{p}.date_of_birth", t.date_of_birth, required=True)
     if birth is not None and (
         birth < EARLIEST_BIRTH or (c.today is not None and birth > c.today + ONE_DAY)
@@ -182,12 +245,16 @@ def _traveler(c: _Collector, t: pb.Traveler, p: str) -> Traveler | None:
     sex = c.enum(f"{p}.sex", t.sex, proto.SEX)
     nationality = c.country(f"{p}.nationality", t.nationality)
     residence = c.country(f"{p}.country_of_residence", t.country_of_residence)
-    visa = c.text(f"{p}.visa_category", t.visa_category, required=False, limit=16)
+    visa = c.code(f"{p}.visa_category", t.visa_category, required=False, limit=16)
     direction = c.enum(f"{p}.direction", t.direction, proto.DIRECTION)
     role = c.enum(f"{p}.role", t.role, proto.ROLE)
     document = _document(c, t.document, f"{p}.document", birth) if t.HasField("document") else None
     segments = _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else ()
-    first_departure = segments[0].departure if segments else None
+    first_departure = segments[0].departure if segments else scheduled
+    if segments:
+        c.departure(f"{p}.itinerary.segments[0].departure_time", first_departure)
+    if birth is not None and first_departure is not None and birth > first_departure.date():
+        c.add(f"{p}.date_of_birth", "is after the departure")
     booking = (
         _booking(c, t.booking, f"{p}.booking", first_departure) if t.HasField("booking") else None
     )
@@ -226,7 +293,7 @@ def _companions(c: _Collector, t: pb.Traveler, p: str) -> tuple[Companion, ...]:
     companions = []
     for i, companion in enumerate(t.companions[:MAX_COMPANIONS]):
         cp = f"{p}.companions[{i}]"
-        other = c.text(f"{cp}.traveler_id", companion.traveler_id, required=True, limit=MAX_ID)
+        other = c.code(f"{cp}.traveler_id", companion.traveler_id, required=True, limit=MAX_ID)
         if other is not None and other == t.traveler_id:
             c.add(f"{cp}.traveler_id", "names the traveler itself")
         relationship = c.enum(f"{cp}.relationship", companion.relationship, proto.RELATIONSHIP)
@@ -253,7 +320,9 @@ def _document(
 ) -> Document | None:
     kind = c.enum(f"{p}.type", d.type, proto.DOCUMENT_TYPE)
     number = d.number or None
-    if number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
+    if number is not None and number != number.strip():
+        c.add(f"{p}.number", "has spaces or line breaks around it")
+    elif number is not None and not _DOCUMENT_NUMBER.fullmatch(number):
         c.add(f"{p}.number", "must be 1-32 capital letters, digits, '<' or '-'")
     issuer = c.country(f"{p}.issuing_country", d.issuing_country)
     issued = c.date(f"{p}.issue_date", d.issue_date, required=False)
@@ -300,19 +369,21 @@ def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> tuple[Segment,
 
 
 def _booking(c: _Collector, b: pb.Booking, p: str, first_departure: dt.datetime | None) -> Booking:
-    locator = c.text(f"{p}.record_locator", b.record_locator, required=False, limit=16)
+    locator = c.code(f"{p}.record_locator", b.record_locator, required=False, limit=16)
     booked = c.instant(f"{p}.booking_time", b.booking_time, required=False)
     if booked and first_departure and booked > first_departure:
         c.add(f"{p}.booking_time", "is after the first departure")
+    elif booked and c.today is not None and booked.date() > c.today + ONE_DAY:
+        c.add(f"{p}.booking_time", "must not be in the future")
     ticket = c.enum(f"{p}.ticket_type", b.ticket_type, proto.TICKET_TYPE)
     payment = c.enum(f"{p}.payment_form", b.payment_form, proto.PAYMENT_FORM)
-    purchaser = c.text(f"{p}.purchaser_id", b.purchaser_id, required=False, limit=MAX_ID)
-    agency = c.text(f"{p}.travel_agency_id", b.travel_agency_id, required=False, limit=MAX_ID)
-    contact = c.text(f"{p}.contact_id", b.contact_id, required=False, limit=MAX_ID)
+    purchaser = c.code(f"{p}.purchaser_id", b.purchaser_id, required=False, limit=MAX_ID)
+    agency = c.code(f"{p}.travel_agency_id", b.travel_agency_id, required=False, limit=MAX_ID)
+    contact = c.code(f"{p}.contact_id", b.contact_id, required=False, limit=MAX_ID)
     bags = b.checked_bags if b.HasField("checked_bags") else None
     if bags is not None and not 0 <= bags <= 50:
         c.add(f"{p}.checked_bags", "must be between 0 and 50")
-    seat = c.text(f"{p}.seat", b.seat, required=False, limit=8)
+    seat = c.code(f"{p}.seat", b.seat, required=False, limit=8)
     return Booking(
         record_locator=locator,
         booking_time=booked,
@@ -335,17 +406,27 @@ def _result(c: _Collector, flight: Flight, travelers: list[Traveler | None]) -> 
     return ValidFlight(flight, tuple(t for t in travelers if t is not None))
 
 
-def validate_screen(request: pb.ScreenRequest, today: dt.date | None = None) -> Validated:
+def validate_screen(
+    request: pb.ScreenRequest,
+    today: dt.date | None = None,
+    *,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+) -> Validated:
     """One traveler (a flight of one); ``today`` turns on the live plausibility checks."""
-    c = _Collector(today)
+    c = _Collector(today, departure_window_days)
     if not request.HasField("traveler"):
         c.add("traveler", "is required")
         return Invalid(tuple(c.violations))
     return _result(c, NO_FLIGHT, [_traveler(c, request.traveler, "traveler")])
 
 
-def validate_manifest(request: pb.ScreenManifestRequest, today: dt.date | None = None) -> Validated:
-    c = _Collector(today)
+def validate_manifest(
+    request: pb.ScreenManifestRequest,
+    today: dt.date | None = None,
+    *,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+) -> Validated:
+    c = _Collector(today, departure_window_days)
     if not request.HasField("manifest"):
         c.add("manifest", "is required")
         return Invalid(tuple(c.violations))
@@ -356,6 +437,7 @@ def validate_manifest(request: pb.ScreenManifestRequest, today: dt.date | None =
     origin = c.airport(f"{p}.origin", m.origin, required=False)
     destination = c.airport(f"{p}.destination", m.destination, required=False)
     departs = c.instant(f"{p}.scheduled_departure", m.scheduled_departure, required=False)
+    c.departure(f"{p}.scheduled_departure", departs)
     direction = c.enum(f"{p}.direction", m.direction, proto.DIRECTION)
     if not m.travelers:
         c.add(f"{p}.travelers", "is empty")
@@ -366,7 +448,7 @@ def validate_manifest(request: pb.ScreenManifestRequest, today: dt.date | None =
     seen: dict[str, int] = {}
     for i, traveler in enumerate(m.travelers):
         tp = f"{p}.travelers[{i}]"
-        travelers.append(_traveler(c, traveler, tp))
+        travelers.append(_traveler(c, traveler, tp, departs))
         if traveler.traveler_id:
             first = seen.setdefault(traveler.traveler_id, i)
             if first != i:

@@ -8,7 +8,6 @@ collected into an `ErrorSink`, not raised one by one;
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -20,6 +19,7 @@ from screening_service.rules import errors
 from screening_service.rules.condition_ast import Pos
 from screening_service.rules.condition_parser import ConditionSyntaxError, parse_condition
 from screening_service.rules.errors import ErrorSink, Location, nearest
+from screening_service.rules.files import MAX_FILE_BYTES, content_hash, read_pack_files
 from screening_service.rules.model import (
     Example,
     ExampleValue,
@@ -32,8 +32,6 @@ from screening_service.rules.model import (
 )
 
 PACK_FILE: Final = "pack.yaml"
-RULE_FILE_SUFFIXES: Final = (".yaml", ".yml")
-MAX_FILE_BYTES: Final = 1 << 20
 RULE_ID = re.compile(r"^[a-z][a-z0-9]*(?:[-_.][a-z0-9]+)*$")
 
 RULE_KEYS: Final = (
@@ -410,51 +408,6 @@ def _compose(data: bytes, display: str, sink: ErrorSink) -> tuple[yaml.Node | No
     if node is None:
         sink.add(errors.E_YAML, "file is empty", Location(display))
     return node, source
-
-
-def pack_files(directory: Path) -> list[Path]:
-    """Every rule and pack file of a pack directory, in a stable order.
-
-    Anything named like a rule file that is not a directory counts, including a
-    link that leads nowhere: a file the pack cannot read is an error, never
-    silently left out. Hidden files and directories are skipped: a Kubernetes
-    ConfigMap mount keeps a second copy of every file in ``..<timestamp>/``.
-    """
-    return sorted(
-        p
-        for p in directory.rglob("*")
-        if p.suffix in RULE_FILE_SUFFIXES
-        and not any(part.startswith(".") for part in p.relative_to(directory).parts)
-        and not p.is_dir()
-    )
-
-
-def read_pack_files(directory: Path, sink: ErrorSink) -> dict[str, bytes]:
-    """Every pack file's bytes, read once: the hash and the parse see the same bytes."""
-    contents: dict[str, bytes] = {}
-    try:
-        files = pack_files(directory)
-    except OSError as error:
-        sink.add(errors.E_PACK, f"cannot list the pack: {error.strerror}", Location(str(directory)))
-        return contents
-    for path in files:
-        display = path.relative_to(directory).as_posix()
-        try:
-            contents[display] = path.read_bytes()
-        except OSError as error:
-            sink.add(errors.E_YAML, f"cannot read file: {error.strerror}", Location(display))
-    return contents
-
-
-def content_hash(contents: dict[str, bytes]) -> str:
-    """SHA-256 over every file's relative path and bytes, in path order."""
-    digest = hashlib.sha256()
-    for name in sorted(contents):
-        relative = name.encode()
-        data = contents[name]
-        digest.update(len(relative).to_bytes(4, "big") + relative)
-        digest.update(len(data).to_bytes(8, "big") + data)
-    return digest.hexdigest()
 
 
 def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:

@@ -8,24 +8,31 @@ masking is turned off. The file rotates by size.
 
 Writes are synchronous and their failure is raised: a decision that cannot
 be put on record is not returned to the caller (the call fails UNAVAILABLE
-and succeeds again once the file can be written).
+and succeeds again once the file can be written). Only whole lines are ever
+left in the file (see `DecisionLog`); `check` tells health whether the path
+can be written at all (a directory there cannot).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
 import os
+import stat
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any, Final
+from typing import Any, Final
 
 from screening_service.catalog import CATALOG
+from screening_service.observability import metrics
+from screening_service.observability.logging import get_logger
 from screening_service.pipeline.decide import Decision, Hit
 
 MASK: Final = "***"
+log = get_logger("screening.decision_log")
 
 
 class DecisionLogError(OSError):
@@ -69,18 +76,51 @@ def entry(decision: Decision, request_id: str, mask: bool) -> dict[str, Any]:
 
 
 class DecisionLog:
+    """Appends whole lines to one file, or raises; never leaves a fragment behind.
+
+    The batch is written with one ``write`` call on an unbuffered descriptor
+    and checked (the count returned and the file's size after); on any
+    failure after a partial write the file is cut back to where the batch
+    began, and a file found not to end in a line break when it is opened is
+    cut back to its last complete line. Before each write the path is
+    checked to still name the open file: a log deleted or replaced under the
+    service is reopened at its path instead of fed into a deleted inode.
+    """
+
     def __init__(self, config: DecisionLogConfig) -> None:
         self.config = config
         self._lock = threading.Lock()
-        self._file: IO[str] | None = None
+        self._fd: int | None = None
         self._size = 0
 
-    def _open(self) -> IO[str]:
-        if self._file is None:
-            self.config.path.parent.mkdir(parents=True, exist_ok=True)
-            self._file = self.config.path.open("a", encoding="utf-8")
-            self._size = self._file.tell()
-        return self._file
+    def _open(self) -> int:
+        if self._fd is not None:
+            if self._still_at_path(self._fd):
+                return self._fd
+            metrics.decision_log_failures.labels("deleted").inc()
+            log.warning("decision log deleted or replaced; reopening it at its path")
+            self.close()
+        self.config.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+        fd = os.open(self.config.path, flags | os.O_NONBLOCK, 0o640)
+        try:
+            info = os.fstat(fd)
+            if not stat.S_ISREG(info.st_mode):
+                raise DecisionLogError(errno.EISDIR, "the decision log path is not a regular file")
+            self._size = _cut_to_last_line(fd, info.st_size)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return fd
+
+    def _still_at_path(self, fd: int) -> bool:
+        try:
+            named = os.stat(self.config.path)
+        except OSError:
+            return False
+        held = os.fstat(fd)
+        return (named.st_dev, named.st_ino) == (held.st_dev, held.st_ino)
 
     def _rotate(self) -> None:
         self.close()
@@ -99,23 +139,75 @@ class DecisionLog:
             json.dumps(entry(d, request_id, self.config.mask_personal_data), separators=(",", ":"))
             + "\n"
             for d in decisions
-        )
+        ).encode("utf-8")
         with self._lock:
             try:
-                handle = self._open()
-                handle.write(lines)
-                handle.flush()
-                self._size += len(lines.encode("utf-8"))
+                fd = self._open()
+                self._append(fd, lines)
                 if self._size >= self.config.max_bytes:
                     self._rotate()
             except OSError as error:
                 self.close()
+                metrics.decision_log_failures.labels("write").inc()
                 raise DecisionLogError(
                     error.errno, f"decision log not written: {error.strerror}"
                 ) from error
 
+    def _append(self, fd: int, lines: bytes) -> None:
+        start = self._size
+        try:
+            written = os.write(fd, lines)
+            size = os.fstat(fd).st_size
+        except OSError:
+            _cut(fd, start)
+            raise
+        if written != len(lines) or size != start + len(lines):
+            _cut(fd, start)
+            raise OSError(errno.ENOSPC, "the decision log took only part of the batch")
+        self._size = size
+
+    def check(self) -> str | None:
+        """Why decisions cannot be recorded now (for health), or None; reopens a deleted log."""
+        with self._lock:
+            try:
+                self._open()
+            except OSError as error:
+                self.close()
+                metrics.decision_log_writable.set(0)
+                metrics.decision_log_failures.labels("unusable").inc()
+                return error.strerror or type(error).__name__
+            metrics.decision_log_writable.set(1)
+            return None
+
     def close(self) -> None:
-        if self._file is not None:
+        if self._fd is not None:
             with contextlib.suppress(OSError):
-                self._file.close()
-            self._file = None
+                os.close(self._fd)
+            self._fd = None
+
+
+def _cut(fd: int, size: int) -> None:
+    """Truncate back to ``size`` (the end of the last complete line), best effort.
+
+    If even this fails, the next open finds the fragment and cuts it then.
+    """
+    with contextlib.suppress(OSError):
+        os.ftruncate(fd, size)
+
+
+def _cut_to_last_line(fd: int, size: int) -> int:
+    """Cut a trailing fragment (a torn last line) off; the file's new size."""
+    end = size
+    while end > 0:
+        start = max(0, end - 4096)
+        chunk = os.pread(fd, end - start, start)
+        if end == size and chunk.endswith(b"\n"):
+            return size
+        newline = chunk.rfind(b"\n")
+        if newline >= 0:
+            end = start + newline + 1
+            break
+        end = start
+    os.ftruncate(fd, end)
+    log.warning("decision log ended in a torn line; cut back to the last complete line")
+    return end

@@ -2,7 +2,8 @@
 
 A reload reads the configured file (or directory), builds a complete new
 index and only then replaces the one reference; a file that fails to load
-leaves the running index in place, and the failure is logged and counted.
+leaves the running index in place, and the failure is logged and counted;
+so does any other failure: a reload never raises, so a watcher survives it.
 Matches become derived fields that rules read (`lookout.*`, computed in
 `pipeline.enrich`), so the rule pack decides what a hit does.
 """
@@ -55,6 +56,12 @@ class ActiveLookout:
                 return LookoutOutcome(
                     False, len(self.index or ()), (f"cannot read: {error.strerror}",)
                 )
+            except Exception as error:  # any loader failure must leave the running list serving
+                # Only the type: a message from deep inside a loader may quote a row.
+                metrics.lookout_reloads.labels("failure").inc()
+                log.error("lookout list not loaded", reason=reason, error_type=type(error).__name__)
+                what = f"the list could not be loaded ({type(error).__name__})"
+                return LookoutOutcome(False, len(self.index or ()), (what,))
             self.index = index
             metrics.lookout_reloads.labels("success").inc()
             metrics.lookout_entries.set(len(index))

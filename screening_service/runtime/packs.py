@@ -50,14 +50,22 @@ def build_engine(compiled: CompiledPack, options: EngineOptions | None = None) -
 def build_snapshot(
     directory: Path, *, prove_examples: bool = True, options: EngineOptions | None = None
 ) -> Snapshot:
-    compiled = compile_directory(directory)
+    return snapshot_of(compile_directory(directory), prove_examples=prove_examples, options=options)
+
+
+def snapshot_of(
+    compiled: CompiledPack, *, prove_examples: bool = True, options: EngineOptions | None = None
+) -> Snapshot:
+    """A proven snapshot of a compiled pack; its engine is closed on every failure."""
     engine = build_engine(compiled, options)
-    if prove_examples:
-        sink = ErrorSink()
-        prove(compiled, engine, sink)
-        if sink.errors:
-            engine.close()
+    try:
+        if prove_examples:
+            sink = ErrorSink()
+            prove(compiled, engine, sink)
             sink.raise_if_any()
+    except BaseException:
+        engine.close()
+        raise
     return Snapshot(compiled, engine, dt.datetime.now(dt.UTC))
 
 

@@ -19,7 +19,7 @@ from screening_service.pipeline.screen import (
     screen_async,
 )
 from screening_service.pipeline.snapshot import Snapshot
-from screening_service.pipeline.validate import Invalid
+from screening_service.pipeline.validate import DEFAULT_DEPARTURE_WINDOW_DAYS, Invalid
 from screening_service.runtime.lookout import ActiveLookout
 from screening_service.runtime.packs import ActivePack, fresh_engine
 
@@ -29,9 +29,15 @@ class NotReady(RuntimeError):
 
 
 class LiveScreening:
-    def __init__(self, active: ActivePack, lookout: ActiveLookout | None = None) -> None:
+    def __init__(
+        self,
+        active: ActivePack,
+        lookout: ActiveLookout | None = None,
+        departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+    ) -> None:
         self.active = active
         self.lookout = lookout
+        self.departure_window_days = departure_window_days
 
     def snapshot(self) -> Snapshot:
         snapshot = self.active.snapshot
@@ -47,7 +53,13 @@ class LiveScreening:
     ) -> FlightResult | Invalid:
         context = self.context()
         try:
-            return screen(context, request, now=now, timeout=timeout)
+            return screen(
+                context,
+                request,
+                now=now,
+                timeout=timeout,
+                departure_window_days=self.departure_window_days,
+            )
         except ScreeningFailed:
             self._recover(context.snapshot)
             raise
@@ -57,7 +69,13 @@ class LiveScreening:
     ) -> FlightResult | Invalid:
         context = self.context()
         try:
-            return await screen_async(context, request, now=now, timeout=timeout)
+            return await screen_async(
+                context,
+                request,
+                now=now,
+                timeout=timeout,
+                departure_window_days=self.departure_window_days,
+            )
         except ScreeningFailed:
             self._recover(context.snapshot)
             raise

@@ -30,14 +30,16 @@ from screening_service.observability import metrics
 from screening_service.observability.exposition import serve_metrics, split_address
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.snapshot import Snapshot
+from screening_service.pipeline.validate import DEFAULT_DEPARTURE_WINDOW_DAYS
 from screening_service.proto import pb, pb_grpc
 from screening_service.pseudonyms import KEY_FILE_NAME, PseudonymKey, PseudonymKeyError
-from screening_service.rules.parse import RULE_FILE_SUFFIXES
+from screening_service.rules.files import RULE_FILE_SUFFIXES
 from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.runtime.lookout import ActiveLookout
 from screening_service.runtime.packs import ActivePack, EngineOptions
 from screening_service.runtime.reload import PackReloader
 from screening_service.runtime.screening import LiveScreening
+from screening_service.server.admission import DEFAULT_MAX_OPEN_RPCS, Admission
 from screening_service.server.interceptors import ObservabilityInterceptor
 from screening_service.server.security import (
     AuthConfigError,
@@ -51,7 +53,12 @@ SERVICE_NAME: Final = pb.DESCRIPTOR.services_by_name["ScreeningService"].full_na
 MAX_MESSAGE_BYTES: Final = 16 * 1024 * 1024
 GRACE_SECONDS: Final = 10.0
 WATCH_RETRY_SECONDS: Final = 1.0
+DECISION_LOG_CHECK_SECONDS: Final = 1.0
 DEFAULT_MAX_CONCURRENT_RPCS: Final = 256
+# grpcio's own limit answers INTERNAL or CANCELLED in bursts; admission
+# (`server.admission`) refuses first, with RESOURCE_EXHAUSTED. This is only a
+# backstop far above the budgets.
+BACKSTOP_FACTOR: Final = 4
 
 log = get_logger("screening.server")
 
@@ -63,6 +70,7 @@ class Service:
     health: HealthServicer
     active: ActivePack
     reloader: PackReloader
+    decision_log: DecisionLog | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +82,8 @@ class ServeConfig:
     watch: bool = True
     engine_budget_seconds: float = DEFAULT_BUDGET_SECONDS
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS
+    max_open_rpcs: int = DEFAULT_MAX_OPEN_RPCS
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS
     tls: TlsConfig | None = None
     auth_file: Path | None = None
     lookout: Path | None = None
@@ -114,25 +124,30 @@ async def create_server(
     *,
     reuse_port: bool = False,
     max_concurrent_rpcs: int = DEFAULT_MAX_CONCURRENT_RPCS,
+    max_open_rpcs: int = DEFAULT_MAX_OPEN_RPCS,
     tls: TlsConfig | None = None,
     authenticator: Authenticator | None = None,
     lookout: ActiveLookout | None = None,
     pseudonym_key: PseudonymKey | None = None,
+    departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> Service:
+    # Bounded concurrency: calls beyond their budget get RESOURCE_EXHAUSTED at
+    # once instead of queueing without bound, and anonymous calls have a
+    # budget of their own.
+    admission = Admission(
+        max_concurrent_rpcs, max_open_rpcs, authenticating=authenticator is not None
+    )
     server = grpc.aio.server(
-        interceptors=[ObservabilityInterceptor(authenticator)],
-        # Bounded concurrency: calls beyond the limit get RESOURCE_EXHAUSTED at
-        # once instead of queueing without bound.
-        maximum_concurrent_rpcs=max_concurrent_rpcs,
+        interceptors=[ObservabilityInterceptor(authenticator, admission)],
+        maximum_concurrent_rpcs=BACKSTOP_FACTOR * (max_concurrent_rpcs + max_open_rpcs) + 64,
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
             ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    servicer = ScreeningServicer(
-        LiveScreening(active, lookout), reloader, decision_log, pseudonym_key
-    )
+    screening = LiveScreening(active, lookout, departure_window_days)
+    servicer = ScreeningServicer(screening, reloader, decision_log, pseudonym_key)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
@@ -150,7 +165,7 @@ async def create_server(
         port = server.add_insecure_port(address)
     if port == 0:
         raise OSError(f"cannot bind gRPC address {address}")
-    return Service(server, port, health_servicer, active, reloader)
+    return Service(server, port, health_servicer, active, reloader, decision_log)
 
 
 async def set_serving(service: Service, serving: bool) -> None:
@@ -164,18 +179,32 @@ async def set_serving(service: Service, serving: bool) -> None:
 
 
 async def _watch(
-    target: Path, stop: asyncio.Event, changed: Callable[[set[Path]], Awaitable[None]]
+    target: Path,
+    stop: asyncio.Event,
+    changed: Callable[[set[Path]], Awaitable[None]],
+    name: str,
 ) -> None:
     """Call ``changed`` on each batch of changes under ``target``, until ``stop``.
 
-    A target that is missing (or vanishes) is waited for and watched again.
+    A target that is missing (or vanishes) is waited for and watched again,
+    and so is one whose watcher or handler failed in any way: the failure is
+    logged and counted, and watching goes on.
     """
     while not stop.is_set():
         try:
             async for changes in awatch(target, debounce=300, step=50, stop_event=stop):
-                await changed({Path(path) for _change, path in changes})
+                try:
+                    await changed({Path(path) for _change, path in changes})
+                except Exception as error:  # a handler's failure must not end the watch
+                    metrics.watch_errors.labels(name).inc()
+                    log.error(
+                        "reload after a change failed", target=name, error=type(error).__name__
+                    )
         except OSError as error:
             log.warning("cannot watch", path=str(target), error=error.strerror)
+        except Exception as error:  # the watcher itself failed: start it again
+            metrics.watch_errors.labels(name).inc()
+            log.error("file watcher failed", target=name, error=type(error).__name__)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), WATCH_RETRY_SECONDS)
 
@@ -187,7 +216,7 @@ async def watch_rules(reloader: PackReloader, stop: asyncio.Event) -> None:
         if any(path.suffix in RULE_FILE_SUFFIXES for path in paths):
             await asyncio.to_thread(reloader.reload, "files changed")
 
-    await _watch(reloader.directory, stop, changed)
+    await _watch(reloader.directory, stop, changed, "rules")
 
 
 async def watch_lookout(lookout: ActiveLookout, stop: asyncio.Event) -> None:
@@ -199,10 +228,11 @@ async def watch_lookout(lookout: ActiveLookout, stop: asyncio.Event) -> None:
         if path.is_dir() or path in paths:
             await asyncio.to_thread(lookout.reload, "files changed")
 
-    await _watch(path if path.is_dir() else path.parent, stop, changed)
+    await _watch(path if path.is_dir() else path.parent, stop, changed, "lookout")
 
 
 def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> None:
+    """Reload both; neither reload raises, and one failing never skips the other."""
     reloader.reload(reason)
     lookout.reload(reason)
 
@@ -220,6 +250,30 @@ def pseudonym_key_for(config: ServeConfig) -> PseudonymKey:
         ) from None
 
 
+async def watch_decision_log(service: Service, stop: asyncio.Event) -> None:
+    """Report NOT_SERVING while the decision log cannot be written (a directory there, ...).
+
+    Every call would fail UNAVAILABLE meanwhile; health says so, so a load
+    balancer sends traffic elsewhere. A log deleted under the service is
+    reopened at its path by the check.
+    """
+    decision_log = service.decision_log
+    assert decision_log is not None
+    serving = True
+    while not stop.is_set():
+        problem = decision_log.check()
+        if (problem is None) != serving:
+            serving = problem is None
+            if serving:
+                log.info("decision log writable again; serving")
+            else:
+                log.error("decision log cannot be written; not serving", error=problem)
+            if not stop.is_set():
+                await set_serving(service, serving)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), DECISION_LOG_CHECK_SECONDS)
+
+
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
     host, _port = split_address(config.address)
@@ -233,19 +287,33 @@ def check_exposure(config: ServeConfig) -> str | None:
     return None
 
 
-async def serve(config: ServeConfig) -> int:
+@dataclass(frozen=True)
+class _Credentials:
+    authenticator: Authenticator | None
+    pseudonym_key: PseudonymKey
+
+
+def _credentials(config: ServeConfig) -> _Credentials | None:
+    """Who may call, and the pseudonym key; None (logged) when the configuration is unusable."""
     problem = check_exposure(config)
     if problem:
         log.error("not starting", reason=problem)
-        return 2
+        return None
     try:
         authenticator = Authenticator.load(config.auth_file) if config.auth_file else None
         if config.tls is not None:
             config.tls.credentials()
-        pseudonym_key = pseudonym_key_for(config)
+        return _Credentials(authenticator, pseudonym_key_for(config))
     except (AuthConfigError, PseudonymKeyError) as error:
         log.error("not starting", reason=str(error))
+        return None
+
+
+async def serve(config: ServeConfig) -> int:
+    credentials = _credentials(config)
+    if credentials is None:
         return 2
+    authenticator = credentials.authenticator
     geography.warm()
     active = ActivePack()
     options = EngineOptions(
@@ -269,10 +337,12 @@ async def serve(config: ServeConfig) -> int:
         decision_log,
         reuse_port=config.worker_index is not None,
         max_concurrent_rpcs=config.max_concurrent_rpcs,
+        max_open_rpcs=config.max_open_rpcs,
         tls=config.tls,
         authenticator=authenticator,
         lookout=lookout,
-        pseudonym_key=pseudonym_key,
+        pseudonym_key=credentials.pseudonym_key,
+        departure_window_days=config.departure_window_days,
     )
     await service.server.start()
     await set_serving(service, True)
@@ -308,6 +378,8 @@ async def serve(config: ServeConfig) -> int:
         watchers.append(loop.create_task(watch_rules(reloader, stop)))
         if config.lookout is not None:
             watchers.append(loop.create_task(watch_lookout(lookout, stop)))
+    if decision_log is not None:
+        watchers.append(loop.create_task(watch_decision_log(service, stop)))
     await stop.wait()
     log.info("stopping", grace_seconds=GRACE_SECONDS, delay_seconds=config.shutdown_delay)
     await set_serving(service, False)

@@ -13,6 +13,7 @@ from screening_service.pipeline.screen import ScreeningFailed
 from screening_service.pipeline.validate import Violation
 from screening_service.runtime.decision_log import DecisionLogError
 from screening_service.runtime.screening import NotReady
+from screening_service.server.admission import Saturated
 from screening_service.server.security import PermissionDenied, Unauthenticated
 
 MAX_VIOLATIONS_REPORTED = 200
@@ -71,10 +72,14 @@ def invalid_argument(violations: Sequence[Violation]) -> status_pb2.Status:
     )
 
 
-def unavailable(message: str, retry_seconds: int = 1) -> status_pb2.Status:
+def _retry(seconds: int) -> error_details_pb2.RetryInfo:
     retry = error_details_pb2.RetryInfo()
-    retry.retry_delay.FromSeconds(retry_seconds)
-    return _status(code_pb2.UNAVAILABLE, message, retry)
+    retry.retry_delay.FromSeconds(seconds)
+    return retry
+
+
+def unavailable(message: str, retry_seconds: int = 1) -> status_pb2.Status:
+    return _status(code_pb2.UNAVAILABLE, message, _retry(retry_seconds))
 
 
 def internal(request_id: str) -> status_pb2.Status:
@@ -97,6 +102,8 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
             ]
         )
         return _status(code_pb2.RESOURCE_EXHAUSTED, str(error), detail)
+    if isinstance(error, Saturated):
+        return _status(code_pb2.RESOURCE_EXHAUSTED, f"{error}; retry shortly", _retry(1))
     if isinstance(error, NotReady):
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
     if isinstance(error, ScreeningFailed):

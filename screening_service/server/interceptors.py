@@ -2,15 +2,20 @@
 
 Servicer methods raise domain exceptions; this interceptor turns them into
 statuses (`errors.status_for`), so no method maps errors itself, and an
-unexpected exception becomes INTERNAL without crashing the server.
+unexpected exception becomes INTERNAL without crashing the server. Admission
+(`admission`: concurrency budgets, RESOURCE_EXHAUSTED beyond them) comes
+first, before any authentication work.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import inspect
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import grpc
@@ -18,6 +23,7 @@ import structlog
 
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
+from screening_service.server.admission import Admission
 from screening_service.server.errors import InvalidRequest, Undecodable, status_for, to_grpc
 from screening_service.server.security import Authenticator, authorize
 
@@ -25,6 +31,7 @@ log = get_logger("screening.rpc")
 Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 REQUEST_ID_HEADER = "x-request-id"
 SCREENING_PREFIX = "/screening."
+DEFAULT_MAX_SCREENING = 256
 
 
 def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
@@ -100,8 +107,13 @@ else:  # generic only in the type stubs
 
 
 class ObservabilityInterceptor(_Interceptor):
-    def __init__(self, authenticator: Authenticator | None = None) -> None:
+    def __init__(
+        self, authenticator: Authenticator | None = None, admission: Admission | None = None
+    ) -> None:
         self.authenticator = authenticator
+        self.admission = admission or Admission(
+            DEFAULT_MAX_SCREENING, authenticating=authenticator is not None
+        )
 
     async def intercept_service(
         self,
@@ -115,21 +127,22 @@ class ObservabilityInterceptor(_Interceptor):
         deserializer = handler.request_deserializer
         if method.startswith(SCREENING_PREFIX) and deserializer is not None:
             deserializer = tolerant(deserializer)
+        call = _Call(method, self.authenticator, self.admission)
         if handler.unary_unary is not None:
             return grpc.unary_unary_rpc_method_handler(
-                _wrap_unary(method, handler.unary_unary, self.authenticator),
+                _wrap_unary(call, handler.unary_unary),
                 request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.stream_stream is not None:
             return grpc.stream_stream_rpc_method_handler(
-                _wrap_stream(method, handler.stream_stream, self.authenticator),
+                _wrap_stream(call, handler.stream_stream),
                 request_deserializer=deserializer,
                 response_serializer=handler.response_serializer,
             )
         if handler.unary_stream is not None:
             return grpc.unary_stream_rpc_method_handler(
-                _wrap_stream(method, handler.unary_stream, self.authenticator),
+                _wrap_stream(call, handler.unary_stream),
                 request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer,
             )
@@ -153,14 +166,36 @@ def tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     return decode
 
 
-def _wrap_unary(method: str, behavior: Any, authenticator: Authenticator | None) -> Any:
-    async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
-        scope = _CallScope(method, context, authenticator)
+@dataclass(frozen=True)
+class _Call:
+    """What every call of one method shares: its name, authentication and admission."""
+
+    method: str
+    authenticator: Authenticator | None
+    admission: Admission
+
+    @contextlib.contextmanager
+    def admitted(self, context: grpc.aio.ServicerContext[Any, Any]) -> Iterator[None]:
+        """Hold a slot of the call's budget; raises `Saturated` when it is full."""
+        budget = self.admission.budget_for(self.method, context)
+        if budget is not None:
+            budget.acquire()
         try:
-            scope.authorize()
-            if isinstance(request, Undecodable):
-                raise InvalidRequest([request.violation()])
-            return await behavior(request, context)
+            yield
+        finally:
+            if budget is not None:
+                budget.release()
+
+
+def _wrap_unary(call: _Call, behavior: Any) -> Any:
+    async def wrapper(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> Any:
+        scope = _CallScope(call.method, context, call.authenticator)
+        try:
+            with call.admitted(context):
+                scope.authorize()
+                if isinstance(request, Undecodable):
+                    raise InvalidRequest([request.violation()])
+                return await behavior(request, context)
         except BaseException as error:
             await scope.fail(error)
             raise
@@ -170,19 +205,43 @@ def _wrap_unary(method: str, behavior: Any, authenticator: Authenticator | None)
     return wrapper
 
 
-def _wrap_stream(method: str, behavior: Any, authenticator: Authenticator | None) -> Any:
-    async def wrapper(
+def _wrap_stream(call: _Call, behavior: Any) -> Any:
+    """Wrap a streaming handler in the same form grpcio will call it in.
+
+    grpcio runs a streaming handler either as an async generator (responses
+    are yielded) or as a coroutine that writes with ``context.write`` (the
+    standard health ``Watch`` does); iterating a coroutine fails, so each
+    form gets a wrapper of its own form.
+    """
+    if inspect.iscoroutinefunction(behavior):
+
+        async def writer(request: Any, context: grpc.aio.ServicerContext[Any, Any]) -> None:
+            scope = _CallScope(call.method, context, call.authenticator)
+            try:
+                with call.admitted(context):
+                    scope.authorize()
+                    await behavior(request, context)
+            except BaseException as error:
+                await scope.fail(error)
+                raise
+            finally:
+                scope.finish()
+
+        return writer
+
+    async def generator(
         request: Any, context: grpc.aio.ServicerContext[Any, Any]
     ) -> AsyncIterator[Any]:
-        scope = _CallScope(method, context, authenticator)
+        scope = _CallScope(call.method, context, call.authenticator)
         try:
-            scope.authorize()
-            async for response in behavior(request, context):
-                yield response
+            with call.admitted(context):
+                scope.authorize()
+                async for response in behavior(request, context):
+                    yield response
         except BaseException as error:
             await scope.fail(error)
             raise
         finally:
             scope.finish()
 
-    return wrapper
+    return generator

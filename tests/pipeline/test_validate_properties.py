@@ -143,3 +143,116 @@ def test_server_answers_a_decision_or_invalid_argument(
         pb.REFERRAL_INTERVIEW,
         pb.REFERRAL_PRIORITY_INTERVIEW,
     )
+
+
+# Refusals of what cannot be true (issue 13).
+invisible = st.sampled_from([" ", "\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u202e", "\t"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(invisible, min_size=1, max_size=12), st.sampled_from(["surname", "given_names"]))
+def test_a_name_of_only_blank_or_invisible_characters_is_refused(name: str, field: str) -> None:
+    t = ordinary_adult()
+    setattr(t, field, name)
+    refused = {v.field for v in violations_of(pb.ScreenRequest(traveler=t))}
+    assert f"traveler.{field}" in refused
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from(["\u200b", "\u2060", "\ufeff", "\u202e", "\x85", "\x07", "\u2028"]),
+    st.integers(min_value=0, max_value=10),
+)
+def test_an_invisible_or_control_character_anywhere_in_a_name_is_refused(
+    character: str, at: int
+) -> None:
+    t = ordinary_adult()
+    t.surname = t.surname[:at] + character + t.surname[at:]
+    assert {v.field for v in violations_of(pb.ScreenRequest(traveler=t))} == {"traveler.surname"}
+
+
+def test_joiners_between_letters_are_part_of_a_name() -> None:
+    t = ordinary_adult()
+    t.surname = "\u0d15\u0d4d\u200d\u0d37"  # Malayalam: a conjunct shaped with a joiner
+    assert violations_of(pb.ScreenRequest(traveler=t)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.sampled_from([" ", "\n", "\t", "\r\n"]),
+    st.booleans(),
+    st.sampled_from(
+        [
+            ("document.number", "traveler.document.number"),
+            ("carrier", "traveler.itinerary.segments[0].carrier"),
+            ("flight_number", "traveler.itinerary.segments[0].flight_number"),
+            ("purchaser_id", "traveler.booking.purchaser_id"),
+            ("record_locator", "traveler.booking.record_locator"),
+            ("traveler_id", "traveler.traveler_id"),
+        ]
+    ),
+)
+def test_whitespace_around_a_code_or_number_is_refused(
+    space: str, before: bool, where: tuple[str, str]
+) -> None:
+    t = ordinary_adult()
+    attribute, path = where
+    holder: Any = {
+        "document.number": t.document,
+        "carrier": t.itinerary.segments[0],
+        "flight_number": t.itinerary.segments[0],
+        "purchaser_id": t.booking,
+        "record_locator": t.booking,
+        "traveler_id": t,
+    }[attribute]
+    name = attribute.rsplit(".", 1)[-1]
+    value = getattr(holder, name) or "PURCHASER-1"
+    setattr(holder, name, space + value if before else value + space)
+    refused = violations_of(pb.ScreenRequest(traveler=t))
+    assert {v.field for v in refused} == {path}
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=30_000))
+def test_birth_after_departure_is_refused_even_when_not_live(days_after: int) -> None:
+    t = ordinary_adult()
+    departure = t.itinerary.segments[0].departure_time.ToDatetime(dt.UTC).date()
+    t.date_of_birth = (departure + dt.timedelta(days=days_after)).isoformat()
+    t.ClearField("document")
+    fields = {v.field: v.description for v in violations_of(pb.ScreenRequest(traveler=t))}
+    assert fields.get("traveler.date_of_birth") == "is after the departure"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=1, max_value=100_000))
+def test_booking_after_the_manifest_departure_is_refused_without_an_itinerary(
+    hours_after: int,
+) -> None:
+    t = ordinary_adult()
+    t.ClearField("itinerary")
+    departure = dt.datetime(2026, 12, 1, 18, 0, tzinfo=dt.UTC)
+    t.booking.booking_time.FromDatetime(departure + dt.timedelta(hours=hours_after))
+    request = pb.ScreenManifestRequest(
+        manifest=pb.Manifest(carrier="AC", flight_number="750", travelers=[t])
+    )
+    request.manifest.scheduled_departure.FromDatetime(departure)
+    assert [(v.field, v.description) for v in violations_of(request)] == [
+        ("manifest.travelers[0].booking.booking_time", "is after the first departure")
+    ]
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=-5000, max_value=5000))
+def test_a_departure_outside_the_window_is_refused_for_live_calls_only(days: int) -> None:
+    t = ordinary_adult()
+    departure = t.itinerary.segments[0].departure_time.ToDatetime(dt.UTC).date()
+    today = departure - dt.timedelta(days=days)
+    request = pb.ScreenRequest(traveler=t)
+    live = {v.field for v in violations_of(request, today)}
+    # Booking and birth checks against today do not fire for these synthetic dates.
+    live.discard("traveler.booking.booking_time")
+    live.discard("traveler.date_of_birth")
+    live.discard("traveler.document.issue_date")
+    expected = {"traveler.itinerary.segments[0].departure_time"} if abs(days) > 400 else set()
+    assert live == expected
+    assert violations_of(request) == []

@@ -8,7 +8,8 @@ import jsonschema
 import pytest
 import yaml
 
-from screening_service.rules.parse import PACK_FILE, pack_files
+from screening_service.rules.files import pack_files
+from screening_service.rules.parse import PACK_FILE
 from screening_service.rules.schema import (
     PACK_FILE_SCHEMA,
     RULE_FILE_SCHEMA,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import grpc
 import pytest
+from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from screening_service.proto import pb, pb_grpc
 from tests.conftest import BUNDLED_RULES
@@ -139,24 +140,36 @@ def test_unreadable_rules_keep_the_running_pack_and_recover(tmp_path: Path) -> N
         served.kill()
 
 
-def test_decision_log_disk_full_withholds_decisions_then_recovers(tmp_path: Path) -> None:
+def test_decision_log_on_a_device_withholds_decisions_then_recovers(tmp_path: Path) -> None:
     log_path = tmp_path / "decisions.jsonl"
-    log_path.symlink_to("/dev/full")
     served = ServeProcess(BUNDLED_RULES, "--decision-log", str(log_path))
     try:
         with grpc.insecure_channel(served.address) as channel:
             stub = pb_grpc.ScreeningServiceStub(channel)
+            health = health_pb2_grpc.HealthStub(channel)
+            stub.Screen(pb.ScreenRequest(traveler=ordinary_adult()), timeout=10)
+            log_path.unlink()
+            log_path.symlink_to("/dev/full")
             for _ in range(3):
                 with pytest.raises(grpc.RpcError) as caught:
                     stub.Screen(pb.ScreenRequest(traveler=ordinary_adult()), timeout=10)
                 assert caught.value.code() == grpc.StatusCode.UNAVAILABLE
                 assert "could not be recorded" in (caught.value.details() or "")
+            wait_health(health, health_pb2.HealthCheckResponse.NOT_SERVING)
             log_path.unlink()
             decision = stub.Screen(pb.ScreenRequest(traveler=ordinary_adult()), timeout=10).decision
             assert decision.referral == pb.REFERRAL_NONE
+            wait_health(health, health_pb2.HealthCheckResponse.SERVING)
         assert decision.decision_id in log_path.read_text()
     finally:
         served.kill()
+
+
+def wait_health(health: health_pb2_grpc.HealthStub, status: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while health.Check(health_pb2.HealthCheckRequest(), timeout=5).status != status:
+        assert time.monotonic() < deadline, f"health did not become {status}"
+        time.sleep(0.1)
 
 
 def test_busy_metrics_port_does_not_stop_screening_and_binds_when_free() -> None:
