@@ -18,7 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.respond import to_proto
-from screening_service.pipeline.screen import FlightResult, Request
+from screening_service.pipeline.screen import OFF_LOOP_TRAVELERS, FlightResult, Request
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import MAX_TRAVELERS, Invalid
 from screening_service.proto import pb, pb_grpc
@@ -58,6 +58,13 @@ def bind_decisions(result: FlightResult) -> None:
         decision_ids=[d.decision_id for d in result.decisions],
         ruleset_version=result.snapshot.version,
     )
+
+
+async def _protos(result: FlightResult) -> list[pb.Decision]:
+    """The decisions as protobuf; a big flight's are built off the event loop."""
+    if len(result.decisions) > OFF_LOOP_TRAVELERS:
+        return await asyncio.to_thread(lambda: [to_proto(d) for d in result.decisions])
+    return [to_proto(d) for d in result.decisions]
 
 
 def _request_id() -> str:
@@ -103,7 +110,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             )
         result = await self._screen(request, context)
         bind_decisions(result)
-        return pb.ScreenManifestResponse(decisions=[to_proto(d) for d in result.decisions])
+        return pb.ScreenManifestResponse(decisions=await _protos(result))
 
     async def ScreenStream(
         self, request_iterator: AsyncIterator[pb.ScreenRequest], context: Context
@@ -143,7 +150,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
             flights.append(
                 pb.ScreenedFlight(
                     flight=flight.key.to_proto(),
-                    decisions=[to_proto(d) for d in result.decisions],
+                    decisions=await _protos(result),
                     warnings=[w.to_proto() for w in flight.warnings],
                 )
             )
