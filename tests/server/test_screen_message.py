@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import grpc
 import pytest
 from google.rpc import error_details_pb2
@@ -9,6 +11,30 @@ from grpc_status import rpc_status
 
 from screening_service.proto import pb, pb_grpc
 from tests.messages.samples import PAXLST_D05B, PNRGOV
+
+# The samples are archived 2020 messages; a live call judges departures against today,
+# so the flights are moved to the coming days (dates only, in each format's own form).
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def _yymmdd(days: int) -> str:
+    return (TODAY + dt.timedelta(days=days)).strftime("%y%m%d")
+
+
+def _ddmmyy(days: int) -> str:
+    return (TODAY + dt.timedelta(days=days)).strftime("%d%m%y")
+
+
+LIVE_PAXLST = PAXLST_D05B.replace("200710", _yymmdd(1))
+LIVE_PNRGOV = (
+    PNRGOV.replace("201213", _yymmdd(0))
+    .replace("131220", _ddmmyy(1))
+    .replace("141220", _ddmmyy(2))
+    .replace("201220", _ddmmyy(8))
+    .replace("211220", _ddmmyy(9))
+    .replace("011220", _ddmmyy(-11))
+    .replace("051220", _ddmmyy(-7))
+)
 
 
 def bad_request(error: grpc.RpcError) -> list[tuple[str, str]]:
@@ -27,12 +53,12 @@ def test_a_paxlst_message_is_screened_flight_by_flight(
     stub: pb_grpc.ScreeningServiceStub,
 ) -> None:
     request = pb.ScreenMessageRequest(
-        message=PAXLST_D05B.encode(), format=pb.MESSAGE_FORMAT_PAXLST, home_country="USA"
+        message=LIVE_PAXLST.encode(), format=pb.MESSAGE_FORMAT_PAXLST, home_country="USA"
     )
     response = stub.ScreenMessage(request, timeout=10)
     assert 1 == len(response.flights)
     flight = response.flights[0]
-    assert ("QQ", "877", "2020-07-10") == (
+    assert ("QQ", "877", (TODAY + dt.timedelta(days=1)).isoformat()) == (
         flight.flight.carrier,
         flight.flight.flight_number,
         flight.flight.departure_date,
@@ -43,7 +69,7 @@ def test_a_paxlst_message_is_screened_flight_by_flight(
 
 
 def test_format_is_detected_when_not_given(stub: pb_grpc.ScreeningServiceStub) -> None:
-    response = stub.ScreenMessage(pb.ScreenMessageRequest(message=PNRGOV.encode()), timeout=10)
+    response = stub.ScreenMessage(pb.ScreenMessageRequest(message=LIVE_PNRGOV.encode()), timeout=10)
     assert response.flights
     assert all(f.decisions for f in response.flights)
 
@@ -61,7 +87,7 @@ def test_an_unreadable_message_names_the_segment(stub: pb_grpc.ScreeningServiceS
     ("request_", "field"),
     [
         (pb.ScreenMessageRequest(), "message"),
-        (pb.ScreenMessageRequest(message=PAXLST_D05B.encode(), home_country="XYZ"), "home_country"),
+        (pb.ScreenMessageRequest(message=LIVE_PAXLST.encode(), home_country="XYZ"), "home_country"),
     ],
 )
 def test_missing_message_or_bad_home_country_is_invalid(
