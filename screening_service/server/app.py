@@ -124,7 +124,8 @@ async def create_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    servicer = ScreeningServicer(LiveScreening(active, lookout), reloader, decision_log)
+    screening = LiveScreening(active, lookout, reloader.engine_options)
+    servicer = ScreeningServicer(screening, reloader, decision_log)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
