@@ -9,14 +9,20 @@ from __future__ import annotations
 import os
 import socket
 import sys
+from collections.abc import Callable
 
 from screening_service.engine import lifeline, protocol
 
-REPLIES = {
-    "short": (protocol.FIRED, lambda count: b"[]" if count else b"[[]]"),
-    "long": (protocol.FIRED, lambda count: b"[" + b",".join([b"[]"] * (count + 1)) + b"]"),
+
+def _lists(count: int, item: bytes) -> bytes:
+    return b"[" + b",".join([item] * count) + b"]"
+
+
+REPLIES: dict[str, tuple[bytes, Callable[[int], bytes]]] = {
+    "short": (protocol.FIRED, lambda count: _lists(count - 1, b"[]")),
+    "long": (protocol.FIRED, lambda count: _lists(count + 1, b"[]")),
     "not-json": (protocol.FIRED, lambda _count: b"[[1],"),
-    "not-indices": (protocol.FIRED, lambda count: b"[" + b",".join([b'["0"]'] * count) + b"]"),
+    "not-indices": (protocol.FIRED, lambda count: _lists(count, b'["0"]')),
     "unexpected-frame": (protocol.PONG, lambda _count: b""),
     "engine-error": (protocol.FAILED, lambda _count: b'{"error": "fake failure", "code": 303}'),
 }

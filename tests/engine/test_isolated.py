@@ -163,11 +163,12 @@ def test_a_wrong_reply_from_the_worker_fails_the_call_and_replaces_the_worker(
     try:
         first = engine.worker_pid
         facts = [to_fact(MINOR, 0)]
-        call = (
-            (lambda: asyncio.run(engine.evaluate_async(facts)))
-            if asynchronous
-            else (lambda: engine.evaluate(facts))
-        )
+
+        def call() -> list[set[int]]:
+            if asynchronous:
+                return asyncio.run(engine.evaluate_async(facts))
+            return engine.evaluate(facts)
+
         with pytest.raises(EngineError, match=WRONG_REPLIES[reply]):
             call()
         deadline = time.monotonic() + 30
