@@ -35,6 +35,22 @@ def _path(name: str) -> Path | None:
     return Path(value) if value else None
 
 
+def _exposure_flags(serve: argparse.ArgumentParser) -> None:
+    """The explicit opt-ins for listening beyond loopback."""
+    serve.add_argument(
+        "--allow-insecure-public-bind",
+        action="store_true",
+        default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
+        help="allow a non-loopback address without TLS (logs a warning)",
+    )
+    serve.add_argument(
+        "--allow-public-metrics",
+        action="store_true",
+        default=_env("ALLOW_PUBLIC_METRICS", "") == "1",
+        help="allow a non-loopback --metrics-address (metrics are served without TLS or auth)",
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="screening", description="Traveler risk-screening service"
@@ -135,12 +151,7 @@ def _parser() -> argparse.ArgumentParser:
         default=_path("LOOKOUT"),
         help="lookout list: a CSV file or a directory of them (SCREENING_LOOKOUT)",
     )
-    serve.add_argument(
-        "--allow-insecure-public-bind",
-        action="store_true",
-        default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
-        help="allow a non-loopback address without TLS (logs a warning)",
-    )
+    _exposure_flags(serve)
     serve.add_argument(
         "--shutdown-delay",
         type=float,
@@ -277,6 +288,7 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         auth_file=args.auth,
         lookout=args.lookout,
         allow_insecure_public=args.allow_insecure_public_bind,
+        allow_public_metrics=args.allow_public_metrics,
         shutdown_delay=args.shutdown_delay,
         worker_index=worker,
     )
@@ -298,6 +310,12 @@ def _run_server(args: argparse.Namespace, worker: int | None) -> int:
     return asyncio.run(serve(_serve_config(args, worker)))
 
 
+def _is_loopback(address: str) -> bool:
+    """HOST:PORT names this machine only (grpc must not be imported before the fork)."""
+    host = address.rpartition(":")[0].strip("[]")
+    return host in ("", "localhost", "::1") or host.startswith("127.")
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("screening: --workers must be at least 1", file=sys.stderr)
@@ -307,6 +325,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers == 1:
         return _run_server(args, None)
+    if not args.allow_public_metrics and not _is_loopback(args.metrics_address):
+        # The supervisor serves metrics before any worker checks its configuration.
+        print(
+            f"screening: refusing to serve metrics on {args.metrics_address}, which is not "
+            "loopback: give --allow-public-metrics to expose them",
+            file=sys.stderr,
+        )
+        return 2
     from screening_service.server.supervisor import (
         Supervisor,
         cleanup,

@@ -77,6 +77,7 @@ class ServeConfig:
     auth_file: Path | None = None
     lookout: Path | None = None
     allow_insecure_public: bool = False
+    allow_public_metrics: bool = False
     shutdown_delay: float = 0.0
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
@@ -137,12 +138,16 @@ async def create_server(
         ),
         server,
     )
-    if tls is not None:
-        port = server.add_secure_port(address, tls.credentials())
-    else:
-        port = server.add_insecure_port(address)
+    try:
+        if tls is not None:
+            port = server.add_secure_port(address, tls.credentials())
+        else:
+            port = server.add_insecure_port(address)
+    except RuntimeError:
+        # grpc reports a failed bind as RuntimeError (older versions return 0).
+        port = 0
     if port == 0:
-        raise OSError(f"cannot bind gRPC address {address}")
+        raise OSError(f"cannot bind gRPC address {address} (in use or not an address of this host)")
     return Service(server, port, health_servicer, active, reloader)
 
 
@@ -202,6 +207,12 @@ def reload_all(reloader: PackReloader, lookout: ActiveLookout, reason: str) -> N
 
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
+    metrics_host, _port = split_address(config.metrics_address)
+    if not is_loopback(metrics_host) and not config.allow_public_metrics:
+        return (
+            f"refusing to serve metrics on {config.metrics_address}, which is not loopback: "
+            "give --allow-public-metrics to expose them"
+        )
     host, _port = split_address(config.address)
     if config.tls is None and not is_loopback(host):
         if not config.allow_insecure_public:
@@ -211,6 +222,40 @@ def check_exposure(config: ServeConfig) -> str | None:
             )
         log.warning("serving a public address without TLS", address=config.address)
     return None
+
+
+def _release(snapshot: Snapshot, decision_log: DecisionLog | None) -> None:
+    """What a server that will not start holds: its engine workers and its log file."""
+    snapshot.engine.close()
+    if decision_log is not None:
+        decision_log.close()
+
+
+async def _bind(
+    config: ServeConfig,
+    active: ActivePack,
+    reloader: PackReloader,
+    decision_log: DecisionLog | None,
+    authenticator: Authenticator | None,
+    lookout: ActiveLookout,
+) -> Service | None:
+    """The server on its address, or None after one log line saying why it cannot bind."""
+    try:
+        return await create_server(
+            config.address,
+            active,
+            reloader,
+            decision_log,
+            reuse_port=config.worker_index is not None,
+            max_concurrent_rpcs=config.max_concurrent_rpcs,
+            tls=config.tls,
+            authenticator=authenticator,
+            lookout=lookout,
+        )
+    except OSError as error:
+        # A usage error (address taken or not ours): one line, no traceback.
+        log.error("not starting", reason=str(error))
+        return None
 
 
 async def serve(config: ServeConfig) -> int:
@@ -241,17 +286,10 @@ async def serve(config: ServeConfig) -> int:
     decision_log = DecisionLog(config.decision_log) if config.decision_log else None
     if config.worker_index is None:
         serve_metrics(config.metrics_address)
-    service = await create_server(
-        config.address,
-        active,
-        reloader,
-        decision_log,
-        reuse_port=config.worker_index is not None,
-        max_concurrent_rpcs=config.max_concurrent_rpcs,
-        tls=config.tls,
-        authenticator=authenticator,
-        lookout=lookout,
-    )
+    service = await _bind(config, active, reloader, decision_log, authenticator, lookout)
+    if service is None:
+        _release(snapshot, decision_log)
+        return 2
     await service.server.start()
     await set_serving(service, True)
     log.info(
