@@ -24,7 +24,7 @@ def package_lines(data_file: str) -> dict[str, tuple[int, int]]:
     """Per package: (statements, statements run)."""
     measured = coverage.Coverage(data_file=data_file)
     measured.load()
-    totals = {package: (0, 0) for package in PACKAGES}
+    totals = dict.fromkeys(PACKAGES, (0, 0))
     for filename in measured.get_data().measured_files():
         parts = Path(filename).resolve().relative_to(ROOT).parts
         if len(parts) < 3 or parts[0] != "screening_service" or parts[1] not in totals:
