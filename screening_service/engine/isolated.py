@@ -32,6 +32,8 @@ START_SECONDS: Final = 60.0
 # Facts per engine round trip when calls are batched (a manifest is never split).
 MAX_BATCH_FACTS: Final = 2000
 PING_SECONDS: Final = 1.0
+# How long a replacement waits for a standby that is still starting.
+STANDBY_WAIT_SECONDS: Final = 3.0
 
 
 class _Worker:
@@ -168,19 +170,20 @@ class IsolatedEngine:
         return worker
 
     def _spawn_standby(self) -> None:
-        self._standby_ready.clear()
+        ready = threading.Event()
+        self._standby_ready = ready
 
         def spawn() -> None:
             try:
                 standby = self._start()
-                if self._closed:
+                if self._closed or self._standby_ready is not ready:
                     self._discard(standby)
                 else:
                     self._standby = standby
             except EngineError:
-                self._standby = None
+                pass
             finally:
-                self._standby_ready.set()
+                ready.set()
 
         threading.Thread(target=spawn, name="engine-standby", daemon=True).start()
 
@@ -360,8 +363,7 @@ class IsolatedEngine:
         self._replacing = True
         try:
             self._discard(broken)
-            self._standby_ready.wait(timeout=START_SECONDS)
-            standby, self._standby = self._standby, None
+            standby = self._take_standby()
             if standby is not None and not standby.alive():
                 self._discard(standby)
                 standby = None
@@ -375,6 +377,20 @@ class IsolatedEngine:
             self._spawn_standby()
         finally:
             self._replacing = False
+
+    def _take_standby(self) -> _Worker | None:
+        """The warm standby, if it is ready within STANDBY_WAIT_SECONDS.
+
+        A standby still starting (slow, or itself hung) is abandoned, and
+        discarded when it comes up: recovery never waits on it for long.
+        """
+        if not self._standby_ready.wait(timeout=STANDBY_WAIT_SECONDS):
+            abandoned = threading.Event()
+            abandoned.set()
+            self._standby_ready = abandoned
+            return None
+        standby, self._standby = self._standby, None
+        return standby
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()
