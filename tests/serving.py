@@ -194,8 +194,17 @@ class ServeProcess:
         assert [] == [p.command() for p in left], "processes outlived a graceful stop"
         return code, self.logs()
 
-    def kill(self) -> None:
-        """SIGKILL the server's whole process group (server and engine workers alike)."""
+    def kill(self, grace: float = 5.0) -> None:
+        """End the server on every path: SIGTERM, then SIGKILL for its whole process group.
+
+        The SIGTERM first lets a healthy server exit by itself (and write its
+        coverage data); whatever is left after ``grace`` seconds is killed.
+        """
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.send_signal(signal.SIGTERM)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=grace)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
