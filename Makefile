@@ -27,8 +27,10 @@ all: lint typecheck proto-check test ## What CI runs: lint, typecheck, stale-pro
 run: $(STAMP) ## Start the service on the bundled rule pack (gRPC 127.0.0.1:50051, metrics :9464)
 	$(BIN)/screening serve --lookout lookout/sample.csv
 
-test: $(STAMP) ## Run the whole test suite (unit, integration, property)
-	$(BIN)/pytest
+test: $(STAMP) ## Run the whole test suite with coverage (servers included), the slowest 15, the floors
+	rm -f .coverage .coverage.*
+	COVERAGE_FILE=$(CURDIR)/.coverage $(BIN)/pytest --durations=15 --cov --cov-report=term
+	$(BIN)/python tests/coverage_floor.py $(CURDIR)/.coverage
 
 lint: $(STAMP) ## ruff over the package, tests and benchmarks; import-linter layer contracts
 	$(BIN)/ruff check screening_service tests benchmarks
@@ -59,4 +61,4 @@ bench: $(STAMP) ## Run the benchmarks (prints a table, writes benchmarks/results
 	$(BIN)/python -m benchmarks
 
 clean: ## Remove the virtual environment and caches
-	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*

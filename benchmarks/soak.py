@@ -62,6 +62,28 @@ def _metric(address: str, name: str) -> float:
     return 0.0
 
 
+ORIGINAL_VERSION = "2026.11.1"
+# The bundled pack's answers for the two travelers the load sends (README).
+EXPECTED_REFERRAL = {"T-ADULT": pb.REFERRAL_NONE, "T-MINOR": pb.REFERRAL_PRIORITY_INTERVIEW}
+
+
+def _versions(reloads: int) -> frozenset[str]:
+    """Every version the soak makes live: the bundled one, then soak-0 .. soak-(reloads-1)."""
+    return frozenset({ORIGINAL_VERSION, *(f"soak-{n}" for n in range(reloads))})
+
+
+def _live_version(address: str, expected: str, timeout: float = 30.0) -> str:
+    """The served pack version, once it is ``expected`` or ``timeout`` passed."""
+    deadline = time.monotonic() + timeout
+    with grpc.insecure_channel(address) as channel:
+        stub = pb_grpc.ScreeningServiceStub(channel)
+        while True:
+            version = stub.GetRuleset(pb.GetRulesetRequest(), timeout=10).ruleset.version
+            if version == expected or time.monotonic() > deadline:
+                return version
+            time.sleep(0.2)
+
+
 def _set_version(rules: Path, version: str) -> None:
     pack = rules / "pack.yaml"
     text = pack.read_text()
@@ -69,8 +91,14 @@ def _set_version(rules: Path, version: str) -> None:
     pack.write_text(text[:start] + version + text[text.index('"', start) :])
 
 
-def _load(address: str, seconds: float, rate: float, results: Any) -> None:  # noqa: PLR0915
-    """The load process: paced unary calls plus a manifest and a stream thread."""
+def _load(  # noqa: PLR0915
+    address: str, seconds: float, rate: float, results: Any, versions: frozenset[str]
+) -> None:
+    """The load process: paced unary calls plus a manifest and a stream thread.
+
+    A unary answer with the wrong referral for its traveler is recorded as
+    WRONG_REFERRAL, one naming a version that was never live as WRONG_VERSION.
+    """
     stop = time.monotonic() + seconds
     samples: list[tuple[float, float, str, str]] = []
     lock = threading.Lock()
@@ -88,8 +116,15 @@ def _load(address: str, seconds: float, rate: float, results: Any) -> None:  # n
             next_at += interval
             started = time.monotonic()
             try:
-                stub.Screen(pb.ScreenRequest(traveler=travelers[n % 2]), timeout=10)
-                record("unary", started, "OK")
+                decision = stub.Screen(
+                    pb.ScreenRequest(traveler=travelers[n % 2]), timeout=10
+                ).decision
+                if decision.referral != EXPECTED_REFERRAL[decision.traveler_id]:
+                    record("unary", started, "WRONG_REFERRAL")
+                elif decision.ruleset_version not in versions:
+                    record("unary", started, "WRONG_VERSION")
+                else:
+                    record("unary", started, "OK")
             except grpc.RpcError as error:
                 record("unary", started, error.code().name)
             n += 1
@@ -193,7 +228,8 @@ def soak(seconds: float, reloads: int, load_fraction: float = 0.8) -> dict[str, 
         rate = max(1.0, capacity * load_fraction * 0.85)  # manifests and stream take the rest
         context = multiprocessing.get_context("spawn")
         results = context.Queue()
-        loader = context.Process(target=_load, args=(address, seconds, rate, results))
+        versions = frozenset({ORIGINAL_VERSION, *(f"soak-{n}" for n in range(reloads))})
+        loader = context.Process(target=_load, args=(address, seconds, rate, results, versions))
         loader.start()
         began = time.monotonic()
         for n in range(reloads):
@@ -206,7 +242,10 @@ def soak(seconds: float, reloads: int, load_fraction: float = 0.8) -> dict[str, 
         rss_end = _rss_kib(server.pid)
         restarts = _metric(metrics, "screening_engine_restarts_total")
         reload_ok = _metric(metrics, 'screening_ruleset_reloads_total{result="success"}')
-        version_ok = True
+        final = f"soak-{reloads - 1}" if reloads else ORIGINAL_VERSION
+        version_ok = _live_version(address, final) == final and not any(
+            code == "WRONG_VERSION" for *_, code in samples
+        )
     finally:
         server.send_signal(signal.SIGTERM)
         code = server.wait(timeout=60)

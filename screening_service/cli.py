@@ -61,6 +61,22 @@ def _add_limit_arguments(serve: argparse.ArgumentParser) -> None:
     )
 
 
+def _exposure_flags(serve: argparse.ArgumentParser) -> None:
+    """The explicit opt-ins for listening beyond loopback."""
+    serve.add_argument(
+        "--allow-insecure-public-bind",
+        action="store_true",
+        default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
+        help="allow a non-loopback address without TLS (logs a warning)",
+    )
+    serve.add_argument(
+        "--allow-public-metrics",
+        action="store_true",
+        default=_env("ALLOW_PUBLIC_METRICS", "") == "1",
+        help="allow a non-loopback --metrics-address (metrics are served without TLS or auth)",
+    )
+
+
 def _add_convert(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """``screening convert``: airline message files -> manifests (screening_service.messages)."""
     convert = commands.add_parser(
@@ -170,12 +186,7 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         default=_path("LOOKOUT"),
         help="lookout list: a CSV file or a directory of them (SCREENING_LOOKOUT)",
     )
-    serve.add_argument(
-        "--allow-insecure-public-bind",
-        action="store_true",
-        default=_env("ALLOW_INSECURE_PUBLIC_BIND", "") == "1",
-        help="allow a non-loopback address without TLS (logs a warning)",
-    )
+    _exposure_flags(serve)
     serve.add_argument(
         "--shutdown-delay",
         type=float,
@@ -360,6 +371,7 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         auth_file=args.auth,
         lookout=args.lookout,
         allow_insecure_public=args.allow_insecure_public_bind,
+        allow_public_metrics=args.allow_public_metrics,
         shutdown_delay=args.shutdown_delay,
         worker_index=worker,
         data_dir=args.data_dir,
@@ -383,6 +395,12 @@ def _run_server(args: argparse.Namespace, worker: int | None) -> int:
     return asyncio.run(serve(_serve_config(args, worker)))
 
 
+def _is_loopback(address: str) -> bool:
+    """HOST:PORT names this machine only (grpc must not be imported before the fork)."""
+    host = address.rpartition(":")[0].strip("[]")
+    return host in ("", "localhost", "::1") or host.startswith("127.")
+
+
 def _serve(args: argparse.Namespace) -> int:
     if args.workers < 1:
         print("screening: --workers must be at least 1", file=sys.stderr)
@@ -392,6 +410,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     if args.workers == 1:
         return _run_server(args, None)
+    if not args.allow_public_metrics and not _is_loopback(args.metrics_address):
+        # The supervisor serves metrics before any worker checks its configuration.
+        print(
+            f"screening: refusing to serve metrics on {args.metrics_address}, which is not "
+            "loopback: give --allow-public-metrics to expose them",
+            file=sys.stderr,
+        )
+        return 2
     from screening_service.server.supervisor import (
         Supervisor,
         cleanup,

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
+import signal
 import threading
 from collections.abc import Coroutine, Iterator
 from pathlib import Path
@@ -15,6 +17,7 @@ from screening_service.proto import pb_grpc
 from screening_service.runtime.packs import ActivePack, EngineOptions, build_snapshot
 from screening_service.runtime.reload import PackReloader
 from screening_service.server.app import Service, create_server, set_serving
+from tests import processes
 
 T = TypeVar("T")
 
@@ -27,6 +30,30 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
         terminalreporter.section("measured")
         for line in SUMMARY:
             terminalreporter.write_line(line)
+
+
+# Orphans of anything this run starts come back to this process, so none can
+# escape the end-of-run check below by being re-parented to init.
+SUBREAPER = processes.become_subreaper()
+LEFTOVER_GRACE_SECONDS = 10.0
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_process_left_behind() -> Iterator[None]:
+    """Fail the run when any process it started (however deep) is still alive at the end."""
+    yield
+    started = [p.pid for p in processes.descendants(os.getpid())]
+    left = processes.wait_gone(started, LEFTOVER_GRACE_SECONDS)
+    for proc in left:
+        try:
+            os.kill(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            continue
+    processes.wait_gone([p.pid for p in left], LEFTOVER_GRACE_SECONDS)
+    processes.reap_zombies()
+    if left:
+        listing = "\n".join(f"  {p.pid}: {p.command()}" for p in left)
+        pytest.fail(f"{len(left)} process(es) started by the tests outlived the run:\n{listing}")
 
 
 # Logs of in-process servers go to a buffer, as JSON lines (tests may read it).

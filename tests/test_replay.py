@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import shutil
 from pathlib import Path
 
 import pytest
+from google.protobuf import json_format
 
 from screening_service.cli import main
 from screening_service.proto import pb
 from screening_service.synthetic import read_jsonl
 from tests.conftest import BUNDLED_RULES
-from tests.factories import enrich_manifest
+from tests.factories import (
+    interview_adult,
+    lone_minor_cash_last_minute,
+    ordinary_adult,
+)
 from tests.messages.samples import PAXLST_D05B
 
 NEW_RULE = """\
@@ -33,19 +37,14 @@ rules:
 
 
 def matches_new_rule(records: Path) -> set[str]:
-    """The new rule's condition, computed in plain Python from the derived fields."""
-    now = dt.datetime.now(dt.UTC)
+    """Travelers the trial rule must fire on, read from the raw input fields (no enrichment)."""
     found = set()
     for message in read_jsonl(records):
         assert isinstance(message, pb.Manifest)
-        for traveler, record in zip(
-            message.travelers,
-            enrich_manifest(message, now),
-            strict=True,
-        ):
+        for traveler in message.travelers:
             if (
-                record.get("booking.payment_form") == "voucher"
-                or record.get("booking.ticket_type") == "open_jaw"
+                traveler.booking.payment_form == pb.PAYMENT_FORM_VOUCHER
+                or traveler.booking.ticket_type == pb.TICKET_TYPE_OPEN_JAW
             ):
                 found.add(traveler.traveler_id)
     return found
@@ -74,12 +73,14 @@ def test_replay_of_100000_travelers_reports_exactly_the_newly_referred(
     assert code == 0
     report = json.loads(report_path.read_text())
     decisions = [json.loads(line) for line in decisions_path.read_text().splitlines()]
-    baseline = {d["traveler_id"]: d["baseline"] for d in decisions}
+    candidate_referral = {d["traveler_id"]: d["candidate"] for d in decisions}
     matching = matches_new_rule(records)
-    newly = {t for t in matching if baseline[t] != "priority_interview"}
+    newly = {c["traveler_id"] for c in report["changed"]}
 
     assert report["travelers"] == 100_000 == len(decisions)
-    assert {c["traveler_id"] for c in report["changed"]} == newly
+    # The rule refers everyone it fires on, and changes no one else.
+    assert {"priority_interview"} == {candidate_referral[t] for t in matching}
+    assert newly <= matching
     assert {c["to"] for c in report["changed"]} == {"priority_interview"}
     assert report["candidate"]["hits"]["voucher-open-jaw-trial"] == len(matching)
     assert "voucher-open-jaw-trial" not in report["baseline"]["hits"]
@@ -87,6 +88,65 @@ def test_replay_of_100000_travelers_reports_exactly_the_newly_referred(
     out = capsys.readouterr().out
     assert f"referral changed for {len(newly)} traveler(s)" in out
     assert "travelers/s on" in out
+
+
+def small_population() -> list[pb.Traveler]:
+    """Five travelers whose referrals under both packs are known by hand."""
+    voucher = ordinary_adult("T-VOUCHER")
+    voucher.booking.payment_form = pb.PAYMENT_FORM_VOUCHER
+    open_jaw = ordinary_adult("T-OPENJAW")
+    open_jaw.booking.ticket_type = pb.TICKET_TYPE_OPEN_JAW
+    return [
+        lone_minor_cash_last_minute(),
+        ordinary_adult(),
+        voucher,
+        open_jaw,
+        interview_adult("T-INTERVIEW"),
+    ]
+
+
+def test_replay_of_a_hand_written_population(tmp_path: Path) -> None:
+    """Referrals written by hand: the trial rule refers the voucher and open-jaw travelers."""
+    records = tmp_path / "five.jsonl"
+    records.write_text(
+        "".join(
+            json.dumps({"traveler": json_format.MessageToDict(t)}) + "\n"
+            for t in small_population()
+        )
+    )
+    candidate = tmp_path / "candidate"
+    shutil.copytree(BUNDLED_RULES, candidate)
+    (candidate / "trial.yaml").write_text(NEW_RULE)
+    report_path, decisions_path = tmp_path / "report.json", tmp_path / "decisions.jsonl"
+    code = main(
+        [
+            "replay", "--processes", "1",
+            "--rules", str(candidate), "--baseline", str(BUNDLED_RULES),
+            "--json", str(report_path), "--decisions", str(decisions_path), str(records),
+        ]
+    )  # fmt: skip
+    assert 0 == code
+    report = json.loads(report_path.read_text())
+    assert (5, 5, []) == (report["records"], report["travelers"], report["invalid"])
+    assert [
+        {"traveler_id": "T-VOUCHER", "from": "none", "to": "priority_interview"},
+        {"traveler_id": "T-OPENJAW", "from": "none", "to": "priority_interview"},
+    ] == sorted(report["changed"], key=lambda c: c["traveler_id"], reverse=True)
+    assert {"priority_interview": 1, "interview": 1, "none": 3} == report["baseline"]["referrals"]
+    assert {"priority_interview": 3, "interview": 1, "none": 1} == report["candidate"]["referrals"]
+    assert 2 == report["candidate"]["hits"]["voucher-open-jaw-trial"]
+    assert "voucher-open-jaw-trial" not in report["baseline"]["hits"]
+    by_traveler = {
+        line["traveler_id"]: (line["baseline"], line["candidate"])
+        for line in map(json.loads, decisions_path.read_text().splitlines())
+    }
+    assert {
+        "T-MINOR": ("priority_interview", "priority_interview"),
+        "T-ADULT": ("none", "none"),
+        "T-VOUCHER": ("none", "priority_interview"),
+        "T-OPENJAW": ("none", "priority_interview"),
+        "T-INTERVIEW": ("interview", "interview"),
+    } == by_traveler
 
 
 def test_replay_reports_invalid_records_by_line(

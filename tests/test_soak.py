@@ -21,3 +21,4 @@ def test_sixty_second_soak_has_no_unexpected_failure() -> None:
     assert report["server_exit_code"] == 0
     assert report["calls"] > 1000
     assert report["reloads_applied"] == report["reloads_requested"]
+    assert report["version_ok"] is True

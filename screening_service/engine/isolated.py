@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import itertools
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -23,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from screening_service.engine import protocol
+from screening_service.engine import lifeline, protocol
 from screening_service.engine.native import SIDS, EngineError
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS, EngineSpec
 
@@ -31,17 +32,23 @@ START_SECONDS: Final = 60.0
 # Facts per engine round trip when calls are batched (a manifest is never split).
 MAX_BATCH_FACTS: Final = 2000
 PING_SECONDS: Final = 1.0
+# How long a replacement waits for a standby that is still starting.
+STANDBY_WAIT_SECONDS: Final = 3.0
 
 
 class _Worker:
     def __init__(self, spec: bytes) -> None:
         parent, child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "screening_service.engine.worker", str(child.fileno())],
-                pass_fds=(child.fileno(),),
-                stdin=subprocess.DEVNULL,
-            )
+            command = [
+                sys.executable,
+                "-m",
+                "screening_service.engine.worker",
+                str(child.fileno()),
+                str(os.getpid()),
+                str(lifeline.lifeline_fd()),
+            ]
+            self.process = lifeline.spawn(command, pass_fds=(child.fileno(),))
         finally:
             child.close()
         self.sock = parent
@@ -145,6 +152,10 @@ class IsolatedEngine:
         self._drainer: asyncio.Task[None] | None = None
         self._replacement: asyncio.Future[None] | None = None
         self._closed = False
+        # Set while a broken worker is being replaced (the engine heals itself);
+        # `_broken` once no replacement could start (it cannot).
+        self._replacing = False
+        self._broken = False
         self._sids = itertools.cycle(SIDS)
         self._workers: list[_Worker] = []
         self._finalizer = weakref.finalize(self, _stop_all, self._workers)
@@ -159,19 +170,20 @@ class IsolatedEngine:
         return worker
 
     def _spawn_standby(self) -> None:
-        self._standby_ready.clear()
+        ready = threading.Event()
+        self._standby_ready = ready
 
         def spawn() -> None:
             try:
                 standby = self._start()
-                if self._closed:
+                if self._closed or self._standby_ready is not ready:
                     self._discard(standby)
                 else:
                     self._standby = standby
             except EngineError:
-                self._standby = None
+                pass
             finally:
-                self._standby_ready.set()
+                ready.set()
 
         threading.Thread(target=spawn, name="engine-standby", daemon=True).start()
 
@@ -181,7 +193,15 @@ class IsolatedEngine:
 
     @property
     def healthy(self) -> bool:
-        return True
+        """False when closed, or when its worker is gone and no replacement is coming.
+
+        A worker that died is replaced by the next call (or is being replaced
+        now); only when starting a replacement failed, or the engine was
+        closed, must the caller give the pack a new engine.
+        """
+        if self._closed or self._broken:
+            return False
+        return self._replacing or self._active.process.poll() is None
 
     @property
     def worker_pid(self) -> int:
@@ -205,7 +225,15 @@ class IsolatedEngine:
 
     @staticmethod
     def _decode(reply: bytes, count: int) -> list[set[int]]:
-        fired = json.loads(reply)
+        """One list of rule indices per fact, or `EngineError` (the worker is then replaced)."""
+        try:
+            fired = json.loads(reply)
+        except ValueError:
+            raise EngineError("engine worker sent a reply that is not JSON") from None
+        if not isinstance(fired, list) or not all(
+            isinstance(f, list) and all(type(i) is int for i in f) for f in fired
+        ):
+            raise EngineError("engine worker sent a reply that is not lists of rule indices")
         if len(fired) != count:
             raise EngineError(f"engine worker answered {len(fired)} of {count} facts")
         return [set(f) for f in fired]
@@ -284,6 +312,7 @@ class IsolatedEngine:
                 fired = self._decode(reply, len(facts))
             except (OSError, ValueError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
+                self._replacing = True
                 self._replacement = asyncio.ensure_future(
                     asyncio.to_thread(self._replace, worker, reason)
                 )
@@ -319,7 +348,7 @@ class IsolatedEngine:
         with self._lock:
             worker = self._active
             try:
-                reply = worker.call(payload, budget)
+                fired = self._decode(worker.call(payload, budget), count)
             except (OSError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__
                 self._replace(worker, reason)
@@ -328,18 +357,40 @@ class IsolatedEngine:
                 if isinstance(error, TimeoutError):
                     raise EngineError(f"engine call exceeded its {budget:.3f} s budget") from None
                 raise EngineError(f"engine worker failed: {error}") from None
-        return self._decode(reply, count)
+        return fired
 
     def _replace(self, broken: _Worker, reason: str) -> None:
-        self._discard(broken)
-        self._standby_ready.wait(timeout=START_SECONDS)
+        self._replacing = True
+        try:
+            self._discard(broken)
+            standby = self._take_standby()
+            if standby is not None and not standby.alive():
+                self._discard(standby)
+                standby = None
+            try:
+                self._active = standby if standby is not None else self._start()
+                self._broken = False
+            except EngineError:
+                self._broken = True
+                raise
+            self.on_restart(reason)
+            self._spawn_standby()
+        finally:
+            self._replacing = False
+
+    def _take_standby(self) -> _Worker | None:
+        """The warm standby, if it is ready within STANDBY_WAIT_SECONDS.
+
+        A standby still starting (slow, or itself hung) is abandoned, and
+        discarded when it comes up: recovery never waits on it for long.
+        """
+        if not self._standby_ready.wait(timeout=STANDBY_WAIT_SECONDS):
+            abandoned = threading.Event()
+            abandoned.set()
+            self._standby_ready = abandoned
+            return None
         standby, self._standby = self._standby, None
-        if standby is not None and not standby.alive():
-            self._discard(standby)
-            standby = None
-        self._active = standby if standby is not None else self._start()
-        self.on_restart(reason)
-        self._spawn_standby()
+        return standby
 
     def _discard(self, worker: _Worker) -> None:
         worker.kill()

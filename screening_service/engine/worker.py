@@ -6,8 +6,10 @@ or hang then costs one call and one worker, never the server. The worker
 loads the shard definitions it is sent, answers evaluation frames one at a
 time, and exits after any engine error (the engine may be corrupt).
 
-Run as ``python -m screening_service.engine.worker FD`` with FD one end of a
-socketpair inherited from the server.
+Run as ``python -m screening_service.engine.worker FD PARENT_PID LIFELINE_FD``
+with FD one end of a socketpair inherited from the server and LIFELINE_FD the
+read end of the server's lifeline pipe: the worker dies with the server
+(`lifeline.die_with_parent`), even in the middle of an engine call.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import json
 import socket
 import sys
 
-from screening_service.engine import protocol
+from screening_service.engine import lifeline, protocol
 from screening_service.engine.native import Engine, EngineError
 from screening_service.engine.spec import EngineSpec
 
@@ -55,6 +57,7 @@ def serve(sock: socket.socket) -> int:
 
 
 def main() -> int:
+    lifeline.die_with_parent(int(sys.argv[2]), int(sys.argv[3]))
     sock = socket.socket(fileno=int(sys.argv[1]))
     with sock:
         return serve(sock)

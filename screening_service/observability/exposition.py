@@ -38,10 +38,12 @@ def serve_metrics(
 
     def bind() -> bool:
         try:
-            start_http_server(port, addr=host, registry=registry)
+            server, _thread = start_http_server(port, addr=host, registry=registry)
         except OSError as error:
             log.error("metrics port unavailable, retrying", address=address, error=error.strerror)
             return False
+        # The port actually bound: the one asked for, or the kernel's choice for port 0.
+        log.info("metrics port bound", address=address, port=server.server_port)
         bound.set()
         return True
 
@@ -50,7 +52,6 @@ def serve_metrics(
         def retry() -> None:
             while not stop.wait(retry_seconds):
                 if bind():
-                    log.info("metrics port bound", address=address)
                     return
 
         threading.Thread(target=retry, name="metrics-bind", daemon=True).start()

@@ -109,7 +109,33 @@ def _begin(
     return _Pending(valid, records, facts_of(records), now, time.perf_counter())
 
 
+def _usable(context: Context) -> None:
+    """An engine that says it must not be used again is not asked (its answer is not trusted)."""
+    if not context.snapshot.engine.healthy:
+        raise ScreeningFailed("the engine is not healthy; the rules did not run")
+
+
+def _checked(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> Sequence[set[int]]:
+    """The engine's reply, if it is one answer per fact naming only rules of this pack.
+
+    Engines check their own replies; this is the pipeline's own guard, so no
+    engine (or a bug in one) can turn a missing answer into REFERRAL_NONE or
+    an out-of-range index into another rule's indicator.
+    """
+    if len(fired) != len(pending.facts):
+        raise ScreeningFailed(
+            f"the engine answered for {len(fired)} of {len(pending.facts)} travelers"
+        )
+    rule_count = len(context.snapshot.compiled.rules)
+    for hits in fired:
+        for index in hits:
+            if type(index) is not int or not 0 <= index < rule_count:
+                raise ScreeningFailed(f"the engine fired an unknown rule index {index!r}")
+    return fired
+
+
 def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> FlightResult:
+    fired = _checked(context, pending, fired)
     seconds = time.perf_counter() - pending.started
     snapshot = context.snapshot
     decisions = [
@@ -138,6 +164,7 @@ def screen(
     pending = _begin(context, request, now, live, departure_window_days)
     if isinstance(pending, Invalid):
         return pending
+    _usable(context)
     try:
         fired = context.snapshot.engine.evaluate(pending.facts, timeout)
     except EngineError as error:
@@ -168,6 +195,7 @@ async def screen_async(
         pending = _begin(context, request, now, live, departure_window_days)
     if isinstance(pending, Invalid):
         return pending
+    _usable(context)
     try:
         fired = await context.snapshot.engine.evaluate_async(pending.facts, timeout)
     except EngineError as error:

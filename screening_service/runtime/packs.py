@@ -69,11 +69,6 @@ def snapshot_of(
     return Snapshot(compiled, engine, dt.datetime.now(dt.UTC))
 
 
-def fresh_engine(broken: Snapshot) -> Snapshot:
-    """The same pack on a new in-process engine (the old one retired after an error)."""
-    return Snapshot(broken.compiled, Engine(broken.compiled.engine_spec), broken.loaded_at)
-
-
 class ActivePack:
     """The live snapshot; swapped whole, never mutated."""
 

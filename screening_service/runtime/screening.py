@@ -2,8 +2,8 @@
 
 `LiveScreening` reads whatever is live at the start of a call, runs the one
 pipeline entry point on it, and when the engine broke during the call gives
-the same pack a fresh engine (unless a reload replaced it meanwhile), so the
-caller's retry succeeds.
+the same pack a fresh engine of the same kind (unless a reload replaced it
+meanwhile), so the caller's retry succeeds.
 """
 
 from __future__ import annotations
@@ -20,8 +20,9 @@ from screening_service.pipeline.screen import (
 )
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import DEFAULT_DEPARTURE_WINDOW_DAYS, Invalid
+from screening_service.rules.errors import PackError
 from screening_service.runtime.lookout import ActiveLookout
-from screening_service.runtime.packs import ActivePack, fresh_engine
+from screening_service.runtime.packs import ActivePack, EngineOptions, build_engine
 
 
 class NotReady(RuntimeError):
@@ -33,10 +34,13 @@ class LiveScreening:
         self,
         active: ActivePack,
         lookout: ActiveLookout | None = None,
+        engine_options: EngineOptions | None = None,
+        *,
         departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
     ) -> None:
         self.active = active
         self.lookout = lookout
+        self.engine_options = engine_options
         self.departure_window_days = departure_window_days
 
     def snapshot(self) -> Snapshot:
@@ -81,9 +85,19 @@ class LiveScreening:
             raise
 
     def _recover(self, broken: Snapshot) -> None:
-        """Give the pack a fresh engine when its engine cannot be used again."""
+        """Give the pack a fresh engine when its engine cannot be used again.
+
+        A failed rebuild leaves the broken snapshot live: the next call fails
+        (never a decision) and tries again.
+        """
         if broken.engine.healthy:
             return
-        replacement = fresh_engine(broken)
-        if not self.active.replace(broken, replacement):
-            replacement.engine.close()
+        try:
+            engine = build_engine(broken.compiled, self.engine_options)
+        except PackError:
+            return
+        replacement = Snapshot(broken.compiled, engine, broken.loaded_at)
+        if self.active.replace(broken, replacement):
+            broken.engine.close()
+        else:
+            engine.close()

@@ -88,6 +88,7 @@ class ServeConfig:
     auth_file: Path | None = None
     lookout: Path | None = None
     allow_insecure_public: bool = False
+    allow_public_metrics: bool = False
     shutdown_delay: float = 0.0
     # Where the embedded default keeps its state (the pseudonym key, the history database).
     data_dir: Path = Path("var")
@@ -146,7 +147,12 @@ async def create_server(
             ("grpc.so_reuseport", 1 if reuse_port else 0),
         ],
     )
-    screening = LiveScreening(active, lookout, departure_window_days)
+    screening = LiveScreening(
+        active,
+        lookout,
+        reloader.engine_options,
+        departure_window_days=departure_window_days,
+    )
     servicer = ScreeningServicer(screening, reloader, decision_log, pseudonym_key)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
     health_servicer = HealthServicer()
@@ -159,12 +165,16 @@ async def create_server(
         ),
         server,
     )
-    if tls is not None:
-        port = server.add_secure_port(address, tls.credentials())
-    else:
-        port = server.add_insecure_port(address)
+    try:
+        if tls is not None:
+            port = server.add_secure_port(address, tls.credentials())
+        else:
+            port = server.add_insecure_port(address)
+    except RuntimeError:
+        # grpc reports a failed bind as RuntimeError (older versions return 0).
+        port = 0
     if port == 0:
-        raise OSError(f"cannot bind gRPC address {address}")
+        raise OSError(f"cannot bind gRPC address {address} (in use or not an address of this host)")
     return Service(server, port, health_servicer, active, reloader, decision_log)
 
 
@@ -276,6 +286,12 @@ async def watch_decision_log(service: Service, stop: asyncio.Event) -> None:
 
 def check_exposure(config: ServeConfig) -> str | None:
     """Why the server must not start as configured, or None."""
+    metrics_host, _port = split_address(config.metrics_address)
+    if not is_loopback(metrics_host) and not config.allow_public_metrics:
+        return (
+            f"refusing to serve metrics on {config.metrics_address}, which is not loopback: "
+            "give --allow-public-metrics to expose them"
+        )
     host, _port = split_address(config.address)
     if config.tls is None and not is_loopback(host):
         if not config.allow_insecure_public:
@@ -285,6 +301,43 @@ def check_exposure(config: ServeConfig) -> str | None:
             )
         log.warning("serving a public address without TLS", address=config.address)
     return None
+
+
+def _release(snapshot: Snapshot, decision_log: DecisionLog | None) -> None:
+    """What a server that will not start holds: its engine workers and its log file."""
+    snapshot.engine.close()
+    if decision_log is not None:
+        decision_log.close()
+
+
+async def _bind(
+    config: ServeConfig,
+    active: ActivePack,
+    reloader: PackReloader,
+    decision_log: DecisionLog | None,
+    credentials: _Credentials,
+    lookout: ActiveLookout,
+) -> Service | None:
+    """The server on its address, or None after one log line saying why it cannot bind."""
+    try:
+        return await create_server(
+            config.address,
+            active,
+            reloader,
+            decision_log,
+            reuse_port=config.worker_index is not None,
+            max_concurrent_rpcs=config.max_concurrent_rpcs,
+            max_open_rpcs=config.max_open_rpcs,
+            tls=config.tls,
+            authenticator=credentials.authenticator,
+            lookout=lookout,
+            pseudonym_key=credentials.pseudonym_key,
+            departure_window_days=config.departure_window_days,
+        )
+    except OSError as error:
+        # A usage error (address taken or not ours): one line, no traceback.
+        log.error("not starting", reason=str(error))
+        return None
 
 
 @dataclass(frozen=True)
@@ -330,20 +383,10 @@ async def serve(config: ServeConfig) -> int:
     decision_log = DecisionLog(config.decision_log) if config.decision_log else None
     if config.worker_index is None:
         serve_metrics(config.metrics_address)
-    service = await create_server(
-        config.address,
-        active,
-        reloader,
-        decision_log,
-        reuse_port=config.worker_index is not None,
-        max_concurrent_rpcs=config.max_concurrent_rpcs,
-        max_open_rpcs=config.max_open_rpcs,
-        tls=config.tls,
-        authenticator=authenticator,
-        lookout=lookout,
-        pseudonym_key=credentials.pseudonym_key,
-        departure_window_days=config.departure_window_days,
-    )
+    service = await _bind(config, active, reloader, decision_log, credentials, lookout)
+    if service is None:
+        _release(snapshot, decision_log)
+        return 2
     await service.server.start()
     await set_serving(service, True)
     log.info(

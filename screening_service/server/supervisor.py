@@ -7,7 +7,12 @@ spreads *connections* (not calls) across them. Metrics use prometheus
 multiprocess mode: every worker writes to a shared directory and the
 supervisor serves the one aggregated /metrics endpoint. SIGTERM/SIGINT are
 forwarded (each worker drains gracefully), SIGHUP too (each reloads), and a
-worker that dies is restarted.
+worker that dies is restarted, unless it exits with the usage code 2 (a bad
+configuration, such as an address it cannot bind), which stops them all.
+
+Workers die with the supervisor however it dies (even SIGKILL): each arms
+the parent-death signal right after the fork and watches a pipe whose only
+write end the supervisor holds (`engine.lifeline`).
 """
 
 from __future__ import annotations
@@ -23,8 +28,11 @@ import time
 from collections.abc import Callable
 from typing import Final
 
+from screening_service.engine.lifeline import die_with_parent
+
 MULTIPROC_ENV: Final = "PROMETHEUS_MULTIPROC_DIR"
 RESTART_PAUSE_SECONDS: Final = 1.0
+USAGE_EXIT_CODE: Final = 2
 
 
 def prepare_multiprocess_metrics() -> str:
@@ -45,12 +53,18 @@ class Supervisor:
         self.metrics_address = metrics_address
         self.children: dict[int, int] = {}
         self.stopping = False
+        # Workers watch the read end; only this process keeps the write end.
+        self._lifeline = os.pipe()
 
     def _fork(self, index: int) -> None:
         if "grpc" in sys.modules:
             raise RuntimeError("grpc was imported before the workers were forked")
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
+            read_end, write_end = self._lifeline
+            os.close(write_end)
+            die_with_parent(parent, read_end)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             signal.signal(signal.SIGHUP, signal.SIG_DFL)
@@ -83,6 +97,7 @@ class Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(signum, self._forward)
         failed = 0
+        usage_error = False
         while self.children:
             try:
                 pid, status = os.wait()
@@ -98,11 +113,18 @@ class Supervisor:
             if self.stopping:
                 failed += code != 0
                 continue
+            if code == USAGE_EXIT_CODE:
+                # The same configuration would fail again: stop, do not restart.
+                self._forward(signal.SIGTERM, None)
+                usage_error = True
+                continue
             event = {"event": "server worker exited, restarting", "worker": index, "code": code}
             print(json.dumps(event), flush=True)
             time.sleep(RESTART_PAUSE_SECONDS)
             if not self.stopping:
                 self._fork(index)
+        if usage_error:
+            return USAGE_EXIT_CODE
         return 1 if failed else 0
 
 

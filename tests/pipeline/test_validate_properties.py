@@ -1,12 +1,17 @@
 """Property tests: validation is complete and violations are well formed.
 
-Every generated traveler either gets violations (and then never a decision)
-or goes through enrich -> evaluate -> decide without an exception.
+Travelers are generated valid (synthetic, varied) and then, half the time,
+have one field replaced by an arbitrary value: so both branches run, and a
+minimum share of each is asserted. A valid traveler is enriched and checked
+against the age and hours it was built with; a mutated one gets violations
+only on the mutated field and the checks that compare with it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import grpc
@@ -15,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening_service.proto import pb, pb_grpc
-from tests.factories import enrich_travelers, ordinary_adult, violations_of
+from tests.factories import enrich_travelers, ordinary_adult, traveler, violations_of
 
 NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
@@ -55,54 +60,137 @@ instants = st.one_of(
 )
 
 
+COUNTRIES = ["CAN", "USA", "MEX", "FRA", "DEU", "JPN", "BRA", "NGA"]
+TICKETS = [pb.TICKET_TYPE_ONE_WAY, pb.TICKET_TYPE_ROUND_TRIP]
+PAYMENTS = [pb.PAYMENT_FORM_CARD, pb.PAYMENT_FORM_CASH]
+SYNTHETIC_NAMES = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ", min_size=2, max_size=20)
+
+
+@st.composite
+def valid_travelers(draw: st.DrawFn) -> tuple[pb.Traveler, int, int]:
+    """A valid synthetic traveler, with the age and hours booked ahead it was built with."""
+    age = draw(st.integers(min_value=0, max_value=99))
+    hours = draw(st.integers(min_value=1, max_value=24 * 300))
+    t = traveler(
+        "T-1",
+        age=age,
+        hours_before=hours,
+        ticket=draw(st.sampled_from(TICKETS)),
+        payment=draw(st.sampled_from(PAYMENTS)),
+        purchaser_is_traveler=draw(st.sampled_from([True, False, None])),
+        surname="ZZ" + draw(SYNTHETIC_NAMES),
+        given_names="SYNTHETIC " + draw(SYNTHETIC_NAMES),
+    )
+    t.nationality = draw(st.sampled_from(COUNTRIES))
+    t.country_of_residence = draw(st.sampled_from(COUNTRIES))
+    # Issued the day after the birth (factories.birth_date: 14 March).
+    t.document.issue_date = f"{2026 - age}-03-15"
+    return t, age, hours
+
+
+def _segment(t: pb.Traveler) -> pb.Segment:
+    return t.itinerary.segments[0]
+
+
+# One field each: how to set it, what to draw for it, and the paths its
+# violations may name (the field itself and the checks that compare with it).
+SEG = "traveler.itinerary.segments[0]"
+MUTATIONS: dict[str, tuple[Callable[[pb.Traveler, Any], None], Any, tuple[str, ...]]] = {
+    "surname": (lambda t, v: setattr(t, "surname", v), texts, ("traveler.surname",)),
+    "date_of_birth": (
+        lambda t, v: setattr(t, "date_of_birth", v),
+        dates,
+        ("traveler.date_of_birth", "traveler.document.issue_date"),
+    ),
+    "sex": (lambda t, v: setattr(t, "sex", v), enums, ("traveler.sex",)),
+    "nationality": (lambda t, v: setattr(t, "nationality", v), texts, ("traveler.nationality",)),
+    "document.number": (
+        lambda t, v: setattr(t.document, "number", v),
+        texts,
+        ("traveler.document.number",),
+    ),
+    "document.expiry_date": (
+        lambda t, v: setattr(t.document, "expiry_date", v),
+        dates,
+        ("traveler.document.expiry_date",),
+    ),
+    "origin": (lambda t, v: setattr(_segment(t), "origin", v), texts, (f"{SEG}.origin",)),
+    "carrier": (lambda t, v: setattr(_segment(t), "carrier", v), texts, (f"{SEG}.carrier",)),
+    "departure_time": (
+        lambda t, v: setattr(_segment(t).departure_time, "seconds", v),
+        instants,
+        (f"{SEG}.departure_time", f"{SEG}.arrival_time", "traveler.booking.booking_time"),
+    ),
+    "booking_time": (
+        lambda t, v: setattr(t.booking.booking_time, "seconds", v),
+        instants,
+        ("traveler.booking.booking_time",),
+    ),
+    "payment_form": (
+        lambda t, v: setattr(t.booking, "payment_form", v),
+        enums,
+        ("traveler.booking.payment_form",),
+    ),
+    "checked_bags": (
+        lambda t, v: setattr(t.booking, "checked_bags", v),
+        st.integers(min_value=-5, max_value=80),
+        ("traveler.booking.checked_bags",),
+    ),
+}
+
+
+@st.composite
+def mutated_travelers(draw: st.DrawFn) -> tuple[pb.Traveler, tuple[str, ...] | None, int, int]:
+    """A valid traveler, and half the time one field replaced by an arbitrary value."""
+    t, age, hours = draw(valid_travelers())
+    if draw(st.booleans()):
+        return t, None, age, hours
+    setter, values, paths = MUTATIONS[draw(st.sampled_from(sorted(MUTATIONS)))]
+    setter(t, draw(values))
+    return t, paths, age, hours
+
+
 @st.composite
 def travelers(draw: st.DrawFn) -> pb.Traveler:
-    t = ordinary_adult(draw(st.sampled_from(["T-1", "", "x" * 200])))
-    t.surname = draw(texts)
-    t.given_names = draw(st.one_of(st.just("SYNTHETIC"), texts))
-    t.date_of_birth = draw(dates)
-    t.sex = draw(enums)
-    t.nationality = draw(texts)
-    t.document.issue_date = draw(dates)
-    t.document.expiry_date = draw(dates)
-    t.document.number = draw(texts)
-    t.document.type = draw(enums)
-    t.direction = draw(enums)
-    segment = t.itinerary.segments[0]
-    segment.origin = draw(texts)
-    segment.destination = draw(st.sampled_from(["JFK", "YYZ", "ZZZ", ""]))
-    segment.carrier = draw(texts)
-    segment.departure_time.seconds = draw(instants)
-    segment.arrival_time.seconds = draw(instants)
-    t.booking.booking_time.seconds = draw(instants)
-    t.booking.payment_form = draw(enums)
-    t.booking.ticket_type = draw(enums)
-    if draw(st.booleans()):
-        t.booking.checked_bags = draw(st.integers(min_value=-5, max_value=80))
-    for _ in range(draw(st.integers(min_value=0, max_value=2))):
-        t.companions.add(
-            traveler_id=draw(st.sampled_from(["T-1", "T-2", ""])), relationship=draw(enums)
-        )
-    for _ in range(draw(st.integers(min_value=0, max_value=2))):
-        t.observations.add(code=draw(enums), source=draw(enums), note=draw(texts))
-    return t
+    return draw(mutated_travelers())[0]
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(travelers())
-def test_valid_or_violations_never_both_never_neither(traveler: pb.Traveler) -> None:
-    violations = violations_of(pb.ScreenRequest(traveler=traveler))
-    for violation in violations:
-        assert violation.field.startswith("traveler")
-        assert violation.description
-        # Descriptions never repeat a personal value (short strings like "1"
-        # can occur in any message by chance, so only distinctive ones count).
-        for personal in (traveler.surname, traveler.given_names, traveler.date_of_birth):
-            if len(personal) >= 4 and not personal.isdigit():
-                assert personal not in violation.description
-    if not violations:
-        records = enrich_travelers([traveler], NOW)
-        assert records[0]["traveler.age_years"] is not None
+MIN_VALID_SHARE = 0.4
+
+
+def test_valid_or_violations_never_both_never_neither() -> None:
+    """Both branches run: a valid traveler is enriched exactly; a mutated one names its field."""
+    outcomes: Counter[str] = Counter()
+
+    @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(mutated_travelers())
+    def check(case: tuple[pb.Traveler, tuple[str, ...] | None, int, int]) -> None:
+        traveler_, paths, age, hours = case
+        violations = violations_of(pb.ScreenRequest(traveler=traveler_))
+        if paths is None:
+            assert [] == violations
+        for violation in violations:
+            assert paths is not None
+            assert violation.field.startswith(paths), (violation, paths)
+            assert violation.description
+            # Descriptions never repeat a personal value.
+            for personal in (traveler_.surname, traveler_.given_names, traveler_.date_of_birth):
+                if len(personal) >= 4 and not personal.isdigit():
+                    assert personal not in violation.description
+        if violations:
+            outcomes["invalid"] += 1
+            return
+        outcomes["valid"] += 1
+        record = enrich_travelers([traveler_], NOW)[0]
+        if paths is None:
+            assert age == record["traveler.age_years"]
+            assert (age < 18) == record["traveler.is_minor"]
+            assert hours == record["booking.hours_before_departure"]
+
+    check()
+    total = outcomes["valid"] + outcomes["invalid"]
+    assert outcomes["valid"] >= MIN_VALID_SHARE * total, outcomes
+    assert outcomes["invalid"] >= 0.2 * total, outcomes
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -117,32 +117,37 @@ def make_change(rules: Path, change: int, pack_text: str) -> set[str]:
     return {version}
 
 
+EXPECTED_REFERRAL = {
+    "T-MINOR": pb.REFERRAL_PRIORITY_INTERVIEW,
+    "T-ADULT": pb.REFERRAL_NONE,
+}
+
+
 def test_twenty_changes_under_sustained_traffic_lose_no_call(
     served: ServeProcess, rules: Path
 ) -> None:
-    """Valid, invalid and half-written changes while a client screens without pause."""
+    """Valid, invalid and half-written changes while a client screens without pause.
+
+    Every change keeps the rules and only renames the version, so each
+    traveler's referral is fixed whatever version answers.
+    """
     valid_versions = {"2026.11.1"}
-    seen_versions: set[str] = set()
+    answers: list[tuple[str, int, str]] = []
     failures: list[str] = []
-    calls = 0
     stop = threading.Event()
 
     def traffic() -> None:
-        nonlocal calls
         with grpc.insecure_channel(served.address) as channel:
             stub = pb_grpc.ScreeningServiceStub(channel)
             travelers = [lone_minor_cash_last_minute(), ordinary_adult()]
             while not stop.is_set():
+                traveler = travelers[len(answers) % 2]
                 try:
-                    decision = stub.Screen(
-                        pb.ScreenRequest(traveler=travelers[calls % 2]), timeout=10
-                    ).decision
-                    seen_versions.add(decision.ruleset_version)
-                    if decision.referral == pb.REFERRAL_UNSPECIFIED:
-                        failures.append("unspecified referral")
+                    decision = stub.Screen(pb.ScreenRequest(traveler=traveler), timeout=10).decision
                 except grpc.RpcError as error:
                     failures.append(f"{error.code()}: {error.details()}")
-                calls += 1
+                    continue
+                answers.append((decision.traveler_id, decision.referral, decision.ruleset_version))
 
     client = threading.Thread(target=traffic)
     client.start()
@@ -161,6 +166,76 @@ def test_twenty_changes_under_sustained_traffic_lose_no_call(
         client.join(timeout=30)
 
     assert failures == []
-    assert calls > 100
+    assert len(answers) > 100
+    wrong = [a for a in answers if a[1] != EXPECTED_REFERRAL[a[0]]]
+    assert [] == wrong
+    assert {"T-MINOR", "T-ADULT"} == {a[0] for a in answers}
+    seen_versions = {a[2] for a in answers}
     assert seen_versions <= valid_versions
     assert len(seen_versions) > 3
+
+
+RUNNING_VERSION = "2026.11.1"
+RUNNING_RULES = 29
+
+
+def screen_minor(stub: pb_grpc.ScreeningServiceStub) -> pb.Decision:
+    return stub.Screen(
+        pb.ScreenRequest(traveler=lone_minor_cash_last_minute()), timeout=10
+    ).decision
+
+
+def assert_running_pack_kept(stub: pb_grpc.ScreeningServiceStub) -> None:
+    ruleset = stub.GetRuleset(pb.GetRulesetRequest(), timeout=10).ruleset
+    assert (RUNNING_VERSION, RUNNING_RULES) == (ruleset.version, len(ruleset.rules))
+    decision = screen_minor(stub)
+    assert (pb.REFERRAL_PRIORITY_INTERVIEW, RUNNING_VERSION) == (
+        decision.referral,
+        decision.ruleset_version,
+    )
+
+
+def test_an_empty_pack_is_never_applied(served: ServeProcess, rules: Path) -> None:
+    """Only pack.yaml left, same version: rejected by the watcher and by the admin RPC."""
+    for path in rules.glob("*.yaml"):
+        if path.name != "pack.yaml":
+            path.unlink()
+    time.sleep(1.5)  # the watcher's debounce (0.3 s) and a reload attempt
+    with grpc.insecure_channel(served.address) as channel:
+        stub = pb_grpc.ScreeningServiceStub(channel)
+        assert_running_pack_kept(stub)
+        outcome = stub.ReloadRuleset(pb.ReloadRulesetRequest(), timeout=30)
+        assert outcome.applied is False
+        assert RUNNING_VERSION == outcome.ruleset.version
+        assert [] != list(outcome.errors)
+        assert any("rule" in error.lower() for error in outcome.errors), outcome.errors
+        assert_running_pack_kept(stub)
+
+
+def test_a_pack_that_drops_rules_under_the_same_version_is_rejected(
+    served: ServeProcess, rules: Path
+) -> None:
+    (rules / "minors.yaml").unlink()
+    time.sleep(1.5)
+    with grpc.insecure_channel(served.address) as channel:
+        stub = pb_grpc.ScreeningServiceStub(channel)
+        assert_running_pack_kept(stub)
+        outcome = stub.ReloadRuleset(pb.ReloadRulesetRequest(), timeout=30)
+        assert outcome.applied is False
+        assert RUNNING_VERSION == outcome.ruleset.version
+        assert any("version" in error.lower() for error in outcome.errors), outcome.errors
+        assert_running_pack_kept(stub)
+
+
+def test_a_pack_that_drops_rules_under_a_new_version_is_applied(
+    served: ServeProcess, rules: Path
+) -> None:
+    (rules / "minors.yaml").unlink()
+    set_version(rules, "without-minors")
+    with grpc.insecure_channel(served.address) as channel:
+        stub = pb_grpc.ScreeningServiceStub(channel)
+        wait_version(stub, "without-minors")
+        ruleset = stub.GetRuleset(pb.GetRulesetRequest(), timeout=10).ruleset
+        assert RUNNING_RULES - 4 == len(ruleset.rules)
+        fired = {i.rule_id for i in screen_minor(stub).indicators}
+        assert "minor-without-parent-or-guardian" not in fired

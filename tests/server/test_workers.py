@@ -14,6 +14,7 @@ import pytest
 from screening_service.proto import pb, pb_grpc
 from tests.conftest import BUNDLED_RULES
 from tests.factories import lone_minor_cash_last_minute, manifest, ordinary_adult
+from tests.processes import descendants, wait_gone
 from tests.server.test_engine_isolation import engine_workers
 from tests.serving import ServeProcess
 
@@ -73,3 +74,21 @@ def test_a_dead_server_worker_is_restarted(served: ServeProcess) -> None:
             stub = pb_grpc.ScreeningServiceStub(channel)
             decision = stub.Screen(pb.ScreenRequest(traveler=ordinary_adult()), timeout=10).decision
             assert decision.referral == pb.REFERRAL_NONE
+
+
+def test_sigkill_of_the_supervisor_takes_every_worker_with_it(served: ServeProcess) -> None:
+    """Server workers and their engine workers die with the supervisor, within 5 s."""
+    deadline = time.monotonic() + 30
+    family = descendants(served.process.pid)
+    while len(family) < 6 and time.monotonic() < deadline:  # 2 server workers, 2 engines each
+        time.sleep(0.1)
+        family = descendants(served.process.pid)
+    assert 6 == len([p for p in family if p.alive])
+    os.kill(served.process.pid, signal.SIGKILL)
+    left = wait_gone([p.pid for p in family], 5)
+    assert [] == [p.command() for p in left]
+    with grpc.insecure_channel(served.address) as channel, pytest.raises(grpc.RpcError) as caught:
+        pb_grpc.ScreeningServiceStub(channel).Screen(
+            pb.ScreenRequest(traveler=ordinary_adult()), timeout=2
+        )
+    assert grpc.StatusCode.UNAVAILABLE == caught.value.code()

@@ -1,0 +1,114 @@
+"""The one entry point fails closed: an engine answer it cannot trust is an error."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+import pytest
+
+from screening_service.pipeline.decide import Referral
+from screening_service.pipeline.screen import (
+    Context,
+    FlightResult,
+    ScreeningFailed,
+    screen,
+    screen_async,
+)
+from screening_service.proto import pb
+from screening_service.rules.build import compile_directory
+from screening_service.rules.compile import CompiledPack
+from tests.conftest import BUNDLED_RULES
+from tests.factories import DEPARTURE, lone_minor_cash_last_minute, manifest, ordinary_adult
+from tests.fakes import (
+    FailingEngine,
+    FakeEngine,
+    Tamper,
+    drop_last,
+    index_as_text,
+    one_extra,
+    snapshot_with,
+    unknown_rule,
+)
+
+NOW = DEPARTURE - dt.timedelta(hours=6)
+BUNDLED_RULE_COUNT = 29  # rules/*.yaml: 5+2+2+2+3+4+8+3
+
+
+@pytest.fixture(scope="module")
+def compiled() -> CompiledPack:
+    return compile_directory(BUNDLED_RULES)
+
+
+def flight() -> pb.ScreenManifestRequest:
+    return pb.ScreenManifestRequest(
+        manifest=manifest([lone_minor_cash_last_minute(), ordinary_adult()])
+    )
+
+
+def run(context: Context, request: Any, asynchronous: bool) -> FlightResult:
+    if asynchronous:
+        result = asyncio.run(screen_async(context, request, now=NOW, live=False))
+    else:
+        result = screen(context, request, now=NOW, live=False)
+    assert isinstance(result, FlightResult)
+    return result
+
+
+def test_bundled_pack_has_the_rule_count_the_unknown_index_cases_assume(
+    compiled: CompiledPack,
+) -> None:
+    assert BUNDLED_RULE_COUNT == len(compiled.rules)
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_an_honest_fake_decides_like_the_real_engine(
+    compiled: CompiledPack, asynchronous: bool
+) -> None:
+    context = Context(snapshot_with(compiled, FakeEngine(compiled)))
+    result = run(context, flight(), asynchronous)
+    assert [Referral.PRIORITY_INTERVIEW, Referral.NONE] == [d.referral for d in result.decisions]
+
+
+TAMPERED: dict[str, tuple[Tamper, str]] = {
+    "a dropped fact (short reply)": (drop_last, "answered for 1 of 2 travelers"),
+    "an extra answer": (one_extra, "answered for 3 of 2 travelers"),
+    "an unknown rule index past the end": (
+        unknown_rule(BUNDLED_RULE_COUNT),
+        f"unknown rule index {BUNDLED_RULE_COUNT}",
+    ),
+    "a negative rule index": (unknown_rule(-1), "unknown rule index -1"),
+    "a malformed (text) rule index": (index_as_text, "unknown rule index '"),
+}
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+@pytest.mark.parametrize("case", sorted(TAMPERED))
+def test_an_untrustworthy_reply_raises_and_decides_nothing(
+    compiled: CompiledPack, case: str, asynchronous: bool
+) -> None:
+    tamper, message = TAMPERED[case]
+    engine = FakeEngine(compiled, tamper)
+    context = Context(snapshot_with(compiled, engine))
+    with pytest.raises(ScreeningFailed, match=message):
+        run(context, flight(), asynchronous)
+    assert 1 == engine.calls
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_an_unhealthy_engine_is_not_asked(compiled: CompiledPack, asynchronous: bool) -> None:
+    engine = FakeEngine(compiled, healthy=False)
+    context = Context(snapshot_with(compiled, engine))
+    with pytest.raises(ScreeningFailed, match="not healthy"):
+        run(context, flight(), asynchronous)
+    assert 0 == engine.calls
+
+
+@pytest.mark.parametrize("asynchronous", [False, True])
+def test_an_engine_error_is_raised_as_screening_failed(
+    compiled: CompiledPack, asynchronous: bool
+) -> None:
+    context = Context(snapshot_with(compiled, FailingEngine(compiled)))
+    with pytest.raises(ScreeningFailed, match="rule evaluation failed: fake engine failure"):
+        run(context, flight(), asynchronous)
