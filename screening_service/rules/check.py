@@ -136,14 +136,18 @@ class _RuleChecker:
                 ref.pos,
             )
             return None
-        if found.group and found.name.startswith("flight.") and not self.allow_aggregates:
-            if found.name not in CATALOG:
-                self.error(
-                    errors.E_COMPOSITION,
-                    f"an aggregate's condition cannot read another aggregate ({found.name})",
-                    ref.pos,
-                )
-                return None
+        if (
+            found.group
+            and found.name.startswith("flight.")
+            and not self.allow_aggregates
+            and found.name not in CATALOG
+        ):
+            self.error(
+                errors.E_COMPOSITION,
+                f"an aggregate's condition cannot read another aggregate ({found.name})",
+                ref.pos,
+            )
+            return None
         return found
 
     def literal(self, field: Field, literal: ast.Literal) -> ast.Literal:
@@ -270,7 +274,8 @@ class _RuleChecker:
         if tuple(kinds) != wanted and not (node.function == "length" and kinds == [LIST]):
             self.error(
                 errors.E_TYPE,
-                f"{node.function} takes ({', '.join(wanted)}), not ({', '.join(str(k) for k in kinds)})",
+                f"{node.function} takes ({', '.join(wanted)}), "
+                f"not ({', '.join(str(k) for k in kinds)})",
                 node.pos,
             )
             return call, None
@@ -366,7 +371,8 @@ class _RuleChecker:
         if field.type not in (FieldType.STRING, FieldType.ENUM):
             self.error(
                 errors.E_TYPE,
-                f"'{node.kind.replace('_', ' ')}' needs a text field; {field.name} is {_kind(field)}",
+                f"'{node.kind.replace('_', ' ')}' needs a text field; "
+                f"{field.name} is {_kind(field)}",
                 node.pos,
             )
             return node
@@ -403,7 +409,7 @@ class _RuleChecker:
         if isinstance(left, ast.Literal) and isinstance(right, ast.Literal):
             self.error(errors.E_TYPE, "the comparison has no field: it never changes", node.pos)
             return checked
-        if lk == LIST or rk == LIST:
+        if LIST in (lk, rk):
             self.error(errors.E_TYPE, "a list cannot be compared: use 'contains'", node.pos)
             return checked
         if lk != rk:
@@ -540,7 +546,8 @@ def _metadata(rule: Rule, sink: ErrorSink, interview: float, today: dt.date) -> 
         if not text.strip():
             sink.add(
                 errors.E_POLICY,
-                f"{key} is empty: say {'why this is an indicator' if key == 'rationale' else 'which public guidance it comes from'}",
+                f"{key} is empty: say "
+                + ("why this is an indicator" if key == "rationale" else "where it comes from"),
                 rule.location,
                 rule.id,
             )

@@ -30,7 +30,7 @@ Engine limits (see ENGINE_NOTES.md) are respected by construction:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final
 
@@ -74,7 +74,7 @@ class CompiledPack:
     pack: Pack
     rules: tuple[CompiledRule, ...]
     shards: tuple[tuple[int, ...], ...]
-    derivations: Derivations = Derivations()
+    derivations: Derivations = field(default_factory=Derivations)
 
     def definition(self, shard: int) -> dict[str, Any]:
         """The durable-rules ruleset definition (JSON-ready) of one shard."""

@@ -207,7 +207,7 @@ def _number(text: str) -> int | float:
 
 
 @v_args(inline=True)
-class _ToTree(Transformer_NonRecursive):
+class _ToTree(Transformer_NonRecursive[Token, ast.Condition]):
     def literal(self, token: Token, number: Token | None = None) -> ast.Literal:
         text = str(token)
         value: ast.Scalar

@@ -83,15 +83,15 @@ BROKEN: Final = Truthy(FieldRef("", Pos(1, 1)), Pos(1, 1))
 class _Loader(yaml.SafeLoader):
     """SafeLoader without aliases, with a nesting limit and YAML 1.2 booleans."""
 
-    yaml_implicit_resolvers = {
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
         key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
         for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
     depth = 0
 
-    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:  # type: ignore[override]
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.composer.ComposerError(
                 None, None, "aliases (*name) are not allowed in rule files", event.start_mark
             )
@@ -102,7 +102,7 @@ class _Loader(yaml.SafeLoader):
                     None,
                     None,
                     f"the file nests deeper than {MAX_YAML_DEPTH} levels",
-                    self.peek_event().start_mark,
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
                 )
             node: yaml.Node | None = super().compose_node(parent, index)  # type: ignore[arg-type]
             return node
@@ -257,7 +257,7 @@ def _examples(
     return found.get("refer", ()), found.get("pass", ())
 
 
-def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | None:
+def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | None:  # noqa: PLR0915
     entries = _mapping(node, file, sink, "a rule")
     if entries is None:
         return None
@@ -651,7 +651,7 @@ def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> tuple[str, Locat
     hint = "check the indentation and that every quote and bracket is closed"
     context = error.context or ""
     if "flow mapping" in context:
-        hint = "a '{' is not closed: close it with '}' on the same line, or write the mapping in block style"
+        hint = "a '{' is not closed: close it with '}', or write the mapping in block style"
     elif "flow sequence" in context:
         hint = "a '[' is not closed: close it with ']'"
     elif "quoted scalar" in context:

@@ -35,7 +35,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
 import pytest
 
@@ -56,10 +56,11 @@ from screening_service.rules.model import (
     Rule,
     Typology,
 )
-from screening_service.values import Record
+from screening_service.values import FactValue, Record
 from tests.conftest import SUMMARY
 from tests.oracle import OracleAggregate, holds
 
+T = TypeVar("T")
 PACKS: Final = 90
 RULES_PER_PACK: Final = 8
 MIN_RECORDS: Final = 4
@@ -142,7 +143,7 @@ class Generator:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
 
-    def pick(self, items: Sequence[object]) -> object:
+    def pick(self, items: Sequence[T]) -> T:
         return items[self.rng.randrange(len(items))]
 
     def literal(self, field: Field) -> str:
@@ -158,16 +159,16 @@ class Generator:
         if kind is FieldType.FLOAT:
             return _lit(self.pick((*FLOAT_VALUES, 0, 12)))
         if kind is FieldType.DATE:
-            return _lit(self.pick(DATES).isoformat())  # type: ignore[attr-defined]
+            return _lit(self.pick(DATES).isoformat())
         if kind is FieldType.BOOL:
             return _lit(self.rng.random() < 0.5)
         return _lit(self.pick(TEXT_VALUES[:-1]))
 
     def of(self, fields: Sequence[Field], *types: FieldType) -> Field:
-        return self.pick([f for f in fields if f.type in types])  # type: ignore[return-value]
+        return self.pick([f for f in fields if f.type in types])
 
     def simple(self, fields: Sequence[Field]) -> str:
-        field: Field = self.pick(fields)  # type: ignore[assignment]
+        field: Field = self.pick(fields)
         name = field.name
         roll = self.rng.randrange(10)
         if roll == 0:
@@ -207,7 +208,7 @@ class Generator:
             return f"{a.name} {sign} {b.name} {op} {self.pick(INT_VALUES)}"
         if roll == 4:
             a = self.of(USABLE, FieldType.DATE)
-            return f'{a.name} - {self.pick((1, 30))} {op} "{self.pick(DATES).isoformat()}"'  # type: ignore[attr-defined]
+            return f'{a.name} - {self.pick((1, 30))} {op} "{self.pick(DATES).isoformat()}"'
         if roll == 5:
             kind = self.pick(("starts with", "ends with", "matches"))
             text = self.pick(PATTERNS if kind == "matches" else PREFIXES)
@@ -225,7 +226,7 @@ class Generator:
             parts = [self.simple(USABLE) for _ in range(self.rng.randint(2, 3))]
             n = self.rng.randint(1, len(parts))
             return f"at least {n} of ({', '.join(parts)})"
-        aggregate: OracleAggregate = self.pick(AGGREGATES)  # type: ignore[assignment]
+        aggregate: OracleAggregate = self.pick(AGGREGATES)
         if aggregate.kind == "count":
             return f"flight.{aggregate.name} {op} {self.pick((0, 1, 2))}"
         return (
@@ -243,7 +244,7 @@ class Generator:
         parts = [f"({self.condition(depth - 1)})" for _ in range(self.rng.randint(2, 3))]
         return f" {kind} ".join(parts)
 
-    def value(self, field: Field) -> object:
+    def value(self, field: Field) -> FactValue:
         if field.type is FieldType.LIST:
             if self.rng.random() < 0.2:
                 return []
@@ -258,7 +259,7 @@ class Generator:
         if field.type is FieldType.FLOAT:
             return self.pick(FLOAT_VALUES)
         if field.type is FieldType.DATE:
-            return self.pick(DATES).toordinal()  # type: ignore[attr-defined]
+            return self.pick(DATES).toordinal()
         if field.type is FieldType.BOOL:
             return self.rng.random() < 0.5
         return self.pick(TEXT_VALUES)
@@ -271,19 +272,18 @@ class Generator:
                 if roll < 0.15:
                     record[field.name] = None
                 continue
-            record[field.name] = self.value(field)  # type: ignore[assignment]
+            record[field.name] = self.value(field)
         for key in ("booking.purchaser", "booking.contact"):
             if self.rng.random() < 0.8:
-                record[key] = self.pick(("p1", "p2"))  # type: ignore[assignment]
+                record[key] = self.pick(("p1", "p2"))
         companions = self.rng.randint(0, 3)
-        record["companion.on_flight"] = [self.pick(("true", "false")) for _ in range(companions)]  # type: ignore[misc]
+        record["companion.on_flight"] = [self.pick(("true", "false")) for _ in range(companions)]
         record["companion.age_years"] = [
             self.pick(("", "9", "30", "60")) for _ in range(companions)
-        ]  # type: ignore[misc]
-        record["companion.is_minor"] = [self.pick(("", "true", "false")) for _ in range(companions)]  # type: ignore[misc]
+        ]
+        record["companion.is_minor"] = [self.pick(("", "true", "false")) for _ in range(companions)]
         record["companion.relationship"] = [
-            self.pick(("", "parent", "none", "sibling"))
-            for _ in range(companions)  # type: ignore[misc]
+            self.pick(("", "parent", "none", "sibling")) for _ in range(companions)
         ]
         return record
 

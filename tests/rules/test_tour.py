@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from screening_service.pipeline.decide import Referral, referral, typology_scores
 from screening_service.pipeline.screen import Context, FlightResult, screen
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb
 from screening_service.rules.model import Rule
 from screening_service.runtime.packs import build_snapshot
-from screening_service.pipeline.snapshot import Snapshot
 from tests.factories import manifest, traveler
 
 TOUR = Path(__file__).parent / "tour"
@@ -20,9 +21,9 @@ NOW = dt.datetime(2026, 11, 23, tzinfo=dt.UTC)
 
 
 @pytest.fixture(scope="module")
-def tour() -> Snapshot:
+def tour() -> Iterator[Snapshot]:
     snapshot = build_snapshot(TOUR)
-    yield snapshot  # type: ignore[misc]
+    yield snapshot
     snapshot.engine.close()
 
 
