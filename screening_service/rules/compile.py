@@ -45,7 +45,7 @@ from screening_service.rules.derive import (
     collect,
     derived_name,
 )
-from screening_service.rules.errors import ErrorSink, Location
+from screening_service.rules.errors import ErrorSink, Location, RuleError
 from screening_service.rules.model import Pack, Rule
 
 ENGINE_STACK: Final = 64
@@ -75,6 +75,7 @@ class CompiledPack:
     rules: tuple[CompiledRule, ...]
     shards: tuple[tuple[int, ...], ...]
     derivations: Derivations = field(default_factory=Derivations)
+    warnings: tuple[RuleError, ...] = ()
 
     def definition(self, shard: int) -> dict[str, Any]:
         """The durable-rules ruleset definition (JSON-ready) of one shard."""
