@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from screening_service.pipeline.decide import Referral, referral, typology_scores
+from screening_service.pipeline.decide import Referral, evidence, referral, typology_scores
 from screening_service.pipeline.screen import Context, FlightResult, screen
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb
@@ -118,3 +118,12 @@ def test_any_companion_reads_companions_on_the_manifest(tour: Snapshot) -> None:
     )
     with_young = _screen(tour, [child_young, young]).decisions[0]
     assert "tour-any-companion" not in {h.rule_id for h in with_young.indicators}
+
+
+def test_evidence_says_unknown_for_an_unknown_value(tour: Snapshot) -> None:
+    compiled = next(c for c in tour.compiled.rules if c.rule.id == "tour-is-unknown")
+    shown = evidence(compiled, {"booking.purchaser_is_traveler": False})
+    assert [(e.field, e.value) for e in shown] == [
+        ("booking.payment_form", "unknown"),
+        ("booking.purchaser_is_traveler", "false"),
+    ]
