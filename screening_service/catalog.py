@@ -41,7 +41,13 @@ class Field:
     attributes a rule may not key on alone (nationality, residence, sex).
     ``personal`` marks values that describe the person (masked in the
     decision log). ``group`` marks flight-level fields computed over the
-    whole manifest.
+    whole manifest. ``domain`` names a closed set a text value must come
+    from (``"country"``: ISO 3166-1 alpha-3, ``"airport"``: IATA), so a
+    literal that can never match is refused. ``scope`` is ``"traveler"`` for
+    the fields of the record, ``"companion"`` for the fields of one companion
+    (read only inside ``any companion (...)`` / ``all companions (...)``) and
+    ``"key"`` for identifiers that may only be named in an aggregate's
+    ``same:`` (they never reach the engine).
     """
 
     name: str
@@ -54,6 +60,13 @@ class Field:
     group: bool = False
     unit: str = ""
     tags: frozenset[str] = field(default_factory=frozenset)
+    domain: str = ""
+    scope: str = "traveler"
+
+    @property
+    def in_facts(self) -> bool:
+        """Whether the field is an engine property (companion and key fields are not)."""
+        return self.scope == "traveler"
 
 
 SEX_VALUES: Final = ("M", "F", "X", "U")
@@ -81,6 +94,17 @@ OBSERVATION_CODE_VALUES: Final = (
 )
 OBSERVATION_SOURCE_VALUES: Final = ("crew", "officer", "tip_line")
 LOOKOUT_KIND_VALUES: Final = ("missing_person", "known_trafficker", "other")
+WEEKDAY_VALUES: Final = (
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+)
+COUNTRY: Final = "country"
+AIRPORT: Final = "airport"
 
 INT, FLOAT, BOOL, TEXT, ENUM, DATE, LIST = (
     FieldType.INT,
@@ -116,6 +140,7 @@ _FIELDS: Final[tuple[Field, ...]] = (
         "Nationality, ISO 3166-1 alpha-3",
         protected=True,
         personal=True,
+        domain=COUNTRY,
     ),
     Field(
         "traveler.country_of_residence",
@@ -123,6 +148,7 @@ _FIELDS: Final[tuple[Field, ...]] = (
         "Country of residence, ISO 3166-1 alpha-3",
         protected=True,
         personal=True,
+        domain=COUNTRY,
     ),
     Field("traveler.direction", ENUM, "Inbound or outbound", values=DIRECTION_VALUES),
     Field(
@@ -137,6 +163,13 @@ _FIELDS: Final[tuple[Field, ...]] = (
         "Issuing country, ISO 3166-1 alpha-3",
         protected=True,
         personal=True,
+        domain=COUNTRY,
+    ),
+    Field(
+        "document.issuer_differs_from_nationality",
+        BOOL,
+        "The document was issued by a country other than the holder's nationality "
+        "(unknown when either is unknown)",
     ),
     Field("document.issue_date", DATE, "Date the document was issued", personal=True),
     Field("document.expiry_date", DATE, "Date the document expires", personal=True),
@@ -149,9 +182,20 @@ _FIELDS: Final[tuple[Field, ...]] = (
     Field("document.days_to_expiry", INT, "Days from the first departure to expiry", unit="days"),
     # itinerary
     Field("itinerary.segment_count", INT, "Number of flight segments"),
-    Field("itinerary.origin", TEXT, "IATA code of the first origin airport"),
-    Field("itinerary.destination", TEXT, "IATA code of the final destination airport"),
-    Field("itinerary.countries", LIST, "Countries (alpha-3) of every airport", item_type=TEXT),
+    Field("itinerary.origin", TEXT, "IATA code of the first origin airport", domain=AIRPORT),
+    Field(
+        "itinerary.destination",
+        TEXT,
+        "IATA code of the final destination airport",
+        domain=AIRPORT,
+    ),
+    Field(
+        "itinerary.countries",
+        LIST,
+        "Countries (alpha-3) of every airport",
+        item_type=TEXT,
+        domain=COUNTRY,
+    ),
     Field("itinerary.country_count", INT, "Distinct countries on the itinerary"),
     Field(
         "itinerary.total_hours",
@@ -171,7 +215,35 @@ _FIELDS: Final[tuple[Field, ...]] = (
         "Longest wait between two segments",
         unit="hours",
     ),
+    # travel dates and times, in the local time of the airport concerned
+    Field(
+        "travel.departure_date",
+        DATE,
+        "Local date of the first departure (origin airport's time zone)",
+    ),
+    Field(
+        "travel.departure_hour",
+        INT,
+        "Local hour (0-23) of the first departure",
+        unit="hour",
+    ),
+    Field(
+        "travel.departure_weekday",
+        ENUM,
+        "Local weekday of the first departure",
+        values=WEEKDAY_VALUES,
+    ),
+    Field(
+        "travel.arrival_date",
+        DATE,
+        "Local date of the last arrival (destination airport's time zone)",
+    ),
     # booking
+    Field(
+        "booking.booking_date",
+        DATE,
+        "Date the booking was made, in the first origin airport's time zone",
+    ),
     Field(
         "booking.hours_before_departure",
         FLOAT,
@@ -188,7 +260,8 @@ _FIELDS: Final[tuple[Field, ...]] = (
     Field(
         "booking.has_parent_or_guardian",
         BOOL,
-        "A companion is declared parent or legal guardian",
+        "A companion is declared parent or legal guardian (unknown without booking data, "
+        "or when no guardian is declared but a relationship is unknown)",
     ),
     Field(
         "booking.companion_relationships",
@@ -230,6 +303,56 @@ _FIELDS: Final[tuple[Field, ...]] = (
     ),
     Field("lookout.best_score", FLOAT, "Best lookout match score (0-100)"),
     Field("lookout.document_match", BOOL, "A lookout entry has this traveler's document number"),
+    # companions: read inside `any companion (...)` / `all companions (...)`
+    Field(
+        "companion.relationship",
+        ENUM,
+        "Declared relationship of the companion (unknown when not declared)",
+        values=RELATIONSHIP_VALUES[:-1],
+        scope="companion",
+    ),
+    Field(
+        "companion.age_years",
+        INT,
+        "Age of the companion (unknown when the companion is not on this manifest)",
+        unit="years",
+        scope="companion",
+        personal=True,
+    ),
+    Field(
+        "companion.is_minor",
+        BOOL,
+        "The companion is under 18 (unknown when not on this manifest)",
+        scope="companion",
+    ),
+    Field(
+        "companion.on_flight",
+        BOOL,
+        "The companion is on this manifest",
+        scope="companion",
+    ),
+    # identifiers: only for an aggregate's `same:` (never an engine property)
+    Field(
+        "booking.purchaser",
+        TEXT,
+        "Who bought the ticket (an identifier)",
+        personal=True,
+        scope="key",
+    ),
+    Field(
+        "booking.contact",
+        TEXT,
+        "The booking's contact (an identifier)",
+        personal=True,
+        scope="key",
+    ),
+    Field(
+        "booking.record_locator",
+        TEXT,
+        "The booking's record locator",
+        personal=True,
+        scope="key",
+    ),
     # flight (group fields, over the whole manifest)
     Field("flight.traveler_count", INT, "Travelers on the manifest", group=True),
     Field(
@@ -298,4 +421,5 @@ def hash_collisions(names: tuple[str, ...] | list[str]) -> list[tuple[str, str]]
 
 
 def property_names() -> list[str]:
-    return [*ENGINE_RESERVED_PROPERTIES, *CATALOG]
+    """The engine property names of the catalog (companion and key fields are not properties)."""
+    return [*ENGINE_RESERVED_PROPERTIES, *(name for name, f in CATALOG.items() if f.in_facts)]

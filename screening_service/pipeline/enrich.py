@@ -2,10 +2,17 @@
 
 Computed once per traveler, and once per flight for the group fields (how
 many travelers on the flight share this traveler's purchaser or contact, and
-how many of them are minors or under 25), in time linear in the flight's
-size. All time arithmetic is on aware UTC instants; calendar dates (age,
-document days) are taken in the local time zone of the first departure
-airport, from airportsdata.
+how many of them are minors or under 25; each companion's age), in time
+linear in the flight's size. All time arithmetic is on aware UTC instants;
+calendar dates (age, document days, travel dates and hours) are taken in the
+local time zone of the airport concerned, from airportsdata. A derived field
+is unknown (None) when one of its inputs is.
+
+Companion details are kept as parallel lists of text, one item per declared
+companion ("" when unknown): ``companion.relationship``,
+``companion.age_years``, ``companion.is_minor``, ``companion.on_flight``.
+They are read by ``any companion (...)`` / ``all companions (...)`` before
+the engine and never reach it.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ EARTH_RADIUS_KM: Final = 6371.0
 MIN_DIRECT_KM: Final = 150.0
 YOUNG_AGE: Final = 25
 GUARDIANS: Final = frozenset({"parent", "legal_guardian"})
+WEEKDAYS: Final = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
 def _hours(delta: dt.timedelta) -> float:
@@ -44,9 +52,30 @@ def _first_departure(t: Traveler, flight: Flight, now: dt.datetime) -> tuple[dt.
     return flight.scheduled_departure or now, flight.origin or ""
 
 
-def _local_date(instant: dt.datetime, airport_code: str) -> dt.date:
+def _local(instant: dt.datetime, airport_code: str) -> dt.datetime:
     airport = geography.airport(airport_code) if airport_code else None
-    return instant.astimezone(airport.timezone).date() if airport else instant.date()
+    return instant.astimezone(airport.timezone) if airport else instant
+
+
+def _local_date(instant: dt.datetime, airport_code: str) -> dt.date:
+    return _local(instant, airport_code).date()
+
+
+def _travel(t: Traveler, flight: Flight, record: Record) -> None:
+    """Local departure date, hour and weekday, and local arrival date (unknown without times)."""
+    if t.segments:
+        departs, origin = t.segments[0].departure, t.segments[0].origin
+    elif flight.scheduled_departure is not None:
+        departs, origin = flight.scheduled_departure, flight.origin or ""
+    else:
+        return
+    local = _local(departs, origin)
+    record["travel.departure_date"] = date_to_ordinal(local.date())
+    record["travel.departure_hour"] = local.hour
+    record["travel.departure_weekday"] = WEEKDAYS[local.weekday()]
+    last = t.segments[-1] if t.segments else None
+    if last is not None and last.arrival is not None:
+        record["travel.arrival_date"] = date_to_ordinal(_local_date(last.arrival, last.destination))
 
 
 def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
@@ -106,6 +135,8 @@ def _document(t: Traveler, record: Record, departure_date: dt.date) -> None:
         return
     record["document.type"] = d.type
     record["document.issuing_country"] = d.issuing_country
+    if d.issuing_country and t.nationality:
+        record["document.issuer_differs_from_nationality"] = d.issuing_country != t.nationality
     if d.issue_date:
         record["document.issue_date"] = date_to_ordinal(d.issue_date)
         record["document.days_since_issue"] = (departure_date - d.issue_date).days
@@ -114,19 +145,37 @@ def _document(t: Traveler, record: Record, departure_date: dt.date) -> None:
         record["document.days_to_expiry"] = (d.expiry_date - departure_date).days
 
 
-def _booking(t: Traveler, record: Record, departs: dt.datetime) -> None:
+def has_parent_or_guardian(t: Traveler) -> bool | None:
+    """True if a companion is a parent or guardian; unknown without booking data, or when
+    no guardian is declared but some companion's relationship is not known."""
+    if t.booking is None:
+        return None
+    if any(c.relationship in GUARDIANS for c in t.companions):
+        return True
+    if any(c.relationship in (None, "unknown") for c in t.companions):
+        return None
+    return False
+
+
+def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> None:
     record["booking.party_size"] = 1 + len(t.companions)
-    record["booking.has_parent_or_guardian"] = any(
-        c.relationship in GUARDIANS for c in t.companions
-    )
+    record["booking.has_parent_or_guardian"] = has_parent_or_guardian(t)
     record["booking.companion_relationships"] = [
         c.relationship for c in t.companions if c.relationship
+    ]
+    record["companion.relationship"] = [
+        c.relationship if c.relationship and c.relationship != "unknown" else ""
+        for c in t.companions
     ]
     b = t.booking
     if b is None:
         return
+    record["booking.purchaser"] = b.purchaser_id
+    record["booking.contact"] = b.contact_id
+    record["booking.record_locator"] = b.record_locator
     if b.booking_time is not None:
         record["booking.hours_before_departure"] = _hours(departs - b.booking_time)
+        record["booking.booking_date"] = date_to_ordinal(_local_date(b.booking_time, origin))
     record["booking.ticket_type"] = b.ticket_type
     record["booking.payment_form"] = b.payment_form
     if b.purchaser_is_traveler is not None:
@@ -156,7 +205,8 @@ def enrich_traveler(t: Traveler, flight: Flight, now: dt.datetime) -> Record:
     }
     _document(t, record, departure_date)
     _itinerary(t, record)
-    _booking(t, record, departs)
+    _travel(t, flight, record)
+    _booking(t, record, departs, origin)
     return record
 
 
@@ -210,6 +260,18 @@ def _unrelated_adults(
     return group.adults - excluded
 
 
+def _companions(
+    t: Traveler, record: Record, position_of: dict[str, int], age_of: list[int]
+) -> None:
+    """Each companion's age and whether they fly: known only for companions on this manifest."""
+    positions = [position_of[c.traveler_id] for c in t.companions]
+    record["companion.on_flight"] = ["true" if p >= 0 else "false" for p in positions]
+    record["companion.age_years"] = [str(age_of[p]) if p >= 0 else "" for p in positions]
+    record["companion.is_minor"] = [
+        ("true" if age_of[p] < ADULT_AGE else "false") if p >= 0 else "" for p in positions
+    ]
+
+
 def _locator(t: Traveler) -> str | None:
     return t.booking.record_locator if t.booking is not None else None
 
@@ -236,6 +298,7 @@ def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
     for i, t in enumerate(travelers):
         record = records[i]
         record["flight.traveler_count"] = len(travelers)
+        _companions(t, record, position_of, age_of)
         in_party = {position_of[c.traveler_id] for c in t.companions} - {-1}
         record["booking.minors_in_party"] = sum(age_of[m] < ADULT_AGE for m in {i, *in_party})
         b = t.booking

@@ -106,7 +106,8 @@ def _begin(
         return valid
     now = now or dt.datetime.now(dt.UTC)
     records = enrich_flight(valid.travelers, valid.flight, now, context.lookout)
-    return _Pending(valid, records, facts_of(records), now, time.perf_counter())
+    facts = facts_of(records, context.snapshot.compiled)
+    return _Pending(valid, records, facts, now, time.perf_counter())
 
 
 def _usable(context: Context) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 from screening_service.rules.check import check_pack
@@ -11,7 +12,11 @@ from screening_service.rules.parse import parse_pack
 
 
 def compile_directory(directory: Path) -> CompiledPack:
-    """Parse, check and compile a pack directory; raise PackError with every finding."""
+    """Parse, check and compile a pack directory; raise PackError with every finding.
+
+    Warnings (W1xx: a weight that refers alone, an overdue review) do not stop
+    the pack; they ride on the result as ``CompiledPack.warnings``.
+    """
     sink = ErrorSink()
     pack = parse_pack(directory, sink)
     if pack is None:
@@ -20,4 +25,4 @@ def compile_directory(directory: Path) -> CompiledPack:
     checked = check_pack(pack, sink)
     compiled = compile_pack(checked, sink)
     sink.raise_if_any()
-    return compiled
+    return dataclasses.replace(compiled, warnings=tuple(sink.warnings))

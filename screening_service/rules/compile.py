@@ -1,10 +1,18 @@
 """Rule files -> parse -> check -> compile: conditions become durable-rules rulesets.
 
 Each rule becomes one single-fact durable-rules rule, anchored on the fact
-kind. Conditions are put in negation normal form on the way, with the
-language's semantics for absent fields made explicit (a comparison on an
-absent field is false; ``not`` is plain negation, so ``not (x > 5)`` holds
-when ``x`` is absent).
+kind. Conditions are put in negation normal form on the way, under the
+language's three-valued semantics: a test of an unknown (absent) field is
+unknown, ``not unknown`` is unknown, and a rule fires only when its condition
+is true. In negation normal form that needs nothing from the engine but its
+own behaviour: a positive or negated comparison never matches a missing
+property, so ``not (x > 5)`` becomes ``x <= 5`` and stays quiet when ``x`` is
+unknown. Only ``is known`` / ``is unknown`` test absence itself.
+
+What the engine cannot evaluate (field-to-field comparisons, arithmetic, text
+tests, quantifiers, ``at least``) becomes a derived boolean property computed
+before the engine (`rules.derive`); generated property names are checked for
+hash collisions and the per-fact property limit like the catalog's.
 
 Engine limits (see ENGINE_NOTES.md) are respected by construction:
 
@@ -22,7 +30,7 @@ Engine limits (see ENGINE_NOTES.md) are respected by construction:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Final
 
@@ -30,7 +38,14 @@ from screening_service.catalog import CATALOG, hash_collisions, property_names
 from screening_service.engine.spec import FACT_KIND, SENTINEL, EngineSpec
 from screening_service.rules import condition_ast as ast
 from screening_service.rules import errors
-from screening_service.rules.errors import ErrorSink, Location
+from screening_service.rules.derive import (
+    DERIVED_NODES,
+    Derivation,
+    Derivations,
+    collect,
+    derived_name,
+)
+from screening_service.rules.errors import ErrorSink, Location, RuleError
 from screening_service.rules.model import Pack, Rule
 
 ENGINE_STACK: Final = 64
@@ -59,6 +74,8 @@ class CompiledPack:
     pack: Pack
     rules: tuple[CompiledRule, ...]
     shards: tuple[tuple[int, ...], ...]
+    derivations: Derivations = field(default_factory=Derivations)
+    warnings: tuple[RuleError, ...] = ()
 
     def definition(self, shard: int) -> dict[str, Any]:
         """The durable-rules ruleset definition (JSON-ready) of one shard."""
@@ -103,32 +120,39 @@ def _join(kind: str, items: list[Pattern]) -> Pattern:
 
 
 def pattern(node: ast.Condition, negate: bool = False) -> Pattern:
-    """The engine pattern of a checked condition, in negation normal form."""
+    """The engine pattern of a checked condition: negation normal form, three-valued.
+
+    A negated test never adds an "or missing" branch: an unknown value keeps
+    the test unknown, and the engine's comparisons never match a missing
+    property. List fields reach the engine non-empty (an empty list is sent
+    as one reserved item, `engine.facts.EMPTY_LIST_ITEM`), so ``$iall``
+    reads a known-empty list as "no item equals the value".
+    """
     if isinstance(node, ast.Not):
         return pattern(node.operand, not negate)
     if isinstance(node, ast.And | ast.Or):
         conjunction = isinstance(node, ast.And) != negate
         return _join("$and" if conjunction else "$or", [pattern(o, negate) for o in node.operands])
+    if isinstance(node, DERIVED_NODES):
+        return {derived_name(node): not negate}
     name = node.field.name
     if isinstance(node, ast.Presence):
         return _present(name) if node.present != negate else _missing(name)
     if isinstance(node, ast.Truthy):
-        return {name: True} if not negate else _join("$or", [{name: False}, _missing(name)])
+        return {name: not negate}
     if isinstance(node, ast.Contains):
         if not negate:
             return {"$iany": {name: {"$i": node.value.value}}}
-        return _join("$or", [_missing(name), {"$iall": {name: {"$neq": {"$i": node.value.value}}}}])
+        return {"$iall": {name: {"$neq": {"$i": node.value.value}}}}
     if isinstance(node, ast.InList):
         # Distinct values: a repeated branch would fire (and push) once per copy.
         values = list(dict.fromkeys(literal.value for literal in node.values))
         if node.negated == negate:
             return _join("$or", [{name: v} for v in values])
-        return _join("$or", [_join("$and", [{"$neq": {name: v}} for v in values]), _missing(name)])
+        return _join("$and", [{"$neq": {name: v}} for v in values])
     if not negate:
         return _compare(name, node.op, node.value.value)
-    return _join(
-        "$or", [_compare(name, NEGATED_OPERATOR[node.op], node.value.value), _missing(name)]
-    )
+    return _compare(name, NEGATED_OPERATOR[node.op], node.value.value)
 
 
 def stack_cost(item: Pattern, entries: int = 1) -> tuple[int, int]:
@@ -188,12 +212,15 @@ def _shard(rules: list[CompiledRule]) -> tuple[tuple[int, ...], ...]:
     return tuple(tuple(sorted(s)) for s in shards) or ((),)
 
 
-def check_catalog(sink: ErrorSink) -> None:
-    names = property_names()
+def check_catalog(sink: ErrorSink, extra: tuple[str, ...] = ()) -> None:
+    """Property names of the catalog plus the pack's generated ones: count and hashes."""
+    names = [*property_names(), *extra]
     if len(names) > MAX_PROPERTIES:
         sink.add(
             errors.E_CATALOG,
-            f"the field catalog has {len(names)} properties; the engine takes {MAX_PROPERTIES}",
+            f"the catalog and the pack's derived values make {len(names)} properties; the engine "
+            f"takes {MAX_PROPERTIES}: use fewer field-to-field comparisons, text tests, "
+            "quantifiers or aggregates",
             Location("<catalog>"),
         )
     for first, second in hash_collisions(names):
@@ -206,7 +233,12 @@ def check_catalog(sink: ErrorSink) -> None:
 
 def compile_pack(pack: Pack, sink: ErrorSink) -> CompiledPack:
     """Compile checked rules; shapes the engine cannot run go to ``sink``."""
-    check_catalog(sink)
+    derived: dict[str, Derivation] = {}
+    for rule in pack.rules:
+        for item in collect(rule.condition):
+            derived.setdefault(item.name, item)
+    derivations = Derivations(tuple(derived.values()), pack.info.aggregates)
+    check_catalog(sink, derivations.names)
     compiled: list[CompiledRule] = []
     for index, rule in enumerate(pack.rules):
         condition = pattern(rule.condition)
@@ -232,7 +264,10 @@ def compile_pack(pack: Pack, sink: ErrorSink) -> CompiledPack:
                 stack_cost=pushes,
             )
         )
-    unknown = {f for c in compiled for f in c.fields if f not in CATALOG}
+    known = set(CATALOG) | set(derivations.names)
+    unknown = {f for c in compiled for f in c.fields if f not in known}
     if unknown:  # pragma: no cover - the checker refuses unknown fields first
         raise AssertionError(f"unchecked fields reached the compiler: {sorted(unknown)}")
-    return CompiledPack(pack=pack, rules=tuple(compiled), shards=_shard(compiled))
+    return CompiledPack(
+        pack=pack, rules=tuple(compiled), shards=_shard(compiled), derivations=derivations
+    )

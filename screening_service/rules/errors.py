@@ -30,16 +30,22 @@ class Location:
 
 @dataclass(frozen=True)
 class RuleError:
+    """One finding. ``suggestion`` is a "did you mean" word; ``hint`` a sentence."""
+
     code: str
     message: str
     location: Location
     rule_id: str = ""
     suggestion: str = ""
+    hint: str = ""
+    warning: bool = False
 
     def __str__(self) -> str:
         rule = f" [{self.rule_id}]" if self.rule_id else ""
-        hint = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
-        return f"{self.location}: {self.code}{rule}: {self.message}{hint}"
+        did = f" (did you mean '{self.suggestion}'?)" if self.suggestion else ""
+        hint = f"\n    hint: {self.hint}" if self.hint else ""
+        kind = "warning " if self.warning else ""
+        return f"{self.location}: {kind}{self.code}{rule}: {self.message}{did}{hint}"
 
     @property
     def sort_key(self) -> tuple[Location, str, str]:
@@ -65,6 +71,7 @@ class ErrorSink:
     """Collects findings while a pack goes through parse and check."""
 
     errors: list[RuleError] = field(default_factory=list)
+    warnings: list[RuleError] = field(default_factory=list)
 
     def add(
         self,
@@ -73,8 +80,17 @@ class ErrorSink:
         location: Location,
         rule_id: str = "",
         suggestion: str = "",
+        hint: str = "",
     ) -> None:
-        self.errors.append(RuleError(code, message, location, rule_id, suggestion))
+        finding = RuleError(code, message, location, rule_id, suggestion, hint)
+        if finding not in self.errors:  # one report per problem
+            self.errors.append(finding)
+
+    def warn(
+        self, code: str, message: str, location: Location, rule_id: str = "", hint: str = ""
+    ) -> None:
+        """A finding that does not stop the pack (``rules check`` prints it)."""
+        self.warnings.append(RuleError(code, message, location, rule_id, "", hint, warning=True))
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -97,8 +113,15 @@ E_SYNTAX: Final = "E200"  # condition does not parse
 E_UNKNOWN_FIELD: Final = "E201"
 E_TYPE: Final = "E202"  # operator or literal does not fit the field's type
 E_UNKNOWN_VALUE: Final = "E203"  # enum literal outside the field's values
-E_PROTECTED: Final = "E204"  # condition reads only protected attributes
+E_PROTECTED: Final = "E204"  # condition mentions a protected attribute
 E_TYPOLOGY: Final = "E205"  # rule names a typology the pack does not declare
+E_UNSATISFIABLE: Final = "E206"  # no record can make the condition true
+E_POLICY: Final = "E207"  # rule metadata breaks pack policy (empty source, shadow + priority)
+E_EXAMPLE_CONTRADICTS: Final = "E208"  # an example contradicts a derivation rule
+E_COMPOSITION: Final = "E209"  # group, replaces or aggregate refers to something undeclared
+W_WEIGHT_REFERS: Final = "W100"  # weight alone reaches the interview threshold without refer
+W_REVIEW_OVERDUE: Final = "W101"  # review_by is in the past
 E_LIMIT: Final = "E300"  # shape the engine cannot run safely
 E_CATALOG: Final = "E301"  # catalog property names collide in the engine
+E_BUDGET: Final = "E302"  # proving the pack's examples did not finish within its budget
 E_EXAMPLE_FAILED: Final = "E400"  # an example did not behave as declared

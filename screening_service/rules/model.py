@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -64,6 +65,12 @@ class Rule:
     examples_refer: tuple[Example, ...]
     examples_pass: tuple[Example, ...]
     location: Location
+    owner: str = ""
+    review_by: dt.date | None = None
+    group: str = ""
+    replaces: tuple[str, ...] = ()
+    mitigates: bool = False
+    broken: bool = False  # did not parse; kept so its other findings are reported too
 
     @property
     def enforced(self) -> bool:
@@ -72,8 +79,44 @@ class Rule:
 
 @dataclass(frozen=True)
 class Typology:
+    """A typology; its own thresholds (when set) refer on its score alone."""
+
     id: str
     title: str
+    interview_threshold: float | None = None
+    priority_threshold: float | None = None
+
+
+@dataclass(frozen=True)
+class Group:
+    """Rules that describe one pattern: their weights together count at most ``cap``."""
+
+    id: str
+    cap: float
+    location: Location
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """A flight-level value declared in pack.yaml, read as ``flight.<name>``.
+
+    ``kind`` is ``count`` (travelers for whom ``condition`` is true), ``any``
+    or ``all``; ``same`` (a field name or "") limits the travelers to those
+    with the same value of that field as the traveler being screened.
+    """
+
+    name: str
+    kind: str
+    condition: Condition
+    when: str
+    when_source: ExpressionSource
+    same: str
+    description: str
+    location: Location
+
+    @property
+    def field_name(self) -> str:
+        return f"flight.{self.name}"
 
 
 @dataclass(frozen=True)
@@ -84,6 +127,8 @@ class PackInfo:
     priority_threshold: float
     typologies: MappingProxyType[str, Typology]
     location: Location
+    groups: MappingProxyType[str, Group] = field(default_factory=lambda: MappingProxyType({}))
+    aggregates: tuple[Aggregate, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,13 +1,19 @@
 """Rule files -> parse: read a pack directory into a `Pack` with positions.
 
 Files are read with PyYAML's safe composer, so every value keeps its line and
-column; nothing in a rule file can run code. Structural problems are
-collected into an `ErrorSink`, not raised one by one;
-`rules.build.compile_directory` raises a `PackError` with all of them.
+column; nothing in a rule file can run code. The loader refuses aliases (no
+"billion laughs" expansion) and nesting deeper than `MAX_YAML_DEPTH` (the
+composer recurses), and reads booleans as YAML 1.2 does: only true/false;
+an unquoted yes/no/on/off is an error with a hint, never silently a boolean.
+Structural problems are collected into an `ErrorSink`, not raised one by
+one; `rules.build.compile_directory` raises a `PackError` with all of them.
+A rule whose condition does not parse is still checked for everything else
+(typology, metadata, examples), so one error never hides another.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -15,15 +21,18 @@ from typing import Any, Final
 
 import yaml
 
+from screening_service.catalog import CATALOG
 from screening_service.rules import errors
-from screening_service.rules.condition_ast import Pos
+from screening_service.rules.condition_ast import FieldRef, Pos, Truthy
 from screening_service.rules.condition_parser import ConditionSyntaxError, parse_condition
 from screening_service.rules.errors import ErrorSink, Location, nearest
 from screening_service.rules.files import MAX_FILE_BYTES, content_hash, read_pack_files
 from screening_service.rules.model import (
+    Aggregate,
     Example,
     ExampleValue,
     ExpressionSource,
+    Group,
     Mode,
     Pack,
     PackInfo,
@@ -45,10 +54,63 @@ RULE_KEYS: Final = (
     "source",
     "when",
     "examples",
+    "owner",
+    "review_by",
+    "group",
+    "replaces",
+    "mitigates",
 )
 REQUIRED_RULE_KEYS: Final = ("id", "title", "typology", "weight", "rationale", "source", "when")
-PACK_KEYS: Final = ("name", "version", "thresholds", "typologies", "description")
+PACK_KEYS: Final = (
+    "name",
+    "version",
+    "thresholds",
+    "typologies",
+    "description",
+    "groups",
+    "aggregates",
+)
 THRESHOLD_KEYS: Final = ("interview", "priority_interview")
+TYPOLOGY_KEYS: Final = ("title", "description", "interview", "priority_interview")
+AGGREGATE_KINDS: Final = ("count", "any", "all")
+MAX_YAML_DEPTH: Final = 32
+YAML11_BOOLEANS: Final = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
+BROKEN: Final = Truthy(FieldRef("", Pos(1, 1)), Pos(1, 1))
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader without aliases, with a nesting limit and YAML 1.2 booleans."""
+
+    yaml_implicit_resolvers = {  # noqa: RUF012 - PyYAML's own class attribute
+        key: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
+        for key, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: object) -> yaml.Node | None:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()  # type: ignore[no-untyped-call]
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in rule files", event.start_mark
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None,
+                    None,
+                    f"the file nests deeper than {MAX_YAML_DEPTH} levels",
+                    self.peek_event().start_mark,  # type: ignore[no-untyped-call]
+                )
+            node: yaml.Node | None = super().compose_node(parent, index)  # type: ignore[arg-type]
+            return node
+        finally:
+            self.depth -= 1
+
+
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
 
 
 def _loc(file: str, node: yaml.Node) -> Location:
@@ -56,7 +118,7 @@ def _loc(file: str, node: yaml.Node) -> Location:
 
 
 def _construct(node: yaml.Node) -> Any:
-    loader = yaml.SafeLoader("")
+    loader = _Loader("")
     try:
         return loader.construct_object(node, deep=True)
     finally:
@@ -193,7 +255,7 @@ def _examples(
     return found.get("refer", ()), found.get("pass", ())
 
 
-def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | None:
+def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | None:  # noqa: PLR0915
     entries = _mapping(node, file, sink, "a rule")
     if entries is None:
         return None
@@ -267,6 +329,7 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
                     error.message,
                     when_source.locate(Pos(error.line, error.column)),
                     rule_id,
+                    hint=error.hint,
                 )
         else:
             sink.add(
@@ -276,27 +339,78 @@ def _rule(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Rule | No
                 rule_id,
             )
 
-    if condition is None or weight is None or not rule_id:
+    if not rule_id:
         return None
+    owner = text("owner")
+    review_by = _review_by(entries, file, sink, rule_id)
+    replaces: tuple[str, ...] = ()
+    if "replaces" in entries:
+        replaces_node = entries["replaces"][1]
+        if isinstance(replaces_node, yaml.SequenceNode) and all(
+            isinstance(item, yaml.ScalarNode) for item in replaces_node.value
+        ):
+            replaces = tuple(str(item.value) for item in replaces_node.value)
+        else:
+            sink.add(
+                errors.E_SHAPE,
+                "replaces must be a list of rule ids",
+                _loc(file, replaces_node),
+                rule_id,
+            )
+    mitigates = False
+    if "mitigates" in entries:
+        value = _construct(entries["mitigates"][1])
+        if not isinstance(value, bool):
+            sink.add(
+                errors.E_SHAPE,
+                "mitigates must be true or false",
+                _loc(file, entries["mitigates"][1]),
+                rule_id,
+            )
+        mitigates = value is True
     return Rule(
         id=rule_id,
         title=text("title"),
         typology=text("typology"),
-        weight=weight,
+        weight=weight if weight is not None else 0.0,
         mode=mode,
         refer_priority=refer == "priority",
         rationale=text("rationale"),
         source=text("source"),
-        when=str(entries["when"][1].value),
-        condition=condition,
+        when=str(entries["when"][1].value) if "when" in entries else "",
+        condition=condition if condition is not None else BROKEN,
         when_source=when_source,
         examples_refer=refer_examples,
         examples_pass=pass_examples,
         location=_loc(file, node),
+        owner=owner,
+        review_by=review_by,
+        group=text("group"),
+        replaces=replaces,
+        mitigates=mitigates,
+        broken=condition is None or weight is None,
     )
 
 
-def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
+def _review_by(
+    entries: dict[str, tuple[yaml.Node, yaml.Node]], file: str, sink: ErrorSink, rule_id: str
+) -> dt.date | None:
+    if "review_by" not in entries:
+        return None
+    node = entries["review_by"][1]
+    value = _construct(node) if isinstance(node, yaml.ScalarNode) else None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    sink.add(errors.E_SHAPE, "review_by must be a date (YYYY-MM-DD)", _loc(file, node), rule_id)
+    return None
+
+
+def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> PackInfo | None:
     root = _mapping(node, file, sink, "the pack file")
     if root is None:
         return None
@@ -352,7 +466,7 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
                 fields = _mapping(value_node, file, sink, f"typology {key}") or {}
                 _check_keys(
                     fields,
-                    ("title", "description"),
+                    TYPOLOGY_KEYS,
                     ("title",),
                     file,
                     value_node,
@@ -361,7 +475,16 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
                 )
                 if "title" in fields:
                     title = _scalar_text(fields["title"][1], file, sink, "title") or key
-            elif isinstance(value_node, yaml.ScalarNode):
+                own = {
+                    k: _number(fields[k][1], file, sink, f"typology {key}.{k}")
+                    for k in THRESHOLD_KEYS
+                    if k in fields
+                }
+                typologies[key] = Typology(
+                    key, title, own.get("interview"), own.get("priority_interview")
+                )
+                continue
+            if isinstance(value_node, yaml.ScalarNode):
                 title = str(value_node.value) or key
             typologies[key] = Typology(key, title)
     version = ""
@@ -376,6 +499,8 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
                 errors.E_PACK, "declare at least one typology", _loc(file, entries["typologies"][1])
             )
         return None
+    groups = _groups(entries, file, sink)
+    aggregates = _aggregates(entries, file, source, sink)
     return PackInfo(
         name=name or "",
         version=version,
@@ -383,7 +508,101 @@ def _pack_info(node: yaml.Node, file: str, sink: ErrorSink) -> PackInfo | None:
         priority_threshold=thresholds["priority_interview"],
         typologies=MappingProxyType(typologies),
         location=_loc(file, pack_node),
+        groups=MappingProxyType(groups),
+        aggregates=aggregates,
     )
+
+
+def _groups(
+    entries: dict[str, tuple[yaml.Node, yaml.Node]], file: str, sink: ErrorSink
+) -> dict[str, Group]:
+    groups: dict[str, Group] = {}
+    if "groups" not in entries:
+        return groups
+    for key, (key_node, value_node) in (
+        _mapping(entries["groups"][1], file, sink, "groups") or {}
+    ).items():
+        fields = _mapping(value_node, file, sink, f"group {key}") or {}
+        _check_keys(
+            fields, ("cap", "description"), ("cap",), file, value_node, sink, f"group {key}"
+        )
+        cap = _number(fields["cap"][1], file, sink, f"group {key}.cap") if "cap" in fields else None
+        if cap is not None:
+            groups[key] = Group(key, cap, _loc(file, key_node))
+    return groups
+
+
+def _aggregates(
+    entries: dict[str, tuple[yaml.Node, yaml.Node]], file: str, source: str, sink: ErrorSink
+) -> tuple[Aggregate, ...]:
+    found: list[Aggregate] = []
+    if "aggregates" not in entries:
+        return ()
+    for key, (key_node, value_node) in (
+        _mapping(entries["aggregates"][1], file, sink, "aggregates") or {}
+    ).items():
+        where = _loc(file, key_node)
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", key) or f"flight.{key}" in CATALOG:
+            sink.add(
+                errors.E_PACK,
+                f"aggregate name '{key}' must be lowercase words joined by _ and not a catalog "
+                "field (it is read as flight.<name>)",
+                where,
+            )
+            continue
+        fields = _mapping(value_node, file, sink, f"aggregate {key}") or {}
+        _check_keys(
+            fields,
+            (*AGGREGATE_KINDS, "same", "description"),
+            (),
+            file,
+            value_node,
+            sink,
+            f"aggregate {key}",
+        )
+        kinds = [k for k in AGGREGATE_KINDS if k in fields]
+        if len(kinds) != 1:
+            sink.add(
+                errors.E_PACK,
+                f"aggregate {key} needs exactly one of count, any, all (a condition)",
+                where,
+            )
+            continue
+        kind = kinds[0]
+        when_node = fields[kind][1]
+        if not isinstance(when_node, yaml.ScalarNode):
+            sink.add(errors.E_SHAPE, f"aggregate {key}.{kind} must be a condition", where)
+            continue
+        when_text, when_source = expression_text(when_node, source, file)
+        try:
+            condition = parse_condition(when_text)
+        except ConditionSyntaxError as error:
+            sink.add(
+                errors.E_SYNTAX,
+                error.message,
+                when_source.locate(Pos(error.line, error.column)),
+                hint=error.hint,
+            )
+            continue
+        same = _scalar_text(fields["same"][1], file, sink, "same") if "same" in fields else ""
+        description = (
+            _scalar_text(fields["description"][1], file, sink, "description")
+            if "description" in fields
+            else ""
+        )
+        found.append(
+            Aggregate(
+                name=key,
+                kind=kind,
+                condition=condition,
+                when=str(when_node.value),
+                when_source=when_source,
+                same=same or "",
+                description=description or "",
+                location=where,
+            )
+        )
+    return tuple(found)
 
 
 def _compose(data: bytes, display: str, sink: ErrorSink) -> tuple[yaml.Node | None, str]:
@@ -396,18 +615,72 @@ def _compose(data: bytes, display: str, sink: ErrorSink) -> tuple[yaml.Node | No
         sink.add(errors.E_YAML, f"file is not UTF-8 (byte {error.start})", Location(display))
         return None, ""
     try:
-        node = yaml.compose(source, Loader=yaml.SafeLoader)
+        node = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
-        mark = error.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
-        sink.add(errors.E_YAML, f"not valid YAML: {error.problem}", Location(display, line, column))
+        sink.add(errors.E_YAML, *_yaml_problem(error, display))
         return None, ""
     except yaml.YAMLError as error:
         sink.add(errors.E_YAML, f"not valid YAML: {error}", Location(display))
         return None, ""
     if node is None:
         sink.add(errors.E_YAML, "file is empty", Location(display))
+    else:
+        _yaml11_booleans(node, display, sink)
     return node, source
+
+
+def _yaml_problem(error: yaml.MarkedYAMLError, display: str) -> tuple[str, Location, str, str, str]:
+    """Message, location, rule id, suggestion and hint of a YAML error, with the library's context.
+
+    The library marks where it noticed the problem (often the line after an
+    unclosed bracket); its context mark is where the construct began, which
+    is where the author has to look.
+    """
+    problem = error.problem or "not valid YAML"
+    mark = error.context_mark or error.problem_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (0, 0)
+    message = f"not valid YAML: {problem}"
+    if error.context and error.problem_mark is not None:
+        found = error.problem_mark
+        message = (
+            f"not valid YAML: {error.context} that starts here, "
+            f"{problem} at line {found.line + 1}, column {found.column + 1}"
+        )
+    hint = "check the indentation and that every quote and bracket is closed"
+    context = error.context or ""
+    if "flow mapping" in context:
+        hint = "a '{' is not closed: close it with '}', or write the mapping in block style"
+    elif "flow sequence" in context:
+        hint = "a '[' is not closed: close it with ']'"
+    elif "quoted scalar" in context:
+        hint = "a quoted string is not closed"
+    elif "alias" in problem:
+        hint = "write the value out where it is used"
+    elif "mapping values are not allowed" in problem:
+        hint = "a value holding ': ' must be quoted (a 'when' with a colon, for example)"
+    return message, Location(display, line, column), "", "", hint
+
+
+def _yaml11_booleans(root: yaml.Node, display: str, sink: ErrorSink) -> None:
+    """Unquoted yes/no/on/off: YAML 1.1 reads them as booleans, YAML 1.2 as text. Refuse both."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            stack.extend(v for pair in node.value for v in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif (
+            isinstance(node, yaml.ScalarNode)
+            and node.style is None
+            and YAML11_BOOLEANS.match(node.value)
+        ):
+            sink.add(
+                errors.E_YAML,
+                f"unquoted '{node.value}' is ambiguous (YAML 1.1 reads it as a boolean)",
+                _loc(display, node),
+                hint=f'write true or false for a boolean, or quote it ("{node.value}") for text',
+            )
 
 
 def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
@@ -430,7 +703,7 @@ def parse_pack(directory: Path, sink: ErrorSink) -> Pack | None:
         if node is None:
             continue
         if is_pack_file:
-            info = _pack_info(node, display, sink)
+            info = _pack_info(node, display, source, sink)
             continue
         for rule_node in _rule_nodes(node, display, sink):
             rule = _rule(rule_node, display, source, sink)

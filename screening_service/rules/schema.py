@@ -10,8 +10,11 @@ when the committed copies are stale.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Final
+
+import yaml
 
 from screening_service.catalog import CATALOG, Field, FieldType
 from screening_service.rules.parse import RULE_ID
@@ -28,7 +31,26 @@ _SCALAR: Final[dict[FieldType, dict[str, Any]]] = {
 }
 
 
+WHEN_DESCRIPTION: Final = (
+    "The condition (README: 'The when language'). Three-valued: a test of an unknown field "
+    "is unknown, 'not unknown' is unknown, a rule fires only when its condition is true. "
+    "Tests: field == != < <= > >= literal or another expression; field in [..] / not in [..]; "
+    "list contains value; field is known / is unknown; a bare boolean field; text starts "
+    'with / ends with / matches "RE2"; expressions: a + b, a - b (date - date = days), '
+    "days_between(a, b), years_between(a, b), abs(x), lower(x), length(x); "
+    "any companion (...) / all companions (...) over companion.*; at least n of (a, b, ...); "
+    "and, or, not, parentheses; flight.<name> reads an aggregate declared in pack.yaml. "
+    "Protected attributes (nationality, residence, issuing country, sex) may not be mentioned."
+)
+
+
 def _value_schema(field: Field) -> dict[str, Any]:
+    if field.scope == "companion":
+        return {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": f"{field.description}: one item per companion, '' when unknown",
+        }
     if field.type is FieldType.ENUM:
         schema: dict[str, Any] = {"enum": list(field.values)}
     elif field.type is FieldType.LIST:
@@ -40,13 +62,23 @@ def _value_schema(field: Field) -> dict[str, Any]:
     return schema
 
 
-def rule_file_schema() -> dict[str, Any]:
+def rule_file_schema(typologies: Sequence[str] = ()) -> dict[str, Any]:
+    """The rule-file schema; with ``typologies`` (the pack's), a rule's typology is checked too."""
     record = {
         "type": "object",
-        "description": "Catalog field values of one record; absent fields are absent",
+        "description": "Catalog field values of one record; a field left out is unknown",
         "properties": {name: _value_schema(field) for name, field in CATALOG.items()},
+        "patternProperties": {
+            r"^flight\.[a-z][a-z0-9_]*$": {
+                "type": ["integer", "boolean"],
+                "description": "A flight-level aggregate declared in pack.yaml",
+            }
+        },
         "additionalProperties": False,
     }
+    typology: dict[str, Any] = {"type": "string", "description": "A typology declared in pack.yaml"}
+    if typologies:
+        typology["enum"] = sorted(typologies)
     rule = {
         "type": "object",
         "required": [
@@ -63,7 +95,7 @@ def rule_file_schema() -> dict[str, Any]:
         "properties": {
             "id": {"type": "string", "pattern": RULE_ID.pattern, "description": "Unique rule id"},
             "title": {"type": "string", "description": "One line an officer reads"},
-            "typology": {"type": "string", "description": "A typology declared in pack.yaml"},
+            "typology": typology,
             "weight": {
                 "type": "number",
                 "minimum": 0,
@@ -76,9 +108,25 @@ def rule_file_schema() -> dict[str, Any]:
             },
             "rationale": {"type": "string", "description": "Why this is an indicator"},
             "source": {"type": "string", "description": "The public source of the indicator"},
-            "when": {
+            "when": {"type": "string", "description": WHEN_DESCRIPTION},
+            "owner": {"type": "string", "description": "Who answers for the rule"},
+            "review_by": {
                 "type": "string",
-                "description": "The condition (see README: the when language)",
+                "pattern": r"^\d{4}-\d{2}-\d{2}$",
+                "description": "Date by which the rule must be reviewed (a warning after it)",
+            },
+            "group": {
+                "type": "string",
+                "description": "A group declared in pack.yaml (its rules count up to its cap)",
+            },
+            "replaces": {
+                "type": "array",
+                "items": {"type": "string", "pattern": RULE_ID.pattern},
+                "description": "Rules whose weight this one replaces when both fire",
+            },
+            "mitigates": {
+                "type": "boolean",
+                "description": "Subtracts its weight from its typology's score (never below 0)",
             },
             "examples": {
                 "type": "object",
@@ -112,7 +160,34 @@ def pack_file_schema() -> dict[str, Any]:
         "type": "object",
         "required": ["title"],
         "additionalProperties": False,
-        "properties": {"title": {"type": "string"}, "description": {"type": "string"}},
+        "properties": {
+            "title": {"type": "string"},
+            "description": {"type": "string"},
+            "interview": {"type": "number", "exclusiveMinimum": 0},
+            "priority_interview": {"type": "number", "exclusiveMinimum": 0},
+        },
+    }
+    group = {
+        "type": "object",
+        "required": ["cap"],
+        "additionalProperties": False,
+        "properties": {"cap": {"type": "number", "minimum": 0}, "description": {"type": "string"}},
+    }
+    aggregate = {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "count": {
+                "type": "string",
+                "description": "Travelers of the flight for whom it is true",
+            },
+            "any": {"type": "string", "description": "True if it is true for some traveler"},
+            "all": {"type": "string", "description": "True if it is true for every traveler"},
+            "same": {"type": "string", "description": "Only travelers with this traveler's value"},
+            "description": {"type": "string"},
+        },
+        "oneOf": [{"required": ["count"]}, {"required": ["any"]}, {"required": ["all"]}],
     }
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -144,6 +219,12 @@ def pack_file_schema() -> dict[str, Any]:
                         "propertyNames": {"pattern": RULE_ID.pattern},
                         "additionalProperties": {"oneOf": [typology, {"type": "string"}]},
                     },
+                    "groups": {"type": "object", "additionalProperties": group},
+                    "aggregates": {
+                        "type": "object",
+                        "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
+                        "additionalProperties": aggregate,
+                    },
                 },
             }
         },
@@ -154,11 +235,23 @@ def render(schema: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
 
 
-def write_schemas(directory: Path) -> list[Path]:
+def pack_typologies(pack_directory: Path) -> list[str]:
+    """The typology ids a pack declares (empty when it has no readable pack.yaml)."""
+    try:
+        data = yaml.safe_load((pack_directory / "pack.yaml").read_text(encoding="utf-8"))
+        return sorted(str(key) for key in data["pack"]["typologies"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return []
+
+
+def write_schemas(directory: Path, typologies: Sequence[str] | None = None) -> list[Path]:
+    """Write both schemas; typologies default to those of the pack ``directory`` sits in."""
+    if typologies is None:
+        typologies = pack_typologies(directory.parent)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for name, schema in (
-        (RULE_FILE_SCHEMA, rule_file_schema()),
+        (RULE_FILE_SCHEMA, rule_file_schema(typologies)),
         (PACK_FILE_SCHEMA, pack_file_schema()),
     ):
         path = directory / name

@@ -124,3 +124,47 @@ def test_observations_become_sorted_codes() -> None:
     assert record["observations.codes"] == ["documents_held_by_other", "scripted_answers"]
     assert record["observations.sources"] == ["crew"]
     assert record["observations.count"] == 2
+
+
+def test_guardian_is_unknown_without_booking_data_or_with_an_unknown_relationship() -> None:
+    no_booking = traveler(age=12)
+    no_booking.ClearField("booking")
+    assert one(no_booking).get("booking.has_parent_or_guardian") is None
+    unknown = traveler(age=12, companions=[pb.Companion(traveler_id="T-2")])
+    assert one(unknown)["booking.has_parent_or_guardian"] is None
+    parent = traveler(
+        age=12,
+        companions=[
+            pb.Companion(traveler_id="T-2"),
+            pb.Companion(traveler_id="T-3", relationship=pb.RELATIONSHIP_PARENT),
+        ],
+    )
+    assert one(parent)["booking.has_parent_or_guardian"] is True
+    assert one(traveler(age=12))["booking.has_parent_or_guardian"] is False
+
+
+def test_issuer_differs_from_nationality_is_unknown_when_either_is() -> None:
+    t = traveler()
+    assert one(t)["document.issuer_differs_from_nationality"] is False
+    t.document.issuing_country = "USA"
+    assert one(t)["document.issuer_differs_from_nationality"] is True
+    t.ClearField("nationality")
+    assert one(t).get("document.issuer_differs_from_nationality") is None
+
+
+def test_travel_fields_are_in_local_time() -> None:
+    t = traveler()
+    segment = t.itinerary.segments[0]
+    segment.origin, segment.destination = "SYD", "LAX"
+    # 23:30 UTC on Tuesday 1 December is 10:30 on Wednesday 2 December in Sydney.
+    segment.departure_time.CopyFrom(ts(dt.datetime(2026, 12, 1, 23, 30, tzinfo=dt.UTC)))
+    # 13:00 UTC on 2 December is 05:00 on 2 December in Los Angeles.
+    segment.arrival_time.CopyFrom(ts(dt.datetime(2026, 12, 2, 13, 0, tzinfo=dt.UTC)))
+    t.booking.booking_time.CopyFrom(ts(dt.datetime(2026, 11, 30, 20, 0, tzinfo=dt.UTC)))
+    record = one(t)
+    assert record["travel.departure_date"] == dt.date(2026, 12, 2).toordinal()
+    assert record["travel.departure_hour"] == 10
+    assert record["travel.departure_weekday"] == "wednesday"
+    assert record["travel.arrival_date"] == dt.date(2026, 12, 2).toordinal()
+    # 20:00 UTC on 30 November is 07:00 on 1 December in Sydney.
+    assert record["booking.booking_date"] == dt.date(2026, 12, 1).toordinal()

@@ -79,22 +79,32 @@ def test_protected_attribute_only_rule_is_refused(tmp_path: Path) -> None:
     error = one(
         write_pack(
             tmp_path,
-            {"r.yaml": rule("profiling", 'traveler.nationality == "XYZ" or traveler.sex == "F"')},
+            {"r.yaml": rule("profiling", 'traveler.nationality == "NGA" or traveler.sex == "F"')},
         )
     )
     assert (error.code, str(error.location)) == ("E204", "r.yaml:8:11")
     assert "protected attributes" in error.message
 
 
-def test_protected_attribute_with_an_indicator_is_allowed(tmp_path: Path) -> None:
-    text = rule(
-        "mixed",
-        'traveler.is_minor and traveler.nationality == "XYZ"',
-        refer="{traveler.is_minor: true, traveler.nationality: XYZ}",
-        passing="{traveler.is_minor: false, traveler.nationality: XYZ}",
-    )
-    snapshot = build_snapshot(write_pack(tmp_path, {"r.yaml": text}))
-    assert [c.rule.id for c in snapshot.compiled.rules] == ["mixed"]
+@pytest.mark.parametrize(
+    ("when", "column"),
+    [
+        (
+            'traveler.nationality in ["DOM", "HTI"] and traveler.sex == "F" and '
+            "traveler.age_years < 30",
+            11,
+        ),
+        ('traveler.nationality == "DOM" and traveler.direction is present', 11),
+        ('traveler.is_minor and document.issuing_country == "DOM"', 33),
+    ],
+)
+def test_a_rule_mentioning_a_protected_attribute_is_refused_however_combined(
+    tmp_path: Path, when: str, column: int
+) -> None:
+    error = one(write_pack(tmp_path, {"r.yaml": rule("bypass", when)}))
+    assert (error.code, str(error.location)) == ("E204", f"r.yaml:8:{column}")
+    assert "mentions protected attributes" in error.message
+    assert "document.issuer_differs_from_nationality" in error.hint
 
 
 def test_failing_example_is_reported_with_its_position(tmp_path: Path) -> None:

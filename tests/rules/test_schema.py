@@ -14,6 +14,7 @@ from screening_service.rules.schema import (
     PACK_FILE_SCHEMA,
     RULE_FILE_SCHEMA,
     pack_file_schema,
+    pack_typologies,
     render,
     rule_file_schema,
 )
@@ -23,7 +24,14 @@ SCHEMAS = BUNDLED_RULES / "schema"
 
 
 def test_committed_schemas_are_up_to_date() -> None:
-    assert (SCHEMAS / RULE_FILE_SCHEMA).read_text() == render(rule_file_schema())
+    typologies = pack_typologies(BUNDLED_RULES)
+    assert typologies == [
+        "child_trafficking",
+        "labor_trafficking",
+        "sex_trafficking",
+        "trafficking_general",
+    ]
+    assert (SCHEMAS / RULE_FILE_SCHEMA).read_text() == render(rule_file_schema(typologies))
     assert (SCHEMAS / PACK_FILE_SCHEMA).read_text() == render(pack_file_schema())
 
 
@@ -40,3 +48,18 @@ def test_schema_rejects_an_unknown_example_field() -> None:
     document["rules"][0]["examples"]["refer"][0]["booking.paymnet_form"] = "cash"
     with pytest.raises(jsonschema.ValidationError):
         jsonschema.validate(document, rule_file_schema())
+
+
+def test_schema_rejects_an_undeclared_typology() -> None:
+    document = yaml.safe_load((BUNDLED_RULES / "booking.yaml").read_text())
+    schema = json.loads((SCHEMAS / RULE_FILE_SCHEMA).read_text())
+    document["rules"][0]["typology"] = "trafficking_generl"
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(document, schema)
+
+
+def test_the_tour_pack_validates() -> None:
+    tour = BUNDLED_RULES.parent / "tests" / "rules" / "tour"
+    schema = rule_file_schema(pack_typologies(tour))
+    jsonschema.validate(yaml.safe_load((tour / "tour.yaml").read_text()), schema)
+    jsonschema.validate(yaml.safe_load((tour / "pack.yaml").read_text()), pack_file_schema())
