@@ -15,7 +15,7 @@ from google.protobuf import json_format
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex, LookoutLoadError, load_lookout
 from screening_service.messages import MessageError, convert, is_message
-from screening_service.pipeline.decide import ABSENT, evidence
+from screening_service.pipeline.decide import evidence
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import Context, FlightResult, Request, screen
 from screening_service.pipeline.validate import Invalid
@@ -53,9 +53,12 @@ def check(directory: Path, out: TextIO) -> int:
     except PackError as error:
         return _report(error, out)
     info = compiled.pack.info
+    for warning in sorted(compiled.warnings, key=lambda w: w.sort_key):
+        print(warning, file=out)
     print(
         f"ok: pack {info.version} ({compiled.pack.content_hash[:12]}), {len(compiled.rules)} rules "
-        f"in {engine.shard_count} engine shard(s)",
+        f"in {engine.shard_count} engine shard(s)"
+        + (f", {len(compiled.warnings)} warning(s)" if compiled.warnings else ""),
         file=out,
     )
     engine.close()
@@ -157,7 +160,7 @@ def _explain_text(result: FlightResult, out: TextIO) -> None:
             mark = "FIRED" if compiled.index in fired else "-    "
             print(f"{mark} {rule.id} [{rule.mode.value}, weight {rule.weight:g}]", file=out)
             for item in evidence(compiled, record):
-                shown = item.value if item.value != ABSENT else "absent"
+                shown = item.value
                 print(f"        {item.field} = {shown}", file=out)
         print(
             f"referral: {decision.referral.value}  score: {decision.score:g}  "

@@ -23,6 +23,7 @@ RELOADS: Final = "screening_ruleset_reloads_total"
 ENGINE_RESTARTS: Final = "screening_engine_restarts_total"
 LOOKOUT_RELOADS: Final = "screening_lookout_reloads_total"
 LOOKOUT_ENTRIES: Final = "screening_lookout_entries"
+RULES_REVIEW_OVERDUE: Final = "screening_rules_review_overdue"
 RPC_REFUSED: Final = "screening_rpc_refused_total"
 WATCH_ERRORS: Final = "screening_watch_errors_total"
 DECISION_LOG_WRITABLE: Final = "screening_decision_log_writable"
@@ -99,6 +100,12 @@ decision_log_failures = Counter(
     "Decision log problems: a write failed (decisions withheld), the path is unusable, "
     "or the file was deleted or replaced (reopened)",
     ["reason"],
+)
+
+rules_review_overdue = Gauge(
+    RULES_REVIEW_OVERDUE,
+    "Rules of the live pack whose review_by date has passed",
+    multiprocess_mode="livemax",
 )
 
 

@@ -70,7 +70,6 @@ class Decision:
 
 
 UNKNOWN = "unknown"
-ABSENT = UNKNOWN  # the former name, for callers not yet moved
 NONE_LISTED = "(none)"
 
 

@@ -33,6 +33,7 @@ from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import DEFAULT_DEPARTURE_WINDOW_DAYS
 from screening_service.proto import pb, pb_grpc
 from screening_service.pseudonyms import KEY_FILE_NAME, PseudonymKey, PseudonymKeyError
+from screening_service.rules.errors import W_REVIEW_OVERDUE
 from screening_service.rules.files import RULE_FILE_SUFFIXES
 from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig
 from screening_service.runtime.lookout import ActiveLookout
@@ -115,6 +116,9 @@ def publish_snapshot(snapshot: Snapshot) -> None:
     _published[:] = [(snapshot.version, snapshot.content_hash)]
     metrics.ruleset_info.labels(snapshot.version, snapshot.content_hash).set(1)
     metrics.ruleset_loaded.set(snapshot.loaded_at.timestamp())
+    metrics.rules_review_overdue.set(
+        sum(w.code == W_REVIEW_OVERDUE for w in snapshot.compiled.warnings)
+    )
 
 
 async def create_server(

@@ -2,7 +2,7 @@
 
 For each rule's first `refer` example, the expected evidence is written out
 by hand: every field the rule's `when` reads (in the order it reads them), the
-value as an officer reads it, and `(absent)` for a field the example leaves
+value as an officer reads it, and `unknown` for a field the example leaves
 out. The example is run through the real pipeline stages (engine, then
 decide) so the rule must also fire.
 """
@@ -11,18 +11,20 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from screening_service.engine.facts import to_fact
 from screening_service.engine.native import Engine
-from screening_service.pipeline.decide import ABSENT, decide
+from screening_service.pipeline.decide import UNKNOWN, decide
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules.build import compile_directory
 from screening_service.values import Record
 from tests.conftest import BUNDLED_RULES
+from tests.rules.packs import rule, write_pack
 
-A = ABSENT
+A = UNKNOWN
 EXPECTED: dict[str, list[tuple[str, str]]] = {
     "third-party-purchase": [
         ("booking.purchaser_is_traveler", "false"),
@@ -33,7 +35,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "one-way-ticket": [("booking.ticket_type", "one_way")],
     "third-party-cash-one-way-last-minute": [
         ("booking.purchaser_is_traveler", "false"),
-        ("booking.purchaser_on_flight", A),
+        ("booking.purchaser_on_flight", "false"),
         ("booking.payment_form", "cash"),
         ("booking.ticket_type", "one_way"),
         ("booking.hours_before_departure", "10"),
@@ -43,7 +45,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("document.days_since_issue", "10"),
         ("booking.ticket_type", "one_way"),
         ("booking.purchaser_is_traveler", "false"),
-        ("booking.purchaser_on_flight", A),
+        ("booking.purchaser_on_flight", "false"),
     ],
     "young-group-one-absent-purchaser": [
         ("traveler.age_years", "20"),
@@ -70,7 +72,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "minor-third-party-cash-last-minute": [
         ("traveler.is_minor", "true"),
         ("booking.purchaser_is_traveler", "false"),
-        ("booking.purchaser_on_flight", A),
+        ("booking.purchaser_on_flight", "false"),
         ("booking.payment_form", "cash"),
         ("booking.hours_before_departure", "6"),
     ],
@@ -99,7 +101,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("traveler.is_minor", "true"),
         ("booking.ticket_type", "one_way"),
         ("booking.purchaser_is_traveler", "false"),
-        ("booking.purchaser_on_flight", A),
+        ("booking.purchaser_on_flight", "false"),
     ],
     "outbound-young-adult-recruited-abroad": [
         ("traveler.direction", "outbound"),
@@ -116,15 +118,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
 }
 # A second example whose evidence differs in kind: a field left out, a list of two.
 EXPECTED_SECOND: dict[str, list[tuple[str, str]]] = {
-    "third-party-purchase": [
-        ("booking.purchaser_is_traveler", "false"),
-        ("booking.purchaser_on_flight", A),
-    ],
     "last-minute-booking": [("booking.hours_before_departure", "23.5")],
-    "minor-without-parent-or-guardian": [
-        ("traveler.is_minor", "true"),
-        ("booking.has_parent_or_guardian", A),
-    ],
     "observation-documents-held-by-other": [
         ("observations.codes", "scripted_answers, documents_held_by_other")
     ],
@@ -162,3 +156,28 @@ def test_evidence_of_the_first_refer_example(snapshot: Snapshot, rule_id: str) -
 @pytest.mark.parametrize("rule_id", sorted(EXPECTED_SECOND))
 def test_evidence_of_the_second_refer_example(snapshot: Snapshot, rule_id: str) -> None:
     assert EXPECTED_SECOND[rule_id] == evidence_of(snapshot, rule_id, 1)
+
+
+def test_a_field_the_record_lacks_reads_unknown(tmp_path: Path) -> None:
+    """An `or` fires on one known branch; the other branch's field is shown as unknown."""
+    pack = write_pack(
+        tmp_path,
+        {
+            "r.yaml": rule(
+                "cash-or-last-minute",
+                'booking.payment_form == "cash" or booking.hours_before_departure < 24',
+                refer="{booking.payment_form: cash}",
+                passing="{booking.payment_form: card, booking.hours_before_departure: 48}",
+            )
+        },
+    )
+    compiled = compile_directory(pack)
+    engine = Engine(compiled.engine_spec)
+    try:
+        snapshot = Snapshot(compiled, engine, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
+        assert [
+            ("booking.payment_form", "cash"),
+            ("booking.hours_before_departure", "unknown"),
+        ] == evidence_of(snapshot, "cash-or-last-minute", 0)
+    finally:
+        engine.close()

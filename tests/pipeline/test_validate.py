@@ -217,18 +217,21 @@ def test_one_mutation_gives_exactly_these_violations(
     assert expected == [(v.field, v.description) for v in found]
 
 
-def test_a_future_birth_is_refused_only_when_judged_live() -> None:
+def test_a_future_birth_is_refused_as_future_only_when_judged_live() -> None:
+    """Born after today: a live-only check; born after the departure: refused always."""
     traveler = ordinary_adult("T-1")
     traveler.date_of_birth = "2027-01-01"
     live = violations_of(pb.ScreenRequest(traveler=traveler), TODAY)
     assert [
         ("traveler.date_of_birth", "must not be in the future nor before 1900"),
         ("traveler.document.issue_date", "is before date_of_birth"),
+        ("traveler.date_of_birth", "is after the departure"),
     ] == [(v.field, v.description) for v in live]
     replayed = violations_of(pb.ScreenRequest(traveler=traveler), None)
-    assert [("traveler.document.issue_date", "is before date_of_birth")] == [
-        (v.field, v.description) for v in replayed
-    ]
+    assert [
+        ("traveler.document.issue_date", "is before date_of_birth"),
+        ("traveler.date_of_birth", "is after the departure"),
+    ] == [(v.field, v.description) for v in replayed]
 
 
 def test_a_missing_traveler_or_manifest_is_one_violation() -> None:
