@@ -130,6 +130,7 @@ def party(
     """
     locator = b.locator()
     segments = b.segments(connect=connect)
+    first = segments[0].departure_time.seconds
     counts = [bags(p) for p in people]
     paying = replace(ticket, purchaser_is_traveler=True)
     others = replace(ticket, purchaser_is_traveler=False)
@@ -139,7 +140,7 @@ def party(
         key = (count, person is buyer)
         if key not in booking_of:
             chosen = ticket if buyer is None else paying if person is buyer else others
-            booking_of[key] = b.booking(chosen, locator, count)
+            booking_of[key] = b.booking(chosen, locator, count, first)
         listed = [
             pb.Companion(traveler_id=other.traveler_id, relationship=relation(person, other))
             for other in people

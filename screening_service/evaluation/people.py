@@ -176,10 +176,13 @@ class FlightBuilder:
         before = routes.feeder(self.rng, self.plan)
         return (before.segment(), *self._direct) if before else self._direct
 
-    def booking(self, ticket: Ticket, locator: str, bags: int | None) -> pb.Booking:
+    def booking(
+        self, ticket: Ticket, locator: str, bags: int | None, first_departure: int
+    ) -> pb.Booking:
+        """``ticket.hours_ahead`` counts back from the journey's first departure."""
         booking = pb.Booking(
             record_locator=locator,
-            booking_time=Timestamp(seconds=self.departs - int(ticket.hours_ahead * HOUR)),
+            booking_time=Timestamp(seconds=first_departure - int(ticket.hours_ahead * HOUR)),
             ticket_type=ticket.ticket,
             payment_form=ticket.payment,
             purchaser_id=ticket.purchaser,

@@ -34,7 +34,6 @@ from screening_service.evaluation.people import DAY, FlightBuilder
 from screening_service.evaluation.typologies import TRAFFICKING
 from screening_service.proto import pb
 from screening_service.synthetic import routes
-from screening_service.synthetic.export import Written, labels_path
 
 SCENARIOS: Final = (*TRAFFICKING, *LAWFUL)
 FLIGHT_SIZE: Final = (80, 320)
@@ -42,6 +41,19 @@ MAX_FLIGHT_SIZE: Final = 1000
 # In the past, so every issue date and date of birth passes "not in the future".
 START: Final = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 SPAN_DAYS: Final = 28
+
+
+@dataclass(frozen=True)
+class Written:
+    records: int
+    travelers: int
+    labelled: int
+
+
+def labels_path(records: Path | str) -> Path:
+    """``eval.jsonl`` -> ``eval.labels.jsonl`` (where `screening synth` puts labels too)."""
+    path = Path(records)
+    return path.with_name(f"{path.stem}.labels.jsonl")
 
 
 @dataclass(frozen=True)
