@@ -58,8 +58,13 @@ def test_importing_the_package_loads_no_rule_language_pipeline_or_engine() -> No
     loaded = subprocess.run(
         [sys.executable, "-c", code], check=True, capture_output=True, text=True
     ).stdout.split()
-    forbidden = ("screening_service.rules", "screening_service.pipeline", "screening_service.engine",
-                 "screening_service.catalog", "screening_service.authoring")
+    forbidden = (
+        "screening_service.rules",
+        "screening_service.pipeline",
+        "screening_service.engine",
+        "screening_service.catalog",
+        "screening_service.authoring",
+    )
     assert [] == [m for m in loaded if m.startswith(forbidden)]
 
 

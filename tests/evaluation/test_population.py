@@ -120,7 +120,8 @@ def test_trafficking_runs_both_ways_and_has_missing_pnr_fields(
                 missing += not booking.HasField("purchaser_is_traveler") or not booking.HasField(
                     "checked_bags"
                 )
-    assert directions[pb.DIRECTION_INBOUND] > 0 and directions[pb.DIRECTION_OUTBOUND] > 0
+    assert directions[pb.DIRECTION_INBOUND] > 0
+    assert directions[pb.DIRECTION_OUTBOUND] > 0
     assert missing > 0
 
 
