@@ -132,14 +132,16 @@ def party(
     segments = b.segments(connect=connect)
     first = segments[0].departure_time.seconds
     counts = [bags(p) for p in people]
-    paying = replace(ticket, purchaser_is_traveler=True)
-    others = replace(ticket, purchaser_is_traveler=False)
+    paying = others = ticket
+    if buyer is not None:
+        paying = replace(ticket, purchaser_is_traveler=True)
+        others = replace(ticket, purchaser_is_traveler=False)
     booking_of: dict[tuple[int | None, bool], pb.Booking] = {}
     travelers = []
     for person, count in zip(people, counts, strict=True):
         key = (count, person is buyer)
         if key not in booking_of:
-            chosen = ticket if buyer is None else paying if person is buyer else others
+            chosen = paying if person is buyer else others
             booking_of[key] = b.booking(chosen, locator, count, first)
         listed = [
             pb.Companion(traveler_id=other.traveler_id, relationship=relation(person, other))

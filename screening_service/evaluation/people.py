@@ -131,7 +131,7 @@ class FlightBuilder:
             surname=family.form(female),
             nationality=nationality,
             residence=residence or nationality,
-            birth=self.departure_ordinal - int(age * 365.2425) - rng.randint(10, 355),
+            birth=self.departure_ordinal - int(age * 365.2425) - 10 - int(rng.random() * 346),
         )
 
     # documents -----------------------------------------------------------
@@ -150,7 +150,7 @@ class FlightBuilder:
         if days_since_issue is None:
             days_since_issue = rng.randint(1, max(2, min(validity - 30, lived - 1)))
         issued = self.departure_ordinal - min(days_since_issue, lived - 1)
-        number = f"{rng.choice(_LOCATOR[:23])}{rng.randrange(10**8):08d}"
+        number = f"{_LOCATOR[rng.getrandbits(4)]}{rng.getrandbits(30) % 100_000_000:08d}"
         return pb.TravelDocument(
             type=pb.DOCUMENT_TYPE_PASSPORT,
             number=number,

@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal
 
-from google.protobuf import json_format
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.evaluation import background
 from screening_service.evaluation.common import BOTH, Party, Scenario
+from screening_service.evaluation.jsonl import as_dict
 from screening_service.evaluation.labels import Label, label_line
 from screening_service.evaluation.lawful import LAWFUL
 from screening_service.evaluation.people import DAY, FlightBuilder
@@ -190,7 +190,7 @@ def _flights(
 
 
 def _line(kind: str, message: pb.Traveler | pb.Manifest) -> str:
-    body = json_format.MessageToDict(message, preserving_proto_field_name=True)
+    body = as_dict(message)
     return json.dumps({kind: body}, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
