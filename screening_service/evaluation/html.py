@@ -221,19 +221,31 @@ def _disparity(report: EvaluationReport) -> str:
                 r.group,
                 r.travelers,
                 r.referred,
+                r.flights,
                 pct(r.rate, 2),
                 "n/a" if r.ratio is None else f"{r.ratio:.2f}x",
                 "OVER LIMIT" if r.flagged else "",
                 drivers,
             )
         )
-    flagged = [row for row in rows if row[6]]
+    flagged = [row for row in rows if row[7]]
     note = (
         f"<p class=note>Travelers not in a trafficking case. A group is flagged above "
         f"{limit:g}x the overall rate with at least {report.min_group_size} travelers and "
-        f"{report.min_group_referrals} referrals.</p>"
+        f"{report.min_group_referrals} referrals on at least {report.min_group_flights} "
+        "flights.</p>"
     )
-    headers = ("attribute", "group", "travelers", "referred", "rate", "ratio", "flag", "driven by")
+    headers = (
+        "attribute",
+        "group",
+        "travelers",
+        "referred",
+        "flights",
+        "rate",
+        "ratio",
+        "flag",
+        "driven by",
+    )
     over = (
         _table(headers, flagged, left=2, row_class=' class="over"')
         if flagged

@@ -26,6 +26,7 @@ from screening_service.evaluation.outcomes import (
     referral_of,
 )
 from screening_service.evaluation.report import (
+    MIN_GROUP_FLIGHTS,
     MIN_GROUP_REFERRALS,
     MIN_GROUP_SIZE,
     EvaluationReport,
@@ -37,6 +38,7 @@ __all__ = [
     "AGE_BANDS",
     "CLASSES",
     "DEFAULT_DISPARITY_LIMIT",
+    "MIN_GROUP_FLIGHTS",
     "MIN_GROUP_REFERRALS",
     "MIN_GROUP_SIZE",
     "REFERRALS",
@@ -65,6 +67,7 @@ def evaluate(
     *,
     min_group_size: int = MIN_GROUP_SIZE,
     min_group_referrals: int = MIN_GROUP_REFERRALS,
+    min_group_flights: int = MIN_GROUP_FLIGHTS,
 ) -> EvaluationReport:
     return build_report(
         tally(outcomes, candidate, baseline),
@@ -72,4 +75,5 @@ def evaluate(
         baseline,
         min_group_size=min_group_size,
         min_group_referrals=min_group_referrals,
+        min_group_flights=min_group_flights,
     )

@@ -18,11 +18,12 @@ valid and a reader sees "not measurable" rather than 0%. Definitions:
   not count as unfairness), each group's referral rate over the overall
   rate. A group is flagged when that ratio exceeds the pack's limit and the
   group has at least ``min_group_size`` travelers and ``min_group_referrals``
-  referrals: below that, one or two referrals decide the ratio (with an
-  overall rate of 1%, a group of 100 expects one referral, and a single
-  extra one doubles its rate). The rules that drive a flagged group are those
-  whose share of the group's travelers referred with the rule fired most
-  exceeds their share overall.
+  referrals on at least ``min_group_flights`` flights: below that, one or two
+  referrals decide the ratio (with an overall rate of 1%, a group of 100
+  expects one referral, and a single extra one doubles its rate), and one
+  party (a school group of 25 on one booking) would decide it alone. The
+  rules that drive a flagged group are those whose share of the group's
+  travelers referred with the rule fired most exceeds their share overall.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from screening_service.evaluation.tally import CLASSES, SCORE_SCALE, Tally, is_c
 
 MIN_GROUP_SIZE: Final = 100
 MIN_GROUP_REFERRALS: Final = 5
+MIN_GROUP_FLIGHTS: Final = 3
 HISTOGRAM_BINS: Final = 30
 
 
@@ -139,6 +141,7 @@ class GroupRow:
     group: str
     travelers: int
     referred: int
+    flights: int
     rate: float | None
     ratio: float | None
     flagged: bool
@@ -174,6 +177,7 @@ class EvaluationReport:
     disparity_limit: float
     min_group_size: int
     min_group_referrals: int
+    min_group_flights: int
     disparity: tuple[GroupRow, ...]
     changed: tuple[ChangeRow, ...]
     mismatches: dict[str, int] = field(default_factory=dict)
@@ -335,8 +339,13 @@ def _workload(t: Tally) -> Workload:
     )
 
 
-def _disparity(t: Tally, limit: float, min_size: int, min_referrals: int) -> tuple[GroupRow, ...]:
+def _disparity(
+    t: Tally, limit: float, min_size: int, min_referrals: int, min_flights: int
+) -> tuple[GroupRow, ...]:
     rows = []
+    flights: Counter[tuple[str, str]] = Counter()
+    for attribute, group, _ in t.group_flights:
+        flights[attribute, group] += 1
     keys = sorted({(attribute, group) for attribute, group, _ in t.groups})
     attributes = {attribute for attribute, _ in keys}
     totals = {
@@ -360,11 +369,24 @@ def _disparity(t: Tally, limit: float, min_size: int, min_referrals: int) -> tup
             and relative > limit
             and size >= min_size
             and referred >= min_referrals
+            and flights[attribute, group] >= min_flights
         )
         drivers: tuple[Driver, ...] = ()
         if flagged:
             drivers = _drivers(t, attribute, group, size, everyone)
-        rows.append(GroupRow(attribute, group, size, referred, rate, relative, flagged, drivers))
+        rows.append(
+            GroupRow(
+                attribute,
+                group,
+                size,
+                referred,
+                flights[attribute, group],
+                rate,
+                relative,
+                flagged,
+                drivers,
+            )
+        )
     return tuple(rows)
 
 
@@ -387,6 +409,7 @@ def build_report(
     *,
     min_group_size: int = MIN_GROUP_SIZE,
     min_group_referrals: int = MIN_GROUP_REFERRALS,
+    min_group_flights: int = MIN_GROUP_FLIGHTS,
 ) -> EvaluationReport:
     """The report of a tally (usually merged from every chunk of a replay)."""
     current = summary(t.referrals)
@@ -409,7 +432,10 @@ def build_report(
         disparity_limit=candidate.disparity_limit,
         min_group_size=min_group_size,
         min_group_referrals=min_group_referrals,
-        disparity=_disparity(t, candidate.disparity_limit, min_group_size, min_group_referrals),
+        min_group_flights=min_group_flights,
+        disparity=_disparity(
+            t, candidate.disparity_limit, min_group_size, min_group_referrals, min_group_flights
+        ),
         changed=changed,
         mismatches=dict(sorted(t.mismatches.items())),
     )

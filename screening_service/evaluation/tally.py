@@ -77,6 +77,8 @@ class Tally:
     groups: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # (attribute, group, rule id): referred travelers not in a case the rule fired on.
     group_rules: Counter[tuple[str, str, str]] = field(default_factory=Counter)
+    # (attribute, group, flight): referred travelers not in a case, by flight.
+    group_flights: Counter[tuple[str, str, str]] = field(default_factory=Counter)
     # rule id: the same, all groups together.
     rule_referred: Counter[str] = field(default_factory=Counter)
     mismatches: Counter[str] = field(default_factory=Counter)
@@ -197,6 +199,7 @@ def _one(
             t.groups[attribute, key, "travelers"] += 1
             if referred:
                 t.groups[attribute, key, "referred"] += 1
+                t.group_flights[attribute, key, outcome.flight] += 1
                 for rule_id in set(mine.fired):
                     t.group_rules[attribute, key, rule_id] += 1
         if referred:

@@ -80,7 +80,7 @@ def format_text(report: EvaluationReport) -> str:
         "",
         f"Disparity (limit {report.disparity_limit:g}x the overall referral rate; "
         f"groups of at least {report.min_group_size} travelers and "
-        f"{report.min_group_referrals} referrals):",
+        f"{report.min_group_referrals} referrals on {report.min_group_flights} flights):",
     ]
     flagged = report.flagged
     if not flagged:

@@ -91,13 +91,18 @@ def test_merging_the_tallies_of_a_partition_gives_the_identical_report(parts: in
 
 
 def _people(
-    nationality: str, count: int, referred: int, rule: str, label: Label | None = None
+    nationality: str,
+    count: int,
+    referred: int,
+    rule: str,
+    label: Label | None = None,
+    flights: int = 4,
 ) -> list[TravelerOutcome]:
     label = label or Label("x", "background", "background", None, "d")
     return [
         TravelerOutcome(
             f"{nationality}{i:04d}",
-            "F1",
+            f"F{i % flights}",
             label,
             Groups(nationality, "f", "25-44", "Somewhere"),
             PackOutcome("interview", 60, (rule,)) if i < referred else PackOutcome("none", 0),
@@ -114,6 +119,7 @@ POPULATION = [
     *_people("BBB", 800, 8, "G"),  # 1%
     *_people("CCC", 20, 4, "G"),  # 20%, but a group of 20
     *_people("DDD", 100, 4, "G"),  # 4%
+    *_people("EEE", 150, 20, "G", flights=1),  # 13%, but one party on one flight
     # Correctly referred victims of AAA nationality do not count as disparity.
     *_people("AAV", 50, 50, "N", Label("x", "victim", "trafficking", "sex", "v")),
 ]
@@ -128,35 +134,45 @@ def test_disparity_flags_the_group_over_the_limit_with_the_rule_that_drives_it()
         flagged.travelers,
         flagged.referred,
     )
-    # Overall among travelers not in a case: 36 of 1,120.
-    assert pytest.approx(0.1 / (36 / 1120)) == flagged.ratio
+    # Overall among travelers not in a case: 56 of 1,270.
+    assert pytest.approx(0.1 / (56 / 1270)) == flagged.ratio
     assert ["N"] == [d.rule_id for d in flagged.drivers]
-    assert pytest.approx((0.1, 20 / 1120)) == (
+    assert pytest.approx((0.1, 20 / 1270)) == (
         flagged.drivers[0].group_rate,
         flagged.drivers[0].overall_rate,
     )
     groups = {(r.attribute, r.group): r for r in report.disparity}
     assert "AAV" not in {g for _, g in groups}
     assert not groups["nationality", "CCC"].flagged  # 20% but only 20 travelers
+    assert not groups["nationality", "EEE"].flagged  # 13% but all on one flight
+    assert (20, 1) == (groups["nationality", "EEE"].referred, groups["nationality", "EEE"].flights)
     assert 1.0 == pytest.approx(groups["sex", "f"].ratio)
     text = format_text(report)
     assert "OVER LIMIT nationality=AAA" in text
-    assert "driven by N (10.00% vs 1.79%)" in text
+    assert "driven by N (10.00% vs 1.57%)" in text
 
 
 @pytest.mark.parametrize(
-    ("limit", "min_size", "min_referrals", "flagged"),
+    ("limit", "min_size", "min_referrals", "min_flights", "flagged"),
     [
-        (2.0, 100, 5, ["AAA"]),
-        (3.2, 100, 5, []),  # AAA's ratio is 3.11
-        (2.0, 201, 5, []),  # AAA has 200 travelers
-        (2.0, 100, 21, []),  # AAA has 20 referrals
-        (2.0, 20, 4, ["AAA", "CCC"]),
+        (2.0, 100, 5, 3, ["AAA"]),
+        (2.3, 100, 5, 3, []),  # AAA's ratio is 2.27
+        (2.0, 201, 5, 3, []),  # AAA has 200 travelers
+        (2.0, 100, 21, 3, []),  # AAA has 20 referrals
+        (2.0, 100, 5, 5, []),  # on 4 flights
+        (2.0, 100, 5, 1, ["AAA", "EEE"]),
+        (2.0, 20, 4, 3, ["AAA", "CCC"]),
     ],
 )
 def test_disparity_limit_and_minimum_group(
-    limit: float, min_size: int, min_referrals: int, flagged: list[str]
+    limit: float, min_size: int, min_referrals: int, min_flights: int, flagged: list[str]
 ) -> None:
     pack = PackSpec("d", DISPARITY_PACK.rules, 50, 100, disparity_limit=limit)
-    report = evaluate(POPULATION, pack, min_group_size=min_size, min_group_referrals=min_referrals)
+    report = evaluate(
+        POPULATION,
+        pack,
+        min_group_size=min_size,
+        min_group_referrals=min_referrals,
+        min_group_flights=min_flights,
+    )
     assert flagged == [r.group for r in report.flagged]
