@@ -277,6 +277,13 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument("--seed", type=int, default=1)
     synth.add_argument("--scenario-rate", type=float, default=0.005)
     synth.add_argument(
+        "--population",
+        choices=("scenarios", "evaluation"),
+        default="scenarios",
+        help="scenarios: planted indicator scenarios; evaluation: the independent evaluation "
+        "population (public case typologies and lawful look-alikes, every traveler labelled)",
+    )
+    synth.add_argument(
         "--travelers-only", action="store_true", help="one traveler per line, not manifests"
     )
     synth.add_argument("out", type=Path)
@@ -331,6 +338,17 @@ def _convert(args: argparse.Namespace) -> int:
 
 
 def _synth(args: argparse.Namespace) -> int:
+    if args.population == "evaluation":
+        from screening_service.evaluation.population import write_evaluation_population
+
+        done = write_evaluation_population(
+            args.out, args.travelers, args.seed, as_manifests=not args.travelers_only
+        )
+        print(
+            f"wrote {done.travelers} travelers in {done.records} records to {args.out} "
+            f"({done.labelled} labelled, labels beside it)"
+        )
+        return 0
     from screening_service.synthetic import generate_population, write_jsonl
 
     flights = generate_population(args.travelers, args.seed, args.scenario_rate)

@@ -1,0 +1,185 @@
+"""Shared parts of the evaluation scenarios: what a scenario is, parties, reports.
+
+A scenario plants one unit (a party or a group of parties) into a flight and
+labels every traveler in it. Its ``share`` is the expected share of all
+travelers that belong to it; the population turns that into a rate of units
+per flight with ``mean_size``. Crew and officer reports are drawn per
+traveler with `Watch`: a probability that anyone reported this traveler, and
+which codes they would use; no public source counts such reports (the
+Blue Lightning Initiative publishes no tip or outcome counts, see
+TRAFFICKING_FACTS.md section 2a), so every rate of a `Watch` is an
+assumption, stated where it is set.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Final
+
+from screening_service.evaluation.labels import Kind, Label, Role
+from screening_service.evaluation.people import FlightBuilder, Person, Ticket
+from screening_service.proto import pb
+
+Party = list[pb.Traveler]
+Relation = Callable[[Person, Person], "pb.Relationship.ValueType"]
+INBOUND: Final = frozenset({pb.DIRECTION_INBOUND})
+OUTBOUND: Final = frozenset({pb.DIRECTION_OUTBOUND})
+BOTH: Final = INBOUND | OUTBOUND
+
+CREW: Final = pb.OBSERVATION_SOURCE_CREW
+OFFICER: Final = pb.OBSERVATION_SOURCE_OFFICER
+HELD: Final = pb.OBSERVATION_CODE_DOCUMENTS_HELD_BY_OTHER
+SILENT: Final = pb.OBSERVATION_CODE_DOES_NOT_SPEAK_FOR_SELF
+UNAWARE: Final = pb.OBSERVATION_CODE_UNAWARE_OF_DESTINATION
+FEAR: Final = pb.OBSERVATION_CODE_SIGNS_OF_CONTROL_OR_FEAR
+SCRIPTED: Final = pb.OBSERVATION_CODE_SCRIPTED_ANSWERS
+UNRELATED: Final = pb.OBSERVATION_CODE_MINOR_NOT_RELATED_TO_ADULT
+OTHER: Final = pb.OBSERVATION_CODE_OTHER
+
+
+@dataclass
+class Planted:
+    parties: list[Party] = field(default_factory=list)
+    labels: list[Label] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return sum(len(p) for p in self.parties)
+
+
+Plant = Callable[[FlightBuilder, int, "Scenario"], Planted]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: Kind
+    typology: str | None
+    share: float
+    mean_size: float
+    directions: frozenset[pb.Direction.ValueType]
+    min_size: int
+    plant: Plant
+
+    def label(self, person: Person, role: Role) -> Label:
+        return Label(person.traveler_id, role, self.kind, self.typology, self.name)
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Who might report a traveler: P(at least one report), codes (weighted), officer share.
+
+    One traveler in ten with a report gets a second one; a report is coded
+    OTHER with probability ``vague`` (a report that names no listed sign).
+    """
+
+    rate: float
+    codes: tuple[tuple[pb.ObservationCode.ValueType, float], ...]
+    officer_share: float = 0.4
+    vague: float = 0.1
+
+
+def observe(b: FlightBuilder, watch: Watch | None) -> list[pb.Observation]:
+    rng = b.rng
+    if watch is None or rng.random() >= watch.rate:
+        return []
+    codes = [c for c, _ in watch.codes]
+    weights = [w for _, w in watch.codes]
+    count = 2 if rng.random() < 0.1 else 1
+    reports = []
+    for code in rng.choices(codes, weights, k=count):
+        source = OFFICER if rng.random() < watch.officer_share else CREW
+        reports.append(b.observation(OTHER if rng.random() < watch.vague else code, source))
+    return reports
+
+
+def hours_ahead(rng: random.Random, within_3_days: float) -> float:
+    """Hours from booking to departure.
+
+    IATA: 18% of bookings in May 2019 were for travel within 3 days and 49%
+    were 20 or more days ahead (TRAFFICKING_FACTS.md 4a); the shape inside
+    those bands (uniform within 3 days, triangular 3-120 days with a mode at
+    21) is an assumption. No source gives the share within 24 hours; the
+    uniform band puts a third of the 3-day bookings there.
+    """
+    if rng.random() < within_3_days:
+        return rng.uniform(1.5, 72.0)
+    return rng.triangular(3.0, 120.0, 21.0) * 24
+
+
+def party(
+    b: FlightBuilder,
+    people: Sequence[Person],
+    ticket: Ticket,
+    *,
+    relation: Relation,
+    bags: Callable[[Person], int | None],
+    visa: str = "",
+    document_days: Callable[[Person], int | None] = lambda _: None,
+    watch: Callable[[Person], Watch | None] = lambda _: None,
+    connect: bool = False,
+    role: pb.TravelerRole.ValueType = pb.TRAVELER_ROLE_PASSENGER,
+    buyer: Person | None = None,
+) -> Party:
+    """One booking (one record locator, one ticket) for ``people``, each listing the others.
+
+    With ``buyer`` (a member of the party who bought every ticket) the
+    buyer's ticket says the purchaser travels and the others' say not.
+    """
+    locator = b.locator()
+    segments = b.segments(connect=connect)
+    first = segments[0].departure_time.seconds
+    counts = [bags(p) for p in people]
+    paying = others = ticket
+    if buyer is not None:
+        paying = replace(ticket, purchaser_is_traveler=True)
+        others = replace(ticket, purchaser_is_traveler=False)
+    booking_of: dict[tuple[int | None, bool], pb.Booking] = {}
+    travelers = []
+    for person, count in zip(people, counts, strict=True):
+        key = (count, person is buyer)
+        if key not in booking_of:
+            chosen = paying if person is buyer else others
+            booking_of[key] = b.booking(chosen, locator, count, first)
+        listed = [
+            pb.Companion(traveler_id=other.traveler_id, relationship=relation(person, other))
+            for other in people
+            if other is not person
+        ]
+        travelers.append(
+            b.traveler(
+                person,
+                booking=booking_of[key],
+                segments=segments,
+                companions=listed,
+                observations=observe(b, watch(person)),
+                document=b.passport(person, document_days(person)),
+                visa=b.visa(person, visa),
+                role=role,
+            )
+        )
+    return travelers
+
+
+def none_related(_a: Person, _b: Person) -> pb.Relationship.ValueType:
+    return pb.RELATIONSHIP_NONE
+
+
+def family(a: Person, other: Person) -> pb.Relationship.ValueType:
+    """Parents and children by age (a gap of 16 years or more), else siblings or spouses."""
+    if other.age - a.age >= 16:
+        return pb.RELATIONSHIP_PARENT
+    if a.age - other.age >= 16:
+        return pb.RELATIONSHIP_OTHER_RELATIVE
+    if a.age >= 18 and other.age >= 18:
+        return pb.RELATIONSHIP_SPOUSE
+    return pb.RELATIONSHIP_SIBLING
+
+
+def bags_between(rng: random.Random, low: int, high: int, missing: float) -> int | None:
+    """``missing``: the share of bookings whose PNR does not send the bag count."""
+    if rng.random() < missing:
+        return None
+    return rng.randint(low, high)
