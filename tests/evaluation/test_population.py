@@ -15,10 +15,9 @@ from screening_service.evaluation.population import (
     generate_evaluation_population,
     write_evaluation_population,
 )
-from screening_service.pipeline.enrich import enrich_flight, flight_context
-from screening_service.pipeline.validate import validate_manifest
 from screening_service.proto import pb
 from screening_service.synthetic import read_jsonl
+from tests.factories import enrich_manifest, violations_of
 
 TRAVELERS = 30_000
 
@@ -57,7 +56,7 @@ def test_same_seed_same_population_other_seed_another() -> None:
 def test_every_manifest_passes_the_service_validator(flights: list[EvaluationFlight]) -> None:
     for flight in flights[:60]:
         request = pb.ScreenManifestRequest(manifest=flight.manifest)
-        assert [] == validate_manifest(request)
+        assert [] == violations_of(request)
 
 
 def test_labelled_ages_survive_enrichment(flights: list[EvaluationFlight]) -> None:
@@ -65,7 +64,7 @@ def test_labelled_ages_survive_enrichment(flights: list[EvaluationFlight]) -> No
     now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     for flight in flights[:60]:
         manifest = flight.manifest
-        records = enrich_flight(list(manifest.travelers), flight_context(manifest), now)
+        records = enrich_manifest(manifest, now)
         ages = [r["traveler.age_years"] for r in records]
         assert all(isinstance(a, int) and 0 <= a <= 90 for a in ages)
 
