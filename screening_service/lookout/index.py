@@ -2,14 +2,18 @@
 
 Scoring every traveler against every entry (10^8 pairs for a full flight on
 a 100,000-entry list) is far too slow, so the index blocks. A name hit needs
-the dates of birth to agree, so the date is a safe first key; the name is the
-second:
+the dates of birth to agree at least roughly (`dates.agreement`), so the date
+is a safe first key; the name is the second:
 
 * entries with a full date of birth are filed under (date, name key), and a
-  query looks up its own date and its day/month-swapped date;
+  query looks up every date that agrees with its own (`dates.near_dates`:
+  itself, day/month swapped, a year either side, one digit changed: about 40);
 * entries whose date is only a year are filed under (year, name key), and a
   query looks up its year and the years either side;
-* name keys come from each token's consonant skeleton (`normalize.skeleton`:
+* entries without a date are filed under each part's whole consonant
+  skeleton: they need a near-identical name (`score`), whose family part keeps
+  its skeleton;
+* name keys come from each part's consonant skeleton (`normalize.Part`:
   "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" -> "MHMD"): its first two
   letters and its last two ("PT", "$RV"), or three and three in the year
   buckets, which are about a hundred times fuller;
@@ -18,11 +22,8 @@ second:
 Only the candidates found this way are scored, by `score.judge`, which
 decides on its own: blocking selects, it never labels. The blocking is exact
 for the date of birth and approximate for the name: an entry is missed only
-if, in every token of the traveler's name, typos or spelling variants changed
-both the start and the end of the skeleton. On synthetic names with one or
-two random edits, the index finds 99.8% of what scoring every entry finds
-(one or two edits in a name of two short tokens can do that); a single edit
-is always found unless the name has a single short token.
+if, in every part of the traveler's name, typos or spelling variants changed
+both the start and the end of the skeleton.
 
 An index is immutable once built and safe to share between threads; a reload
 builds a new one and replaces the reference.
@@ -31,9 +32,9 @@ builds a new one and replaces the reference.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Final, TypeVar
 
+from screening_service.lookout.dates import near_dates
 from screening_service.lookout.model import LookoutEntry, LookoutHit, LookoutQuery
 from screening_service.lookout.normalize import NormalizedName
 from screening_service.lookout.score import (
@@ -61,23 +62,36 @@ YEAR_KEYS: Final = (3, 3)
 
 
 def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
-    """Blocking keys of one name: per token, its skeleton's first and last letters.
+    """Blocking keys of one name: per part, its skeleton's first and last letters.
 
     "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}.
     """
     head, tail = lengths
     keys: set[str] = set()
-    for token, skel in zip(name.tokens, name.token_skeletons, strict=True):
-        key = skel or f"~{token}"  # an all-vowel token keys on its letters
+    for part in name.parts:
+        key = part.skeleton or f"~{part.key}"  # an all-vowel part keys on its letters
         keys.add(key[:head])
         keys.add(f"${key[-tail:]}")
     return keys
 
 
+def whole_keys(name: NormalizedName) -> set[str]:
+    """Blocking keys of a name for entries without a date: each part's whole skeleton."""
+    return {f"={part.skeleton or part.key}" for part in name.parts}
+
+
 class LookoutIndex:
     """Lookout entries indexed for matching; build with `LookoutIndex.build`."""
 
-    __slots__ = ("_by_date", "_by_document", "_by_year", "_entries", "_key_ids", "_threshold")
+    __slots__ = (
+        "_by_date",
+        "_by_document",
+        "_by_name",
+        "_by_year",
+        "_entries",
+        "_key_ids",
+        "_threshold",
+    )
 
     def __init__(
         self,
@@ -85,6 +99,7 @@ class LookoutIndex:
         key_ids: dict[str, int],
         by_date: dict[int, _Bucket],
         by_year: dict[int, _Bucket],
+        by_name: dict[int, _Bucket],
         by_document: dict[str, _Bucket],
         threshold: float,
     ) -> None:
@@ -95,6 +110,7 @@ class LookoutIndex:
         self._key_ids = key_ids
         self._by_date = by_date
         self._by_year = by_year
+        self._by_name = by_name
         self._by_document = by_document
         self._threshold = threshold
 
@@ -114,6 +130,7 @@ class LookoutIndex:
         key_ids: dict[str, int] = {}
         by_date: dict[int, _Filing] = {}
         by_year: dict[int, _Filing] = {}
+        by_name: dict[int, _Filing] = {}
         by_document: dict[str, _Filing] = {}
         for index, item in enumerate(prepared):
             ref = (item.list_kind, item.entry_id)
@@ -127,7 +144,10 @@ class LookoutIndex:
             elif item.birth_year is not None:
                 table, when, lengths = by_year, item.birth_year, YEAR_KEYS
             else:
-                continue  # no date of birth: matched by document only
+                for name in item.names:
+                    for key in whole_keys(name):
+                        _file(by_name, key_ids.setdefault(key, len(key_ids)), index)
+                continue
             for name in item.names:
                 for key in name_keys(name, lengths):
                     key_id = key_ids.setdefault(key, len(key_ids))
@@ -137,6 +157,7 @@ class LookoutIndex:
             key_ids,
             _freeze(by_date),
             _freeze(by_year),
+            _freeze(by_name),
             _freeze(by_document),
             threshold,
         )
@@ -167,17 +188,21 @@ class LookoutIndex:
         found: set[int] = set()
         if query.document:
             _gather(found, self._by_document.get(query.document))
-        if not query.name.tokens:
+        if not query.name.parts:
             return found
         born = query.date_of_birth
         key_ids = self._key_ids_of(name_keys(query.name, DATE_KEYS))
-        for when in _dates_to_probe(born):
-            for key_id in key_ids:
-                _gather(found, self._by_date.get(_slot(when, key_id)))
+        if key_ids:
+            for when in near_dates(born):
+                ordinal = when.toordinal()
+                for key_id in key_ids:
+                    _gather(found, self._by_date.get(_slot(ordinal, key_id)))
         key_ids = self._key_ids_of(name_keys(query.name, YEAR_KEYS))
         for year in (born.year - 1, born.year, born.year + 1):
             for key_id in key_ids:
                 _gather(found, self._by_year.get(_slot(year, key_id)))
+        for key_id in self._key_ids_of(whole_keys(query.name)):
+            _gather(found, self._by_name.get(key_id))
         return found
 
     def _key_ids_of(self, keys: set[str]) -> list[int]:
@@ -214,14 +239,3 @@ def _freeze(table: dict[_K, _Filing]) -> dict[_K, _Bucket]:
     return {
         key: bucket if isinstance(bucket, int) else tuple(bucket) for key, bucket in table.items()
     }
-
-
-def _dates_to_probe(born: date) -> tuple[int, ...]:
-    """The traveler's date and, when it is a different valid date, day/month swapped."""
-    try:
-        swapped = date(born.year, born.day, born.month)
-    except ValueError:
-        return (born.toordinal(),)
-    if swapped == born:
-        return (born.toordinal(),)
-    return (born.toordinal(), swapped.toordinal())
