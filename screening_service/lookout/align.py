@@ -77,9 +77,11 @@ def name_score(listed: NormalizedName, traveler: NormalizedName) -> float:
     entry, query = listed.parts, traveler.parts
     if not entry or not query:
         return 0.0
+    # Best first; among equals, listed family parts first (a family part left over
+    # costs most), and family with family ("KIM KIM" against "KIM SOO").
     pairs = sorted(
         (
-            (part_similarity(e, q), i, j)
+            (part_similarity(e, q), e.family, e.family == q.family, -i, -j)
             for i, e in enumerate(entry)
             for j, q in enumerate(query)
         ),
@@ -88,7 +90,8 @@ def name_score(listed: NormalizedName, traveler: NormalizedName) -> float:
     aligned_entry: set[int] = set()
     aligned_query: set[int] = set()
     total = weight = 0.0
-    for similarity, i, j in pairs:
+    for similarity, _, _, minus_i, minus_j in pairs:
+        i, j = -minus_i, -minus_j
         if similarity < MIN_PAIR:
             break
         if i in aligned_entry or j in aligned_query:
