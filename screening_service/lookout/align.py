@@ -19,16 +19,18 @@ traveler part the list lacks                           6
 parts left over on both sides (a *different* part)     +15
 =====================================================  ======
 
-So "SAVENKOVA / ALYONA ALEKSANDROVNA" against "SAVENKOVA / ALENA" loses only
-for the equivalent given name and the patronymic, while "NAIR / PRIYA" against
-"NAIDU / PRIYA", whose family names do not align, loses 51.
+A name whose listed family parts all fail to align scores 0 (the cost would
+be at least 30 anyway; checking it first makes most candidates cheap). So
+"SAVENKOVA / ALYONA ALEKSANDROVNA" against "SAVENKOVA / ALENA" loses only for
+the equivalent given name and the patronymic, while "NAIR / PRIYA" against
+"NAIDU / PRIYA", whose family names do not align, scores 0.
 
 Part similarity, the best that applies:
 
 * 1 for the same token; 0.97 for the same romanised key (`normalize.romanise`:
   "UTHMAN"/"OUTHMAN", "HASSAN"/"HASAN") or the same key once an attached
   article is dropped ("ALHIJAZI"/"HIJAZI");
-* 0.95 for names `equivalents.equivalent` says are one ("JIM"/"JAMES",
+* 0.95 for names whose `equivalents` symbols meet ("JIM"/"JAMES",
   "TARIQ"/"TAREK"), and for equal consonant skeletons when a side was written
   in an abjad (its vowels are not written);
 * 0.93 when only vowels differ (skeletons equal, at least two consonants):
@@ -47,7 +49,6 @@ from typing import Final
 
 from rapidfuzz.distance import OSA
 
-from screening_service.lookout.equivalents import equivalent
 from screening_service.lookout.normalize import NormalizedName, Part
 
 FAMILY_WEIGHT: Final = 2.0
@@ -79,14 +80,21 @@ def name_score(listed: NormalizedName, traveler: NormalizedName) -> float:
         return 0.0
     # Best first; among equals, listed family parts first (a family part left over
     # costs most), and family with family ("KIM KIM" against "KIM SOO").
-    pairs = sorted(
-        (
-            (part_similarity(e, q), e.family, e.family == q.family, -i, -j)
-            for i, e in enumerate(entry)
-            for j, q in enumerate(query)
-        ),
-        reverse=True,
-    )
+    pairs = [
+        (part_similarity(e, q), True, q.family, -i, -j)
+        for i, e in enumerate(entry)
+        if e.family
+        for j, q in enumerate(query)
+    ]
+    if pairs and max(pairs)[0] < MIN_PAIR:
+        return 0.0  # the family name must align; checked first as most candidates fail here
+    pairs += [
+        (part_similarity(e, q), False, not q.family, -i, -j)
+        for i, e in enumerate(entry)
+        if not e.family
+        for j, q in enumerate(query)
+    ]
+    pairs.sort(reverse=True)
     aligned_entry: set[int] = set()
     aligned_query: set[int] = set()
     total = weight = 0.0
@@ -147,9 +155,7 @@ def part_similarity(a: Part, b: Part) -> float:
         best = max(best, VOWELS_ONLY)
     if best < ROMANISED and _without_article(a.key, b.key):
         return ROMANISED
-    if best < EQUIVALENT and (
-        equivalent(a.lookup, b.lookup) or equivalent(a.token.lower(), b.token.lower())
-    ):
+    if best < EQUIVALENT and not a.symbols.isdisjoint(b.symbols):
         best = EQUIVALENT
     return best
 

@@ -11,11 +11,10 @@ time):
 * ``nicknames`` (a hand-curated English name/nickname dataset) adds the
   nicknames rigour lacks ("Peggy" and "Margaret").
 
-Two parts are equivalent when their symbol sets intersect (`equivalent`). A
-part's symbols are looked up lazily and cached: only parts that are compared
-and differ are looked up, so building an index costs nothing here. Rigour
-builds its tagger on the first lookup (about 4 s); `warm` does that ahead of
-the first traveler.
+Two parts are equivalent when their symbol sets intersect. `normalize` looks
+up every part once (cached: names repeat), so comparing is a set operation.
+Rigour builds its tagger on the first lookup (4 to 7 s on the development
+machine); `warm` does that before the first list is built.
 """
 
 from __future__ import annotations
@@ -50,8 +49,3 @@ def name_symbols(form: str) -> frozenset[str]:
         canonicals.add(form)
     found.update(f"EN:{c}" for c in canonicals)
     return frozenset(found)
-
-
-def equivalent(a: str, b: str) -> bool:
-    """True when two lowercase parts are forms of one name (see the module docstring)."""
-    return not name_symbols(a).isdisjoint(name_symbols(b))

@@ -6,14 +6,19 @@ the dates of birth to agree at least roughly (`dates.agreement`), so the date
 is a safe first key; the name is the second:
 
 * entries with a full date of birth are filed under (date, name key), and a
-  query looks up every date that agrees with its own (`dates.near_dates`:
-  itself, day/month swapped, a year either side, one digit changed: about 40);
+  query looks up its own date and its day/month-swapped date; they are filed
+  again under (date, longer name key) for the other dates that agree with the
+  traveler's (`dates.near_dates`: a year either side, one digit changed:
+  about 40), where the longer key keeps the candidates few (those dates need
+  a stronger name anyway);
 * entries whose date is only a year are filed under (year, name key), and a
   query looks up its year and the years either side;
 * entries without a date are filed under each part's whole consonant
   skeleton: they need a near-identical name (`score`), whose family part keeps
   its skeleton;
-* name keys come from each part's consonant skeleton (`normalize.Part`:
+* name keys come from each part's consonant skeleton (only the family parts'
+  for the year, near-date and undated buckets: a listed family name must
+  align for any hit, see `align`) (`normalize.Part`:
   "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" -> "MHMD"): its first two
   letters and its last two ("PT", "$RV"), or three and three in the year
   buckets, which are about a hundred times fuller;
@@ -36,7 +41,7 @@ from typing import Final, TypeVar
 
 from screening_service.lookout.dates import near_dates
 from screening_service.lookout.model import LookoutEntry, LookoutHit, LookoutQuery
-from screening_service.lookout.normalize import NormalizedName
+from screening_service.lookout.normalize import NormalizedName, Part
 from screening_service.lookout.score import (
     DEFAULT_THRESHOLD,
     PreparedEntry,
@@ -61,23 +66,33 @@ DATE_KEYS: Final = (2, 2)
 YEAR_KEYS: Final = (3, 3)
 
 
-def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
+def name_keys(
+    name: NormalizedName, lengths: tuple[int, int], *, family_only: bool = False
+) -> set[str]:
     """Blocking keys of one name: per part, its skeleton's first and last letters.
 
-    "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}.
+    "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}; with
+    ``family_only``, only the family parts' ("PT", "$RV"), unless it has none.
     """
     head, tail = lengths
     keys: set[str] = set()
-    for part in name.parts:
+    for part in _family_parts(name) if family_only else name.parts:
         key = part.skeleton or f"~{part.key}"  # an all-vowel part keys on its letters
         keys.add(key[:head])
         keys.add(f"${key[-tail:]}")
     return keys
 
 
-def whole_keys(name: NormalizedName) -> set[str]:
+def whole_keys(name: NormalizedName, *, family_only: bool = False) -> set[str]:
     """Blocking keys of a name for entries without a date: each part's whole skeleton."""
-    return {f"={part.skeleton or part.key}" for part in name.parts}
+    parts = _family_parts(name) if family_only else name.parts
+    return {f"={part.skeleton or part.key}" for part in parts}
+
+
+def _family_parts(name: NormalizedName) -> tuple[Part, ...]:
+    # A listed name scores only if a family part aligns (`align`), so a
+    # weak-date bucket need not hold the given names.
+    return tuple(p for p in name.parts if p.family) or name.parts
 
 
 class LookoutIndex:
@@ -87,6 +102,7 @@ class LookoutIndex:
         "_by_date",
         "_by_document",
         "_by_name",
+        "_by_near",
         "_by_year",
         "_entries",
         "_key_ids",
@@ -98,6 +114,7 @@ class LookoutIndex:
         entries: tuple[PreparedEntry, ...],
         key_ids: dict[str, int],
         by_date: dict[int, _Bucket],
+        by_near: dict[int, _Bucket],
         by_year: dict[int, _Bucket],
         by_name: dict[int, _Bucket],
         by_document: dict[str, _Bucket],
@@ -109,6 +126,7 @@ class LookoutIndex:
         self._entries = entries
         self._key_ids = key_ids
         self._by_date = by_date
+        self._by_near = by_near
         self._by_year = by_year
         self._by_name = by_name
         self._by_document = by_document
@@ -129,6 +147,7 @@ class LookoutIndex:
         seen: set[tuple[str, str]] = set()
         key_ids: dict[str, int] = {}
         by_date: dict[int, _Filing] = {}
+        by_near: dict[int, _Filing] = {}
         by_year: dict[int, _Filing] = {}
         by_name: dict[int, _Filing] = {}
         by_document: dict[str, _Filing] = {}
@@ -145,17 +164,22 @@ class LookoutIndex:
                 table, when, lengths = by_year, item.birth_year, YEAR_KEYS
             else:
                 for name in item.names:
-                    for key in whole_keys(name):
+                    for key in whole_keys(name, family_only=True):
                         _file(by_name, key_ids.setdefault(key, len(key_ids)), index)
                 continue
             for name in item.names:
-                for key in name_keys(name, lengths):
+                for key in name_keys(name, lengths, family_only=table is by_year):
                     key_id = key_ids.setdefault(key, len(key_ids))
                     _file(table, _slot(when, key_id), index)
+                if table is by_date:
+                    for key in name_keys(name, YEAR_KEYS, family_only=True):
+                        key_id = key_ids.setdefault(key, len(key_ids))
+                        _file(by_near, _slot(when, key_id), index)
         return cls(
             prepared,
             key_ids,
             _freeze(by_date),
+            _freeze(by_near),
             _freeze(by_year),
             _freeze(by_name),
             _freeze(by_document),
@@ -192,12 +216,20 @@ class LookoutIndex:
             return found
         born = query.date_of_birth
         key_ids = self._key_ids_of(name_keys(query.name, DATE_KEYS))
+        near = near_dates(born)
         if key_ids:
-            for when in near_dates(born):
+            # Itself and day/month swapped (or, when that is no other date, a year
+            # earlier, which by_near covers as well).
+            for when in near[:2]:
                 ordinal = when.toordinal()
                 for key_id in key_ids:
                     _gather(found, self._by_date.get(_slot(ordinal, key_id)))
         key_ids = self._key_ids_of(name_keys(query.name, YEAR_KEYS))
+        if key_ids:
+            for when in near[1:]:
+                ordinal = when.toordinal()
+                for key_id in key_ids:
+                    _gather(found, self._by_near.get(_slot(ordinal, key_id)))
         for year in (born.year - 1, born.year, born.year + 1):
             for key_id in key_ids:
                 _gather(found, self._by_year.get(_slot(year, key_id)))

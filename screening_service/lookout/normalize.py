@@ -20,8 +20,8 @@ Each token becomes a `Part` carrying every form the scorer compares:
 * ``skeleton``, the consonants of the key (`skeleton`): Arabic and Hebrew are
   abjads, so "خالد حسن" transliterates to "KHLD HSN" while the passport says
   "KHALID HASSAN"; both have the skeletons "HLD" and "HSN".
-* ``lookup``, the token as written (lowercase, original script, Y not folded)
-  for `equivalents`, whose sources spell names that way.
+* ``symbols``, the names it is a form or nickname of (`equivalents`), looked
+  up as written (lowercase, original script, Y not folded) and as transliterated.
 
 Articles and particles (al-, el-, ul-, bin, van, de, ...) are dropped when the
 name has other parts: "al-Hijazi" and "HIJAZI" are the same family name.
@@ -35,6 +35,8 @@ from itertools import groupby
 from typing import Final, NamedTuple
 
 from anyascii import anyascii
+
+from screening_service.lookout.equivalents import name_symbols
 
 _ABJAD: Final = re.compile(
     "[\u0590-\u05ff"  # Hebrew
@@ -85,8 +87,8 @@ class Part(NamedTuple):
     """`romanise` of the token."""
     skeleton: str
     """Consonants of the key (may be empty)."""
-    lookup: str
-    """Lowercase, original script, for `equivalents.name_symbols`."""
+    symbols: frozenset[str]
+    """`equivalents.name_symbols` of the part as written and as transliterated."""
     family: bool
     """From the surname field."""
     abjad: bool
@@ -163,7 +165,7 @@ def _field(text: str, family: bool) -> tuple[Part, ...]:
     for word in _WORDS.findall(_APOSTROPHES.sub("", text)):
         abjad = is_abjad(word)
         tokens = _ascii_tokens(word)
-        lookup = word.lower() if len(tokens) == 1 else ""
+        written = name_symbols(word.lower()) if len(tokens) == 1 else frozenset()
         for token in tokens:
             key = romanise(token)
             parts.append(
@@ -171,7 +173,7 @@ def _field(text: str, family: bool) -> tuple[Part, ...]:
                     token,
                     key,
                     skeleton(key),
-                    lookup or token.lower(),
+                    written | name_symbols(token.lower()),
                     family,
                     abjad,
                     not family and _PATRONYMIC.search(token) is not None,

@@ -71,7 +71,6 @@ def test_normalize_name_keeps_every_form() -> None:
     assert name.tokens == ("NOVAKOVA", "TESTOVA", "ZOFIA")
     assert [p.key for p in name.parts] == ["NOVAKOVA", "TESTOVA", "ZOFIA"]
     assert [p.skeleton for p in name.parts] == ["NVKV", "TSTV", "ZF"]
-    assert [p.lookup for p in name.parts] == ["nováková", "testová", "žofia"]
     assert [p.family for p in name.parts] == [True, True, False]
     assert not name.abjad
 
@@ -81,8 +80,10 @@ def test_normalize_name_marks_abjad_names() -> None:
 
     assert name.tokens == ("HSN", "KHLD")
     assert [p.skeleton for p in name.parts] == ["HSN", "HLD"]
-    assert [p.lookup for p in name.parts] == ["حسن", "خالد"]
     assert name.abjad
+    # Looked up as written, the Arabic given name is a form of KHALID (rigour's symbols).
+    khalid = normalize_name("", "KHALID").parts[0]
+    assert not name.parts[1].symbols.isdisjoint(khalid.symbols)
 
 
 def test_an_empty_given_name_adds_nothing() -> None:
