@@ -11,7 +11,7 @@ similarity of the aligned pairs, the listed family-name parts weighing
 part left over                                         cost
 =====================================================  ======
 listed patronymic (-OVNA, -OVICH, ...)                 1
-listed given name after the first (a middle name)      2
+listed given name after the first (a middle name)      4
 listed first given name, while a later one aligned     8
 listed family part, while another family part aligned  8
 listed family name, none aligned                       30
@@ -28,11 +28,11 @@ the equivalent given name and the patronymic, while "NAIR / PRIYA" against
 Part similarity, the best that applies:
 
 * 1 for the same token; 0.97 for the same romanised key (`normalize.romanise`:
-  "UTHMAN"/"OUTHMAN", "HASSAN"/"HASAN") or the same key once an attached
-  article is dropped ("ALHIJAZI"/"HIJAZI");
+  "UTHMAN"/"OUTHMAN", "HASSAN"/"HASAN"), the same key once an attached
+  article is dropped ("ALHIJAZI"/"HIJAZI"), or equal consonant skeletons when
+  a side was written in an abjad (its short vowels are not written);
 * 0.95 for names whose `equivalents` symbols meet ("JIM"/"JAMES",
-  "TARIQ"/"TAREK"), and for equal consonant skeletons when a side was written
-  in an abjad (its vowels are not written);
+  "TARIQ"/"TAREK"), and 0.95 x the skeletons' similarity for an abjad side;
 * 0.93 when only vowels differ (skeletons equal, at least two consonants):
   "SAVENKOVA"/"SAVINKOVA", "OTMAN"/"UTHMAN";
 * otherwise 1 - (optimal string alignment distance / longer length) of the
@@ -62,7 +62,7 @@ VOWELS_ONLY: Final = 0.93
 FIRST_LETTER: Final = 0.10
 
 COST_PATRONYMIC: Final = 1.0
-COST_MIDDLE_NAME: Final = 2.0
+COST_MIDDLE_NAME: Final = 4.0
 COST_FIRST_GIVEN: Final = 8.0
 COST_SECOND_FAMILY: Final = 8.0
 COST_FAMILY: Final = 30.0
@@ -149,6 +149,8 @@ def part_similarity(a: Part, b: Part) -> float:
         return ROMANISED
     best = _edit(a.key, b.key)
     if a.abjad or b.abjad:
+        if a.skeleton and a.skeleton == b.skeleton:
+            return ROMANISED  # all an abjad spelling can say
         if a.skeleton and b.skeleton:
             best = max(best, ABJAD_SKELETON * OSA.normalized_similarity(a.skeleton, b.skeleton))
     elif len(a.skeleton) >= 2 and a.skeleton == b.skeleton:

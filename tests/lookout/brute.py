@@ -26,8 +26,8 @@ NEEDED = {
     DobAgreement.DAY_MONTH_SWAPPED: 90.0,
     DobAgreement.ONE_YEAR: 92.0,
     DobAgreement.ONE_DIGIT: 92.0,
-    DobAgreement.YEAR_ONLY: 94.0,
-    DobAgreement.MISSING: 98.0,
+    DobAgreement.YEAR_ONLY: 97.0,
+    DobAgreement.MISSING: 99.0,
 }
 
 

@@ -151,7 +151,7 @@ def test_an_alias_hits(index: LookoutIndex) -> None:
 def test_listed_arabic_name_against_a_latin_passport(index: LookoutIndex) -> None:
     hits = index.match(query("TAJRIBI", "SAMIR", date(2003, 5, 9)))
 
-    assert hits == (LookoutHit(MISSING, "M-2", 95.0, MatchedOn.NAME_DOB, DobAgreement.EXACT),)
+    assert hits == (LookoutHit(MISSING, "M-2", 97.0, MatchedOn.NAME_DOB, DobAgreement.EXACT),)
 
 
 def test_the_same_name_and_date_on_two_lists_gives_two_hits() -> None:
@@ -167,8 +167,8 @@ def test_the_same_name_and_date_on_two_lists_gives_two_hits() -> None:
     hits = index.match(query("TESTPERSON", "ANNA", date(1990, 1, 2)))
 
     # Equal scores are ordered by list kind, then entry id: only to be deterministic.
-    # A listed middle name costs 2.
-    assert [(h.entry_id, h.score) for h in hits] == [("B", 100.0), ("C", 100.0), ("A", 98.0)]
+    # A listed middle name costs 4.
+    assert [(h.entry_id, h.score) for h in hits] == [("B", 100.0), ("C", 100.0), ("A", 96.0)]
 
 
 def test_the_threshold_is_a_parameter() -> None:

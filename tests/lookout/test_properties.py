@@ -59,17 +59,18 @@ def entry_lists(draw: st.DrawFn) -> list[LookoutEntry]:
 
 
 @st.composite
-def variant_of(draw: st.DrawFn, surname: str, given: str) -> tuple[str, str]:
+def variant_of(draw: st.DrawFn, surname: str, given: str, *, complete: bool) -> tuple[str, str]:
     """The name as a passport may carry it: transliterated, swapped, an article, a name fewer.
 
-    Each variant keeps the name score at 98 or more (see ``align``), which every
-    date agreement accepts at the default threshold.
+    Each variant keeps the name score at 100 (see ``align``), or 96 when it drops
+    a listed second given name, which only a full date of birth accepts: not
+    when ``complete`` is asked for.
     """
     if draw(st.booleans()):
         surname, given = anyascii(surname).upper(), anyascii(given).upper()
     words_given = given.split()
-    if len(words_given) >= 2 and draw(st.booleans()):
-        given = " ".join(words_given[:-1])  # a listed second given name: costs 2
+    if len(words_given) >= 2 and not complete and draw(st.booleans()):
+        given = " ".join(words_given[:-1])  # a listed second given name: costs 4
     if draw(st.booleans()):
         surname = f"al-{surname}"
     if draw(st.booleans()):
@@ -80,8 +81,9 @@ def variant_of(draw: st.DrawFn, surname: str, given: str) -> tuple[str, str]:
 @st.composite
 def query_for(draw: st.DrawFn, entry: LookoutEntry) -> tuple[LookoutQuery, DobAgreement] | None:
     """A traveler who is this listed person, and the date agreement they should hit with."""
-    surname, given = draw(variant_of(entry.surname, entry.given_names))
     listed = entry.date_of_birth
+    complete = listed is None or listed.exact is None
+    surname, given = draw(variant_of(entry.surname, entry.given_names, complete=complete))
     if listed is None:
         if draw(st.booleans()) and entry.document_numbers:
             number = draw(st.sampled_from(entry.document_numbers))
@@ -130,7 +132,7 @@ def test_a_traveler_built_from_an_entry_hits_it(
 
         assert entry.entry_id in hits
         assert hits[entry.entry_id].dob_agreement == agreement
-        assert hits[entry.entry_id].score >= 98.0
+        assert hits[entry.entry_id].score >= 96.0
 
 
 @SETTINGS

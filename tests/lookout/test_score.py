@@ -25,9 +25,9 @@ def score(a: tuple[str, str], b: tuple[str, str]) -> float:
         (("NOVAKOVA", "ZOFIA"), ("ZOFIA", "NOVAKOVA"), 100.0),  # fields swapped
         (("GARCIA LOPEZ", "MARIA"), ("LOPEZ", "MARIA GARCIA"), 100.0),  # parts reordered
         (("GARCIA", "MARIA"), ("GARCIA", "MARIA ELENA"), 94.0),  # the traveler's extra part: 6
-        (("GARCIA", "MARIA ELENA"), ("GARCIA", "MARIA"), 98.0),  # a listed middle name: 2
-        (("حسن", "خالد"), ("HASSAN", "KHALID"), 95.0),  # Arabic: consonants agree
-        (("محمد", "سمير"), ("MOHAMED", "SAMIR"), 95.0),
+        (("GARCIA", "MARIA ELENA"), ("GARCIA", "MARIA"), 96.0),  # a listed middle name: 4
+        (("حسن", "خالد"), ("HASSAN", "KHALID"), 97.0),  # Arabic: consonants agree
+        (("محمد", "سمير"), ("MOHAMED", "SAMIR"), 97.0),
         (("Щербакова", "Юлия"), ("SHCHERBAKOVA", "IULIIA"), 100.0),  # ICAO 9303 spelling
         (("Щербакова", "Юлия"), ("SHCHERBAKOVA", "YULIA"), 99.0),  # doubled letter: 0.97
         (("Παπαδόπουλος", "Γιώργος"), ("PAPADOPOULOS", "GIORGOS"), 96.67),  # vowels: 0.93
@@ -53,13 +53,13 @@ def test_same_person(listed: tuple[str, str], passport: tuple[str, str], expecte
 @pytest.mark.parametrize(
     ("listed", "passport", "expected"),
     [
-        # Family aligned; a listed given name (2), a traveler's part (6), both: different (15).
-        (("KIM", "KIM"), ("KIM", "SOO"), 77.0),
+        # Family aligned; a listed given name (4), a traveler's part (6), both: different (15).
+        (("KIM", "KIM"), ("KIM", "SOO"), 75.0),
         (("GARCIA", "MARIA"), ("LOPEZ", "MARIA"), 0.0),  # the family name must align
         (("PETROV", "IVAN"), ("PAVLOV", "IGOR"), 0.0),
         (("TESTPERSON", "ANNA"), ("", ""), 0.0),
-        # rigour says NOVAKOVA is a form of NOVAK (0.95); the given names differ: 95 - 23.
-        (("NOVAKOVA", "ZOFIA"), ("NOVAK", "ZORA"), 72.0),
+        # rigour says NOVAKOVA is a form of NOVAK (0.95); the given names differ: 95 - 25.
+        (("NOVAKOVA", "ZOFIA"), ("NOVAK", "ZORA"), 70.0),
         (("MARBURY", "JOHN"), ("WARBURY", "JOHN"), 83.81),  # first letter differs: 0.76
         (("NAIR", "PRIYA"), ("NAIDU", "PRIYA"), 0.0),
         (("HADDAD", "LINA ALI"), ("HADDAD", "ALI"), 92.0),  # the first given name missing: 8
@@ -116,8 +116,8 @@ def test_the_index_probes_every_full_date_that_agrees() -> None:
         (DobAgreement.DAY_MONTH_SWAPPED, 90.0),
         (DobAgreement.ONE_YEAR, 92.0),
         (DobAgreement.ONE_DIGIT, 92.0),
-        (DobAgreement.YEAR_ONLY, 94.0),
-        (DobAgreement.MISSING, 98.0),
+        (DobAgreement.YEAR_ONLY, 97.0),
+        (DobAgreement.MISSING, 99.0),
     ],
 )
 def test_a_weaker_date_needs_a_stronger_name(kind: DobAgreement, needed: float) -> None:
