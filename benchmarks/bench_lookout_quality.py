@@ -29,6 +29,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Final
 
 from anyascii import anyascii
 
@@ -104,112 +105,115 @@ def typo(rng: random.Random, word: str) -> str:
     return word[:at] + word[at + 1] + word[at] + word[at + 2 :]
 
 
+def romanisation(m: Maker) -> Case:
+    given, surname = m.rng.choice(pool.ARABIC_GIVEN), m.rng.choice(pool.ARABIC_SURNAMES)
+    a, b = m.rng.sample((0, 1), 2)
+    return m.case("romanisation", (surname[a], given[a]), (surname[b], given[m.rng.choice((0, 1))]))
+
+
+def script(m: Maker) -> Case:
+    kind = m.rng.randrange(3)
+    if kind == 0:
+        names = m.rng.choice(pool.ARABIC_SCRIPT), m.rng.choice(pool.ARABIC_SCRIPT_SURNAMES)
+        return m.case("script", (names[1][0], names[0][0]), (names[1][1], names[0][1]))
+    listed_surname, listed_given, surname, given = m.rng.choice(
+        pool.CYRILLIC if kind == 1 else pool.GREEK
+    )
+    return m.case("script", (listed_surname, listed_given), (surname, given))
+
+
+def order(m: Maker) -> Case:
+    surname, given = m.person()
+    if m.rng.random() < 0.5:
+        return m.case("order", (surname, given), (given, surname))
+    second = m.rng.choice(pool.SURNAMES)
+    return m.case("order", (f"{surname} {second}", given), (second, f"{given} {surname}"))
+
+
+def typo_case(m: Maker) -> Case:
+    surname, given = m.person()
+    return m.case("typo", (surname, given), (typo(m.rng, surname), given))
+
+
+def nickname(m: Maker) -> Case:
+    formal, nick = m.rng.choice(pool.NICKNAMES)
+    surname = m.rng.choice(pool.SURNAMES)
+    if m.rng.random() < 0.7:
+        return m.case("nickname", (surname, formal), (surname, nick))
+    return m.case("nickname", (surname, nick), (surname, formal))
+
+
+def extra_part(m: Maker) -> Case:
+    surname, given = m.person()
+    if m.rng.random() < 0.5:
+        extra = m.rng.choice(m.rng.choice(pool.PATRONYMICS))
+    else:
+        extra = m.rng.choice(pool.MIDDLE)
+    return m.case("patronymic/extra part", (surname, f"{given} {extra}"), (surname, given))
+
+
+def arabic_article(m: Maker) -> Case:
+    surname, given = m.rng.choice(pool.ARABIC_SURNAMES)[0], m.rng.choice(pool.ARABIC_GIVEN)[0]
+    if m.rng.random() < 0.3:
+        return m.case("arabic article", (surname, given), (f"AL {surname}", given))
+    article = m.rng.choice(("al-", "Al ", "el-", "El "))
+    return m.case("arabic article", (f"{article}{surname}", given), (surname, given))
+
+
+def dated(m: Maker, category: str, listed: BirthDate | None, born: date) -> Case:
+    surname, given = m.person()
+    entry = m.entry(surname, given, listed)
+    return Case(category, entry, LookoutQuery(passport(surname), passport(given), born))
+
+
+def swapped(m: Maker) -> Case:
+    born = m.born().replace(day=m.rng.randint(1, 12))
+    while born.day == born.month:
+        born = born.replace(day=m.rng.randint(1, 12))
+    listed = born.replace(month=born.day, day=born.month)
+    return dated(m, "date: day/month swapped", BirthDate.full(listed), born)
+
+
+def one_digit(m: Maker) -> Case:
+    born = m.born().replace(day=m.rng.randint(1, 28))
+    listed = born.replace(day=born.day + 1 if born.day % 10 != 9 else born.day - 1)
+    return dated(m, "date: one digit", BirthDate.full(listed), born)
+
+
+def one_year(m: Maker) -> Case:
+    born = m.born().replace(day=m.rng.randint(1, 28))
+    listed = born.replace(year=born.year + m.rng.choice((-1, 1)))
+    return dated(m, "date: one year off", BirthDate.full(listed), born)
+
+
+def year_only(m: Maker) -> Case:
+    born = m.born()
+    listed = BirthDate.year_only(born.year + m.rng.choice((-1, 0, 1)))
+    return dated(m, "date: year only", listed, born)
+
+
+def missing(m: Maker) -> Case:
+    return dated(m, "date: missing", None, m.born())
+
+
+TRUE_PAIRS: Final = (
+    romanisation,
+    script,
+    order,
+    typo_case,
+    nickname,
+    extra_part,
+    arabic_article,
+    swapped,
+    one_digit,
+    one_year,
+    year_only,
+    missing,
+)
+
+
 def true_pairs(m: Maker) -> list[Case]:
-    rng = m.rng
-    cases: list[Case] = []
-    for _ in range(PAIRS_PER_CATEGORY):
-        given, surname = rng.choice(pool.ARABIC_GIVEN), rng.choice(pool.ARABIC_SURNAMES)
-        a, b = rng.sample((0, 1), 2)
-        cases.append(
-            m.case("romanisation", (surname[a], given[a]), (surname[b], given[rng.choice((0, 1))]))
-        )
-
-        kind = rng.randrange(3)
-        if kind == 0:
-            (g, g_pass), (s, s_pass) = (
-                rng.choice(pool.ARABIC_SCRIPT),
-                rng.choice(pool.ARABIC_SCRIPT_SURNAMES),
-            )
-            cases.append(m.case("script", (s, g), (s_pass, g_pass)))
-        else:
-            s, g, s_pass, g_pass = rng.choice(pool.CYRILLIC if kind == 1 else pool.GREEK)
-            cases.append(m.case("script", (s, g), (s_pass, g_pass)))
-
-        surname, given = m.person()
-        if rng.random() < 0.5:
-            cases.append(m.case("order", (surname, given), (given, surname)))
-        else:
-            second = rng.choice(pool.SURNAMES)
-            cases.append(
-                m.case("order", (f"{surname} {second}", given), (second, f"{given} {surname}"))
-            )
-
-        surname, given = m.person()
-        cases.append(m.case("typo", (surname, given), (typo(rng, surname), given)))
-
-        formal, nick = rng.choice(pool.NICKNAMES)
-        surname = rng.choice(pool.SURNAMES)
-        pair = ((surname, formal), (surname, nick))
-        cases.append(m.case("nickname", *(pair if rng.random() < 0.7 else pair[::-1])))
-
-        surname, given = m.person()
-        if rng.random() < 0.5:
-            female, male = rng.choice(pool.PATRONYMICS)
-            cases.append(
-                m.case(
-                    "patronymic/extra part",
-                    (surname, f"{given} {rng.choice((female, male))}"),
-                    (surname, given),
-                )
-            )
-        else:
-            cases.append(
-                m.case(
-                    "patronymic/extra part",
-                    (surname, f"{given} {rng.choice(pool.MIDDLE)}"),
-                    (surname, given),
-                )
-            )
-
-        surname, given = rng.choice(pool.ARABIC_SURNAMES)[0], rng.choice(pool.ARABIC_GIVEN)[0]
-        article = rng.choice(("al-", "Al ", "el-", "El "))
-        listed, travels = (f"{article}{surname}", given), (surname, given)
-        if rng.random() < 0.3:
-            listed, travels = (surname, given), (f"AL {surname}", given)
-        cases.append(m.case("arabic article", listed, travels))
-
-        surname, given = m.person()
-        day = m.born().replace(day=rng.randint(1, 12))
-        while day.day == day.month:
-            day = day.replace(day=rng.randint(1, 12))
-        entry = m.entry(surname, given, BirthDate.full(day.replace(month=day.day, day=day.month)))
-        cases.append(
-            Case(
-                "date: day/month swapped",
-                entry,
-                LookoutQuery(passport(surname), passport(given), day),
-            )
-        )
-
-        surname, given = m.person()
-        day = m.born().replace(day=rng.randint(1, 28))
-        listed_day = day.replace(day=day.day + 1 if day.day % 10 != 9 else day.day - 1)
-        entry = m.entry(surname, given, BirthDate.full(listed_day))
-        cases.append(
-            Case("date: one digit", entry, LookoutQuery(passport(surname), passport(given), day))
-        )
-
-        surname, given = m.person()
-        day = m.born().replace(day=rng.randint(1, 28))
-        listed_day = day.replace(year=day.year + rng.choice((-1, 1)))
-        entry = m.entry(surname, given, BirthDate.full(listed_day))
-        cases.append(
-            Case("date: one year off", entry, LookoutQuery(passport(surname), passport(given), day))
-        )
-
-        surname, given = m.person()
-        day = m.born()
-        entry = m.entry(surname, given, BirthDate.year_only(day.year + rng.choice((-1, 0, 1))))
-        cases.append(
-            Case("date: year only", entry, LookoutQuery(passport(surname), passport(given), day))
-        )
-
-        surname, given = m.person()
-        entry = m.entry(surname, given, None)
-        cases.append(
-            Case("date: missing", entry, LookoutQuery(passport(surname), passport(given), m.born()))
-        )
-    return cases
+    return [make(m) for _ in range(PAIRS_PER_CATEGORY) for make in TRUE_PAIRS]
 
 
 def close_name(rng: random.Random, surname: str) -> str:
@@ -333,15 +337,13 @@ def main(argv: list[str] | None = None) -> None:
     ordinary_hits = sum(1 for hits in results[len(positives) + len(negatives) :] if hits)
 
     print(f"{len(entries):,} entries; rigour warm-up {warm:.2f} s; build {build:.2f} s")
-    print(
-        f"match {len(queries):,} travelers {match:.2f} s ({match / len(queries) * 1000:.3f} s per 1,000)"
-    )
+    per_1000 = match / len(queries) * 1000
+    print(f"match {len(queries):,} travelers {match:.2f} s ({per_1000:.3f} s per 1,000)")
     print(f"\n{'true pairs':<36} {'recall':>7}  n    dob_agreement of the hits")
     for category in dict.fromkeys(c.category for c in positives):
         values = found[category]
-        print(
-            f"{category:<36} {100 * sum(values) / len(values):6.1f}% {len(values):4d}  {','.join(sorted(agreements[category]))}"
-        )
+        kinds = ",".join(sorted(agreements[category]))
+        print(f"{category:<36} {100 * sum(values) / len(values):6.1f}% {len(values):4d}  {kinds}")
     total = [v for c in dict.fromkeys(c.category for c in positives) for v in found[c]]
     print(f"{'all true pairs':<36} {100 * sum(total) / len(total):6.1f}% {len(total):4d}")
     print(f"\n{'hard negatives':<36} {'false hits per 1,000':>20}")

@@ -8,7 +8,6 @@ written independently of the packages the matcher uses (`equivalents`).
 """
 
 # Arabic and Cyrillic letters are the point here.
-# ruff: noqa: RUF001
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ Each token becomes a `Part` carrying every form the scorer compares:
 
 * ``key``, the token with the romanisation choices that differ between
   English, French and ICAO spellings of Arabic (and other) names folded
-  together (`romanise`): KH/H, TH/T, DH/D, GH/G, DJ/J, PH/F, Q/K, OU and OO/U,
+  together (`romanise`): CH/SH, KH/H, TH/T, DH/D, GH/G, DJ/J, PH/F, Q/K, OU and OO/U,
   EE/I, W/U, doubled letters collapsed, a final H after a vowel dropped, and
   ABDEL/ABDAL/ABDOL/ABDUL written one way. "UTHMAN" and "OUTHMAN" -> "UTMAN";
   "MOHAMMED" -> "MOHAMED".
@@ -63,6 +63,7 @@ PARTICLES: Final = frozenset(
 )  # fmt: skip
 _ROMANISATION: Final = (
     (re.compile("ABD[AEOU]?L"), "ABDUL"),
+    (re.compile("CH"), "SH"),  # French writes the Arabic shin CH; also folds Slavic CH and SH
     (re.compile("KH"), "H"),
     (re.compile("GH"), "G"),
     (re.compile("TH"), "T"),

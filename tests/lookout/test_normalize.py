@@ -124,6 +124,8 @@ def test_patronymics_are_marked_in_given_names_only() -> None:
         ("TARIQ", "TARIK"),
         ("WALID", "UALID"),
         ("OUALID", "UALID"),
+        ("AICHA", "AISHA"),
+        ("DARWICH", "DARUISH"),
     ],
 )
 def test_romanise(token: str, expected: str) -> None:
