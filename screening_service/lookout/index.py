@@ -11,17 +11,18 @@ is a safe first key; the name is the second:
   traveler's (`dates.near_dates`: a year either side, one digit changed:
   about 40), where the longer key keeps the candidates few (those dates need
   a stronger name anyway);
-* entries whose date is only a year are filed under (year, name key), and a
-  query looks up its year and the years either side;
-* entries without a date are filed under each part's whole consonant
-  skeleton: they need a near-identical name (`score`), whose family part keeps
-  its skeleton;
-* name keys come from each part's consonant skeleton (only the family parts'
-  for the year, near-date and undated buckets: a listed family name must
-  align for any hit, see `align`) (`normalize.Part`:
-  "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" -> "MHMD"): its first two
-  letters and its last two ("PT", "$RV"), or three and three in the year
-  buckets, which are about a hundred times fuller;
+* entries whose date is only a year are filed under (year, whole consonant
+  skeleton of each family part), and a query looks up its year and the years
+  either side with each of its parts' skeletons; entries without a date are
+  filed under the whole family skeletons alone. Both need a near-identical
+  name (`score`: 97 and 99 at the default threshold), whose family part
+  almost always keeps its skeleton: with one given name, a family part less
+  alike than a respelling (0.97) cannot reach 97;
+* the other name keys come from each part's consonant skeleton
+  (`normalize.Part`: "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" ->
+  "MHMD"): its first two letters and its last two ("PT", "$RV"), or three and
+  three for the near dates, from the family parts only (a listed family name
+  must align for any hit, see `align`);
 * document numbers go in a plain dict.
 
 Only the candidates found this way are scored, by `score.judge`, which
@@ -55,15 +56,15 @@ from screening_service.lookout.score import (
 # being built, a list instead of the tuple.
 _Bucket = int | tuple[int, ...]
 _Filing = int | list[int]
-_KEY_BITS: Final = 20  # name keys are at most 4 characters: far fewer than 2**20
+_KEY_BITS: Final = 24  # distinct name keys: whole family skeletons among them; < 2**24
 _K = TypeVar("_K")
 
 
-# (first, last) skeleton letters per token key. Year buckets are ~100 times
-# fuller than date buckets, so their keys are longer: more selective, a
-# little less forgiving of typos.
+# (first, last) skeleton letters per part key. The near-date probes are ~20
+# times as many as the exact ones, so their keys are longer: more selective, a
+# little less forgiving of typos, which those dates need fewer of anyway.
 DATE_KEYS: Final = (2, 2)
-YEAR_KEYS: Final = (3, 3)
+NEAR_KEYS: Final = (3, 3)
 
 
 def name_keys(
@@ -159,22 +160,25 @@ class LookoutIndex:
             for document in item.documents:
                 _file(by_document, document, index)
             if item.birth_date is not None:
-                table, when, lengths = by_date, item.birth_date.toordinal(), DATE_KEYS
+                when = item.birth_date.toordinal()
             elif item.birth_year is not None:
-                table, when, lengths = by_year, item.birth_year, YEAR_KEYS
+                for name in item.names:
+                    for key in whole_keys(name, family_only=True):
+                        key_id = key_ids.setdefault(key, len(key_ids))
+                        _file(by_year, _slot(item.birth_year, key_id), index)
+                continue
             else:
                 for name in item.names:
                     for key in whole_keys(name, family_only=True):
                         _file(by_name, key_ids.setdefault(key, len(key_ids)), index)
                 continue
             for name in item.names:
-                for key in name_keys(name, lengths, family_only=table is by_year):
+                for key in name_keys(name, DATE_KEYS):
                     key_id = key_ids.setdefault(key, len(key_ids))
-                    _file(table, _slot(when, key_id), index)
-                if table is by_date:
-                    for key in name_keys(name, YEAR_KEYS, family_only=True):
-                        key_id = key_ids.setdefault(key, len(key_ids))
-                        _file(by_near, _slot(when, key_id), index)
+                    _file(by_date, _slot(when, key_id), index)
+                for key in name_keys(name, NEAR_KEYS, family_only=True):
+                    key_id = key_ids.setdefault(key, len(key_ids))
+                    _file(by_near, _slot(when, key_id), index)
         return cls(
             prepared,
             key_ids,
@@ -224,16 +228,17 @@ class LookoutIndex:
                 ordinal = when.toordinal()
                 for key_id in key_ids:
                     _gather(found, self._by_date.get(_slot(ordinal, key_id)))
-        key_ids = self._key_ids_of(name_keys(query.name, YEAR_KEYS))
+        key_ids = self._key_ids_of(name_keys(query.name, NEAR_KEYS))
         if key_ids:
             for when in near[1:]:
                 ordinal = when.toordinal()
                 for key_id in key_ids:
                     _gather(found, self._by_near.get(_slot(ordinal, key_id)))
+        whole = self._key_ids_of(whole_keys(query.name))
         for year in (born.year - 1, born.year, born.year + 1):
-            for key_id in key_ids:
+            for key_id in whole:
                 _gather(found, self._by_year.get(_slot(year, key_id)))
-        for key_id in self._key_ids_of(whole_keys(query.name)):
+        for key_id in whole:
             _gather(found, self._by_name.get(key_id))
         return found
 
