@@ -94,6 +94,16 @@ OBSERVATION_CODE_VALUES: Final = (
 )
 OBSERVATION_SOURCE_VALUES: Final = ("crew", "officer", "tip_line")
 LOOKOUT_KIND_VALUES: Final = ("missing_person", "known_trafficker", "other")
+# Strongest first; a test ties them to lookout.model.DobAgreement.
+LOOKOUT_DOB_AGREEMENT_VALUES: Final = (
+    "document",
+    "exact",
+    "day_month_swapped",
+    "one_digit",
+    "one_year",
+    "year_only",
+    "missing",
+)
 WEEKDAY_VALUES: Final = (
     "monday",
     "tuesday",
@@ -303,6 +313,13 @@ _FIELDS: Final[tuple[Field, ...]] = (
     ),
     Field("lookout.best_score", FLOAT, "Best lookout match score (0-100)"),
     Field("lookout.document_match", BOOL, "A lookout entry has this traveler's document number"),
+    Field(
+        "lookout.dob_agreement",
+        ENUM,
+        "How the best hit's listed date of birth agrees: document (a document-number hit), "
+        "exact, day_month_swapped, one_digit, one_year, year_only, missing",
+        values=LOOKOUT_DOB_AGREEMENT_VALUES,
+    ),
     # companions: read inside `any companion (...)` / `all companions (...)`
     Field(
         "companion.relationship",

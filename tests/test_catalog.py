@@ -46,3 +46,9 @@ def test_every_enum_or_closed_list_field_names_its_values() -> None:
             assert field.values, field.name
         if field.type is FieldType.LIST and field.item_type is FieldType.ENUM:
             assert field.values, field.name
+
+
+def test_dob_agreement_values_are_the_matchers_own() -> None:
+    from screening_service.lookout import DobAgreement  # noqa: PLC0415
+
+    assert set(catalog.LOOKOUT_DOB_AGREEMENT_VALUES) == {a.value for a in DobAgreement}

@@ -1,8 +1,10 @@
 """Lookout lists: persons of interest matched against travelers.
 
 The pipeline, one module each: `load` reads the CSV files into `model`
-entries; `normalize` turns names and document numbers into comparable ASCII
-forms; `score` decides whether one traveler matches one entry; `index` finds
+entries; `normalize` turns names into comparable parts and document numbers
+into plain strings; `equivalents` says which name parts are forms of one
+name; `align` scores a name part by part; `dates` grades how dates of birth
+agree; `score` decides whether one traveler matches one entry; `index` finds
 the few entries worth scoring. `synthetic` makes fictional data for tests and
 benchmarks. The file format is documented in `load` and in
 ``lookout/README.md``.
@@ -17,6 +19,7 @@ from screening_service.lookout.load import LookoutLoadError, LookoutProblem, loa
 from screening_service.lookout.model import (
     Alias,
     BirthDate,
+    DobAgreement,
     ListKind,
     LookoutEntry,
     LookoutHit,
@@ -29,6 +32,7 @@ __all__ = [
     "DEFAULT_THRESHOLD",
     "Alias",
     "BirthDate",
+    "DobAgreement",
     "ListKind",
     "LookoutEntry",
     "LookoutHit",

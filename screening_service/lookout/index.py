@@ -2,27 +2,34 @@
 
 Scoring every traveler against every entry (10^8 pairs for a full flight on
 a 100,000-entry list) is far too slow, so the index blocks. A name hit needs
-the dates of birth to agree, so the date is a safe first key; the name is the
-second:
+the dates of birth to agree at least roughly (`dates.agreement`), so the date
+is a safe first key; the name is the second:
 
 * entries with a full date of birth are filed under (date, name key), and a
-  query looks up its own date and its day/month-swapped date;
-* entries whose date is only a year are filed under (year, name key), and a
-  query looks up its year and the years either side;
-* name keys come from each token's consonant skeleton (`normalize.skeleton`:
-  "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" -> "MHMD"): its first two
-  letters and its last two ("PT", "$RV"), or three and three in the year
-  buckets, which are about a hundred times fuller;
+  query looks up its own date and its day/month-swapped date; they are filed
+  again under (date, longer name key) for the other dates that agree with the
+  traveler's (`dates.near_dates`: a year either side, one digit changed:
+  about 40), where the longer key keeps the candidates few (those dates need
+  a stronger name anyway);
+* entries whose date is only a year are filed under (year, whole consonant
+  skeleton of each family part), and a query looks up its year and the years
+  either side with each of its parts' skeletons; entries without a date are
+  filed under the whole family skeletons alone. Both need a near-identical
+  name (`score`: 97 and 99 at the default threshold), whose family part
+  almost always keeps its skeleton: with one given name, a family part less
+  alike than a respelling (0.97) cannot reach 97;
+* the other name keys come from each part's consonant skeleton
+  (`normalize.Part`: "PETROV" -> "PTRV", "MOHAMED" and Arabic "MHMD" ->
+  "MHMD"): its first two letters and its last two ("PT", "$RV"), or three and
+  three for the near dates, from the family parts only (a listed family name
+  must align for any hit, see `align`);
 * document numbers go in a plain dict.
 
 Only the candidates found this way are scored, by `score.judge`, which
 decides on its own: blocking selects, it never labels. The blocking is exact
 for the date of birth and approximate for the name: an entry is missed only
-if, in every token of the traveler's name, typos or spelling variants changed
-both the start and the end of the skeleton. On synthetic names with one or
-two random edits, the index finds 99.8% of what scoring every entry finds
-(one or two edits in a name of two short tokens can do that); a single edit
-is always found unless the name has a single short token.
+if, in every part of the traveler's name, typos or spelling variants changed
+both the start and the end of the skeleton.
 
 An index is immutable once built and safe to share between threads; a reload
 builds a new one and replaces the reference.
@@ -31,11 +38,11 @@ builds a new one and replaces the reference.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Final, TypeVar
 
+from screening_service.lookout.dates import near_dates
 from screening_service.lookout.model import LookoutEntry, LookoutHit, LookoutQuery
-from screening_service.lookout.normalize import NormalizedName
+from screening_service.lookout.normalize import NormalizedName, Part
 from screening_service.lookout.score import (
     DEFAULT_THRESHOLD,
     PreparedEntry,
@@ -49,42 +56,68 @@ from screening_service.lookout.score import (
 # being built, a list instead of the tuple.
 _Bucket = int | tuple[int, ...]
 _Filing = int | list[int]
-_KEY_BITS: Final = 20  # name keys are at most 4 characters: far fewer than 2**20
+_KEY_BITS: Final = 24  # distinct name keys: whole family skeletons among them; < 2**24
 _K = TypeVar("_K")
 
 
-# (first, last) skeleton letters per token key. Year buckets are ~100 times
-# fuller than date buckets, so their keys are longer: more selective, a
-# little less forgiving of typos.
+# (first, last) skeleton letters per part key. The near-date probes are ~20
+# times as many as the exact ones, so their keys are longer: more selective, a
+# little less forgiving of typos, which those dates need fewer of anyway.
 DATE_KEYS: Final = (2, 2)
-YEAR_KEYS: Final = (3, 3)
+NEAR_KEYS: Final = (3, 3)
 
 
-def name_keys(name: NormalizedName, lengths: tuple[int, int]) -> set[str]:
-    """Blocking keys of one name: per token, its skeleton's first and last letters.
+def name_keys(
+    name: NormalizedName, lengths: tuple[int, int], *, family_only: bool = False
+) -> set[str]:
+    """Blocking keys of one name: per part, its skeleton's first and last letters.
 
-    "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}.
+    "PETROV IVAN" with (2, 2) -> {"PT", "$RV", "VN", "$VN"}; with
+    ``family_only``, only the family parts' ("PT", "$RV"), unless it has none.
     """
     head, tail = lengths
     keys: set[str] = set()
-    for token, skel in zip(name.tokens, name.token_skeletons, strict=True):
-        key = skel or f"~{token}"  # an all-vowel token keys on its letters
+    for part in _family_parts(name) if family_only else name.parts:
+        key = part.skeleton or f"~{part.key}"  # an all-vowel part keys on its letters
         keys.add(key[:head])
         keys.add(f"${key[-tail:]}")
     return keys
 
 
+def whole_keys(name: NormalizedName, *, family_only: bool = False) -> set[str]:
+    """Blocking keys of a name for entries without a date: each part's whole skeleton."""
+    parts = _family_parts(name) if family_only else name.parts
+    return {f"={part.skeleton or part.key}" for part in parts}
+
+
+def _family_parts(name: NormalizedName) -> tuple[Part, ...]:
+    # A listed name scores only if a family part aligns (`align`), so a
+    # weak-date bucket need not hold the given names.
+    return tuple(p for p in name.parts if p.family) or name.parts
+
+
 class LookoutIndex:
     """Lookout entries indexed for matching; build with `LookoutIndex.build`."""
 
-    __slots__ = ("_by_date", "_by_document", "_by_year", "_entries", "_key_ids", "_threshold")
+    __slots__ = (
+        "_by_date",
+        "_by_document",
+        "_by_name",
+        "_by_near",
+        "_by_year",
+        "_entries",
+        "_key_ids",
+        "_threshold",
+    )
 
     def __init__(
         self,
         entries: tuple[PreparedEntry, ...],
         key_ids: dict[str, int],
         by_date: dict[int, _Bucket],
+        by_near: dict[int, _Bucket],
         by_year: dict[int, _Bucket],
+        by_name: dict[int, _Bucket],
         by_document: dict[str, _Bucket],
         threshold: float,
     ) -> None:
@@ -94,7 +127,9 @@ class LookoutIndex:
         self._entries = entries
         self._key_ids = key_ids
         self._by_date = by_date
+        self._by_near = by_near
         self._by_year = by_year
+        self._by_name = by_name
         self._by_document = by_document
         self._threshold = threshold
 
@@ -113,7 +148,9 @@ class LookoutIndex:
         seen: set[tuple[str, str]] = set()
         key_ids: dict[str, int] = {}
         by_date: dict[int, _Filing] = {}
+        by_near: dict[int, _Filing] = {}
         by_year: dict[int, _Filing] = {}
+        by_name: dict[int, _Filing] = {}
         by_document: dict[str, _Filing] = {}
         for index, item in enumerate(prepared):
             ref = (item.list_kind, item.entry_id)
@@ -123,20 +160,32 @@ class LookoutIndex:
             for document in item.documents:
                 _file(by_document, document, index)
             if item.birth_date is not None:
-                table, when, lengths = by_date, item.birth_date.toordinal(), DATE_KEYS
+                when = item.birth_date.toordinal()
             elif item.birth_year is not None:
-                table, when, lengths = by_year, item.birth_year, YEAR_KEYS
+                for name in item.names:
+                    for key in whole_keys(name, family_only=True):
+                        key_id = key_ids.setdefault(key, len(key_ids))
+                        _file(by_year, _slot(item.birth_year, key_id), index)
+                continue
             else:
-                continue  # no date of birth: matched by document only
+                for name in item.names:
+                    for key in whole_keys(name, family_only=True):
+                        _file(by_name, key_ids.setdefault(key, len(key_ids)), index)
+                continue
             for name in item.names:
-                for key in name_keys(name, lengths):
+                for key in name_keys(name, DATE_KEYS):
                     key_id = key_ids.setdefault(key, len(key_ids))
-                    _file(table, _slot(when, key_id), index)
+                    _file(by_date, _slot(when, key_id), index)
+                for key in name_keys(name, NEAR_KEYS, family_only=True):
+                    key_id = key_ids.setdefault(key, len(key_ids))
+                    _file(by_near, _slot(when, key_id), index)
         return cls(
             prepared,
             key_ids,
             _freeze(by_date),
+            _freeze(by_near),
             _freeze(by_year),
+            _freeze(by_name),
             _freeze(by_document),
             threshold,
         )
@@ -167,17 +216,30 @@ class LookoutIndex:
         found: set[int] = set()
         if query.document:
             _gather(found, self._by_document.get(query.document))
-        if not query.name.tokens:
+        if not query.name.parts:
             return found
         born = query.date_of_birth
         key_ids = self._key_ids_of(name_keys(query.name, DATE_KEYS))
-        for when in _dates_to_probe(born):
-            for key_id in key_ids:
-                _gather(found, self._by_date.get(_slot(when, key_id)))
-        key_ids = self._key_ids_of(name_keys(query.name, YEAR_KEYS))
+        near = near_dates(born)
+        if key_ids:
+            # Itself and day/month swapped (or, when that is no other date, a year
+            # earlier, which by_near covers as well).
+            for when in near[:2]:
+                ordinal = when.toordinal()
+                for key_id in key_ids:
+                    _gather(found, self._by_date.get(_slot(ordinal, key_id)))
+        key_ids = self._key_ids_of(name_keys(query.name, NEAR_KEYS))
+        if key_ids:
+            for when in near[1:]:
+                ordinal = when.toordinal()
+                for key_id in key_ids:
+                    _gather(found, self._by_near.get(_slot(ordinal, key_id)))
+        whole = self._key_ids_of(whole_keys(query.name))
         for year in (born.year - 1, born.year, born.year + 1):
-            for key_id in key_ids:
+            for key_id in whole:
                 _gather(found, self._by_year.get(_slot(year, key_id)))
+        for key_id in whole:
+            _gather(found, self._by_name.get(key_id))
         return found
 
     def _key_ids_of(self, keys: set[str]) -> list[int]:
@@ -214,14 +276,3 @@ def _freeze(table: dict[_K, _Filing]) -> dict[_K, _Bucket]:
     return {
         key: bucket if isinstance(bucket, int) else tuple(bucket) for key, bucket in table.items()
     }
-
-
-def _dates_to_probe(born: date) -> tuple[int, ...]:
-    """The traveler's date and, when it is a different valid date, day/month swapped."""
-    try:
-        swapped = date(born.year, born.day, born.month)
-    except ValueError:
-        return (born.toordinal(),)
-    if swapped == born:
-        return (born.toordinal(),)
-    return (born.toordinal(), swapped.toordinal())

@@ -29,8 +29,30 @@ class MatchedOn(enum.StrEnum):
     NAME_DOB = "name+dob"
     """Name similar enough and the full date of birth equal."""
     NAME_DOB_NEAR = "name+dob_near"
-    """Name similar enough; day and month swapped, or the entry trusts only the year
-    and it is within one year of the traveler's."""
+    """Name similar enough and the date of birth close (`DobAgreement` says how)."""
+    NAME = "name"
+    """Name near-identical; the entry has no date of birth to compare."""
+
+
+class DobAgreement(enum.StrEnum):
+    """How the listed date of birth agrees with the traveler's; the values are stable.
+
+    A weaker agreement needs a stronger name (the table in `score`), and rules
+    can require a strong one (``lookout.dob_agreement``).
+    """
+
+    DOCUMENT = "document"
+    """A document-number hit: dates were not compared."""
+    EXACT = "exact"
+    DAY_MONTH_SWAPPED = "day_month_swapped"
+    ONE_DIGIT = "one_digit"
+    """One digit of ``YYYY-MM-DD`` differs (a transcription slip)."""
+    ONE_YEAR = "one_year"
+    """The year differs by one; day and month are equal."""
+    YEAR_ONLY = "year_only"
+    """The entry gives only a year, within one year of the traveler's."""
+    MISSING = "missing"
+    """The entry gives no date of birth."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,11 +115,12 @@ class LookoutHit:
     """A list entry the traveler matched. Holds no personal data, only references.
 
     ``score`` is 100 for a document hit, otherwise the name similarity (0-100)
-    of the best of the entry's names; ``matched_on`` says how the date of birth
-    agreed.
+    of the best of the entry's names; ``matched_on`` says what agreed and
+    ``dob_agreement`` how the dates of birth agreed.
     """
 
     list_kind: ListKind
     entry_id: str
     score: float
     matched_on: MatchedOn
+    dob_agreement: DobAgreement

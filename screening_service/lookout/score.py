@@ -3,33 +3,35 @@
 The decision, for a prepared entry and query:
 
 1. the query's document number is one of the entry's -> hit, score 100,
-   ``document`` (names and dates are not compared: documents are exact);
-2. otherwise the dates of birth must agree (`dob_agreement`): no agreement,
-   no hit, however similar the names: a name alone gives too many false
-   positives, and an entry without a date of birth matches by document only;
-3. then the best name similarity over the entry's names (primary and aliases)
-   must reach the threshold.
+   ``matched_on = document`` (names and dates are not compared: documents
+   are exact);
+2. otherwise the dates of birth give graded evidence (`dates.agreement`): a
+   full listed date that disagrees more than the kinds below is no hit,
+   however similar the names;
+3. the best name score over the entry's names (primary and aliases,
+   `align.name_score`) must reach the threshold plus the margin of that
+   date agreement: a weaker date needs a stronger name.
 
-Name similarity (0-100) is the best of:
+=====================  ======  ===========  ======================================
+``dob_agreement``      margin  name needed  ``matched_on``
+                               (default)
+=====================  ======  ===========  ======================================
+``exact``              0       88           ``name+dob``
+``day_month_swapped``  2       90           ``name+dob_near``
+``one_year``           4       92           ``name+dob_near``
+``one_digit``          4       92           ``name+dob_near``
+``year_only``          9       97           ``name+dob_near``
+``missing``            11      99           ``name``
+=====================  ======  ===========  ======================================
 
-* ``fuzz.ratio`` (normalised Indel similarity) of the names as written,
-  ``surname given``, against the other name both ways round: tolerant of
-  typos and transliteration variants ("PAPADOPOULOS"/"PAPADOPOILOS") and of
-  surname and given names swapped as fields;
-* ``fuzz.ratio`` of the tokens sorted (``token_sort_ratio``): any reordering
-  of tokens. Not used alone because sorting moves a token whose first letter
-  differs ("TESTOVA ZOFIA" sorts as "SOFIA TESTOVA") and then penalises a
-  one-letter difference like a whole word;
-* 0.95 x ``token_set_ratio`` when both names have at least two different
-  tokens: one name's tokens all in the other (a middle name missing on one
-  side) scores 95, not 100. With fewer, one shared word would be a "subset"
-  ("KIM KIM" in "KIM SOO");
-* 0.95 x ``fuzz.ratio`` of consonant skeletons when either name was written in
-  an abjad script (see `normalize`).
-
-``WRatio`` was not chosen: its partial-match branch scores a short name
-found inside a longer one highly, which is the wrong kind of leniency for
-people's names, and it caps a simple field swap at 95.
+(the name needed is capped at 100). In other words the hit's combined score,
+name score minus the margin, must reach the threshold. What the margins buy,
+on the evaluation set of ``benchmarks/bench_lookout_quality.py``: an exact
+date with a typo in the family name or a nickname still hits; a year-only
+date needs every listed part present, spelt alike or equivalent (a listed
+middle name the traveler lacks costs 4: 96 is too little); a missing date
+needs the same parts, at most a given name respelt (Y/I, doubled letters).
+Most false hits on ordinary flights came from year-only and undated entries.
 """
 
 from __future__ import annotations
@@ -37,10 +39,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Final, NamedTuple
 
-from rapidfuzz import fuzz
-
+from screening_service.lookout.align import name_score
+from screening_service.lookout.dates import agreement
 from screening_service.lookout.model import (
-    BirthDate,
+    DobAgreement,
     ListKind,
     LookoutEntry,
     LookoutHit,
@@ -54,14 +56,15 @@ from screening_service.lookout.normalize import (
 )
 
 DEFAULT_THRESHOLD: Final = 88.0
-SUBSET_WEIGHT: Final = 0.95
-SKELETON_WEIGHT: Final = 0.95
-
-_MATCHED_ON_RANK: Final = {
-    MatchedOn.DOCUMENT: 0,
-    MatchedOn.NAME_DOB: 1,
-    MatchedOn.NAME_DOB_NEAR: 2,
+NAME_MARGIN: Final = {
+    DobAgreement.EXACT: 0.0,
+    DobAgreement.DAY_MONTH_SWAPPED: 2.0,
+    DobAgreement.ONE_YEAR: 4.0,
+    DobAgreement.ONE_DIGIT: 4.0,
+    DobAgreement.YEAR_ONLY: 9.0,
+    DobAgreement.MISSING: 11.0,
 }
+_RANK: Final = {kind: rank for rank, kind in enumerate(DobAgreement)}
 
 
 class PreparedEntry(NamedTuple):
@@ -79,7 +82,7 @@ class PreparedEntry(NamedTuple):
     birth_date: date | None
     """None when unknown or when only the year is trusted."""
     names: tuple[NormalizedName, ...]
-    """The primary name then the aliases, each with at least one token."""
+    """The primary name then the aliases, each with at least one part."""
     documents: tuple[str, ...]
 
     @classmethod
@@ -94,7 +97,7 @@ class PreparedEntry(NamedTuple):
             entry.entry_id,
             None if listed is None else listed.year,
             None if listed is None else listed.exact,
-            tuple(n for n in names if n.tokens),
+            tuple(n for n in names if n.parts),
             tuple(sorted(documents)),
         )
 
@@ -113,59 +116,32 @@ class PreparedQuery(NamedTuple):
         )
 
 
-def name_similarity(a: NormalizedName, b: NormalizedName) -> float:
-    """Similarity of two normalised names, 0-100 (see the module docstring)."""
-    if not a.tokens or not b.tokens:
-        return 0.0
-    best = max(
-        fuzz.ratio(a.forward, b.forward),
-        fuzz.ratio(a.forward, b.reverse),
-        fuzz.ratio(a.sorted_text, b.sorted_text),
-    )
-    if best < 100.0 and min(a.distinct_tokens, b.distinct_tokens) >= 2:
-        best = max(best, SUBSET_WEIGHT * fuzz.token_set_ratio(a.sorted_text, b.sorted_text))
-    if best < 100.0 and (a.abjad or b.abjad):
-        best = max(best, SKELETON_WEIGHT * fuzz.ratio(a.skeleton, b.skeleton))
-    return float(best)
-
-
-def dob_agreement(listed: BirthDate | None, born: date) -> MatchedOn | None:
-    """How a listed date of birth agrees with the traveler's, or None.
-
-    Exact: the full dates are equal. Near: the same year with day and month
-    swapped (a common transcription error between date conventions), or the
-    entry trusts only the year and it is within one year of the traveler's.
-    """
-    if listed is None:
-        return None
-    return _agreement(listed.year, listed.exact, born)
-
-
-def _agreement(year: int | None, exact: date | None, born: date) -> MatchedOn | None:
-    if exact is None:
-        if year is None:
-            return None
-        return MatchedOn.NAME_DOB_NEAR if abs(year - born.year) <= 1 else None
-    if exact == born:
-        return MatchedOn.NAME_DOB
-    if (exact.year, exact.day, exact.month) == (born.year, born.month, born.day):
-        return MatchedOn.NAME_DOB_NEAR
-    return None
+def name_needed(kind: DobAgreement, threshold: float) -> float:
+    """The name score a hit with this date agreement needs (the table above)."""
+    return min(100.0, threshold + NAME_MARGIN[kind])
 
 
 def judge(entry: PreparedEntry, query: PreparedQuery, threshold: float) -> LookoutHit | None:
     """The hit of this query on this entry, or None (see the module docstring)."""
+    kind = ListKind(entry.list_kind)
     if query.document and query.document in entry.documents:
-        return LookoutHit(ListKind(entry.list_kind), entry.entry_id, 100.0, MatchedOn.DOCUMENT)
-    agreement = _agreement(entry.birth_year, entry.birth_date, query.date_of_birth)
-    if agreement is None or not query.name.tokens:
+        return LookoutHit(kind, entry.entry_id, 100.0, MatchedOn.DOCUMENT, DobAgreement.DOCUMENT)
+    dates = agreement(entry.birth_year, entry.birth_date, query.date_of_birth)
+    if dates is None or not query.name.parts:
         return None
-    score = max((name_similarity(n, query.name) for n in entry.names), default=0.0)
-    if score < threshold:
+    score = max((name_score(n, query.name) for n in entry.names), default=0.0)
+    if score < name_needed(dates, threshold):
         return None
-    return LookoutHit(ListKind(entry.list_kind), entry.entry_id, round(score, 2), agreement)
+    matched_on = (
+        MatchedOn.NAME_DOB
+        if dates is DobAgreement.EXACT
+        else MatchedOn.NAME
+        if dates is DobAgreement.MISSING
+        else MatchedOn.NAME_DOB_NEAR
+    )
+    return LookoutHit(kind, entry.entry_id, round(score, 2), matched_on, dates)
 
 
 def hit_order(hit: LookoutHit) -> tuple[float, int, str, str]:
-    """Best first: score, then document before exact before near date, then by id."""
-    return (-hit.score, _MATCHED_ON_RANK[hit.matched_on], hit.list_kind.value, hit.entry_id)
+    """Best first: score, then the stronger date agreement (document first), then by id."""
+    return (-hit.score, _RANK[hit.dob_agreement], hit.list_kind.value, hit.entry_id)

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from screening_service import geography
+from screening_service.catalog import LOOKOUT_DOB_AGREEMENT_VALUES
 from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
 from screening_service.pipeline.records import Flight, Segment, Traveler
 from screening_service.values import Record, date_to_ordinal
@@ -331,6 +332,9 @@ def lookout_fields(hits: Sequence[LookoutHit]) -> Record:
         "lookout.kinds": sorted({str(hit.list_kind) for hit in hits}),
         "lookout.best_score": round(max(hit.score for hit in hits), 2),
         "lookout.document_match": any(hit.matched_on == MatchedOn.DOCUMENT for hit in hits),
+        "lookout.dob_agreement": min(
+            (hit.dob_agreement.value for hit in hits), key=LOOKOUT_DOB_AGREEMENT_VALUES.index
+        ),
     }
 
 

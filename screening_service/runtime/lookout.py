@@ -14,6 +14,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
+from screening_service.lookout import equivalents
 from screening_service.lookout.index import LookoutIndex
 from screening_service.lookout.load import LookoutLoadError, load_lookout
 from screening_service.observability import metrics
@@ -41,6 +42,7 @@ class ActiveLookout:
         if self.path is None:
             return LookoutOutcome(False, 0)
         with self._lock:
+            equivalents.warm()  # once per process; the first traveler would wait otherwise
             try:
                 index = LookoutIndex.build(load_lookout(self.path))
             except LookoutLoadError as error:

@@ -5,19 +5,20 @@ from __future__ import annotations
 
 from datetime import date
 
+from anyascii import anyascii
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from screening_service.lookout import (
     BirthDate,
+    DobAgreement,
     ListKind,
     LookoutEntry,
     LookoutIndex,
     LookoutQuery,
-    MatchedOn,
 )
 from screening_service.lookout.normalize import normalize_text
-from tests.lookout.brute import brute_force, prepare
+from tests.lookout.brute import NEEDED, obvious_hits
 
 ALPHABETS = (
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyzÁÉÍÓÚÝŽŠČŘĎŤŇÄÖÜßŁØÅÆÑáéíóúýžščřäöüł",
@@ -58,23 +59,59 @@ def entry_lists(draw: st.DrawFn) -> list[LookoutEntry]:
 
 
 @st.composite
-def query_for(draw: st.DrawFn, entry: LookoutEntry) -> tuple[LookoutQuery, MatchedOn] | None:
-    """A traveler who is this listed person, and how they should match; None if unmatchable."""
-    surname, given = entry.surname, entry.given_names
+def variant_of(draw: st.DrawFn, surname: str, given: str, *, complete: bool) -> tuple[str, str]:
+    """The name as a passport may carry it: transliterated, swapped, an article, a name fewer.
+
+    Each variant keeps the name score at 100 (see ``align``), or 96 when it drops
+    a listed second given name, which only a full date of birth accepts: not
+    when ``complete`` is asked for.
+    """
+    if draw(st.booleans()):
+        surname, given = anyascii(surname).upper(), anyascii(given).upper()
+    words_given = given.split()
+    if len(words_given) >= 2 and not complete and draw(st.booleans()):
+        given = " ".join(words_given[:-1])  # a listed second given name: costs 4
+    if draw(st.booleans()):
+        surname = f"al-{surname}"
     if draw(st.booleans()):
         surname, given = given, surname
+    return surname, given
+
+
+@st.composite
+def query_for(draw: st.DrawFn, entry: LookoutEntry) -> tuple[LookoutQuery, DobAgreement] | None:
+    """A traveler who is this listed person, and the date agreement they should hit with."""
     listed = entry.date_of_birth
+    complete = listed is None or listed.exact is None
+    surname, given = draw(variant_of(entry.surname, entry.given_names, complete=complete))
     if listed is None:
-        if not entry.document_numbers:
-            return None
-        number = draw(st.sampled_from(entry.document_numbers))
-        written = draw(st.sampled_from([number, number.lower(), f"{number[:2]} {number[2:]}"]))
-        return LookoutQuery(surname, given, date(1970, 1, 1), written), MatchedOn.DOCUMENT
+        if draw(st.booleans()) and entry.document_numbers:
+            number = draw(st.sampled_from(entry.document_numbers))
+            written = draw(st.sampled_from([number, number.lower(), f"{number[:2]} {number[2:]}"]))
+            return LookoutQuery(surname, given, date(1970, 1, 1), written), DobAgreement.DOCUMENT
+        return LookoutQuery(surname, given, date(1970, 1, 1)), DobAgreement.MISSING
     if listed.exact is not None:
-        return LookoutQuery(surname, given, listed.exact), MatchedOn.NAME_DOB
+        born, expected = draw(
+            st.sampled_from(
+                [
+                    (listed.exact, DobAgreement.EXACT),
+                    (_shifted(listed.exact, 1), DobAgreement.ONE_YEAR),
+                    (_shifted(listed.exact, -1), DobAgreement.ONE_YEAR),
+                ]
+            )
+        )
+        return LookoutQuery(surname, given, born), expected
     year = listed.year + draw(st.sampled_from((-1, 0, 1)))
     born = draw(st.dates(date(year, 1, 1), date(year, 12, 31)))
-    return LookoutQuery(surname, given, born), MatchedOn.NAME_DOB_NEAR
+    return LookoutQuery(surname, given, born), DobAgreement.YEAR_ONLY
+
+
+def _shifted(day: date, years: int) -> date:
+    # 29 February has no twin a year away: keep the date itself.
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day
 
 
 @SETTINGS
@@ -87,13 +124,15 @@ def test_a_traveler_built_from_an_entry_hits_it(
         built = data.draw(query_for(entry))
         if built is None:
             continue
-        traveler, matched_on = built
+        traveler, agreement = built
+        if agreement is DobAgreement.ONE_YEAR and traveler.date_of_birth == entry.date_of_birth:
+            agreement = DobAgreement.EXACT  # 29 February
 
         hits = {h.entry_id: h for h in index.match(traveler)}
 
         assert entry.entry_id in hits
-        assert hits[entry.entry_id].matched_on == matched_on
-        assert hits[entry.entry_id].score == 100.0
+        assert hits[entry.entry_id].dob_agreement == agreement
+        assert hits[entry.entry_id].score >= 96.0
 
 
 @SETTINGS
@@ -126,15 +165,13 @@ def test_matching_is_deterministic_and_independent_of_list_order(
 
 @SETTINGS
 @given(entries=entry_lists(), data=st.data())
-def test_the_index_only_reports_what_scoring_every_entry_reports(
+def test_the_index_finds_every_obvious_match_and_keeps_to_the_table(
     entries: list[LookoutEntry], data: st.DataObject
 ) -> None:
     queries = [q for e in entries if (q := data.draw(query_for(e))) is not None]
     index = LookoutIndex.build(entries)
-    prepared = prepare(entries)
 
     for traveler, _ in queries:
         found = index.match(traveler)
-        expected = brute_force(prepared, traveler)
-        assert set(found) <= set(expected)
-        assert {h.entry_id for h in expected if h.score == 100.0} <= {h.entry_id for h in found}
+        assert obvious_hits(entries, traveler) <= {(h.entry_id, h.dob_agreement) for h in found}
+        assert all(h.score >= NEEDED[h.dob_agreement] for h in found)

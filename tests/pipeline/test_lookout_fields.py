@@ -23,6 +23,7 @@ def test_a_transliterated_missing_person_is_a_hit() -> None:
     assert record["lookout.document_match"] is False
     assert isinstance(record["lookout.best_score"], float)
     assert record["lookout.best_score"] >= 88
+    assert record["lookout.dob_agreement"] == "exact"
 
 
 def test_a_document_number_alone_is_a_hit() -> None:
@@ -33,6 +34,7 @@ def test_a_document_number_alone_is_a_hit() -> None:
         True,
     )
     assert record["lookout.best_score"] == 100.0
+    assert record["lookout.dob_agreement"] == "document"
 
 
 def test_no_hit_and_no_list() -> None:
