@@ -122,7 +122,11 @@ class PostgresStore:
         }
         self._lock = threading.Lock()
         self._db: psycopg.Connection[Any] | None = None
-        self._run("open", self._migrate)
+        try:
+            self._run("open", self._migrate)
+        except HistoryUnavailable:
+            self.close()
+            raise
 
     def __repr__(self) -> str:
         return f"PostgresStore(retention_days={self._retention_days})"

@@ -116,7 +116,11 @@ class SqliteStore:
         except (OSError, sqlite3.Error) as error:
             cause = describe(error) if isinstance(error, sqlite3.Error) else type(error).__name__
             raise HistoryUnavailable("open", BACKEND, cause) from error
-        self._run("open", self._prepare)
+        try:
+            self._run("open", self._prepare)
+        except HistoryUnavailable:
+            self._db.close()
+            raise
 
     @property
     def backend(self) -> str:

@@ -10,7 +10,9 @@ when ``CI=true`` (install them with deploy/postgresql/install.sh).
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,12 +47,17 @@ class Backend:
     name: str
     opener: Callable[[int], HistoryStore]
     dumper: Callable[[], bytes]
+    querier: Callable[[str], list[tuple[object, ...]]]
     opened: list[HistoryStore] = field(default_factory=list)
 
     def open(self, retention_days: int = DEFAULT_RETENTION_DAYS) -> HistoryStore:
         store = self.opener(retention_days)
         self.opened.append(store)
         return store
+
+    def query(self, text: str) -> list[tuple[object, ...]]:
+        """Run one statement on the database directly (committed), its rows."""
+        return self.querier(text)
 
     def dump(self) -> bytes:
         """Everything the database holds, as stored (file bytes or table rows as text)."""
@@ -62,7 +69,11 @@ def sqlite_backend(path: Path) -> Backend:
         files = [path, Path(f"{path}-wal"), Path(f"{path}-shm")]
         return b"".join(f.read_bytes() for f in files if f.exists())
 
-    return Backend("sqlite", lambda days: SqliteStore(path, retention_days=days), dump)
+    def query(text: str) -> list[tuple[object, ...]]:
+        with closing(sqlite3.connect(path)) as db, db:
+            return db.execute(text).fetchall()
+
+    return Backend("sqlite", lambda days: SqliteStore(path, retention_days=days), dump, query)
 
 
 def postgres_backend(dsn: str) -> Backend:
@@ -71,11 +82,16 @@ def postgres_backend(dsn: str) -> Backend:
             lines = [
                 str(row).encode()
                 for table in TABLES
-                for row in db.execute(f"SELECT t::text FROM {table} AS t")  # noqa: S608
+                for row in db.execute(f"SELECT t::text FROM {table} AS t")
             ]
         return b"\n".join(lines)
 
-    return Backend("postgresql", lambda days: PostgresStore(dsn, retention_days=days), dump)
+    def query(text: str) -> list[tuple[object, ...]]:
+        with psycopg.connect(dsn) as db:
+            cursor = db.execute(text)
+            return cursor.fetchall() if cursor.description else []
+
+    return Backend("postgresql", lambda days: PostgresStore(dsn, retention_days=days), dump, query)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
