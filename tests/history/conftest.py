@@ -48,6 +48,8 @@ class Backend:
     opener: Callable[[int], HistoryStore]
     dumper: Callable[[], bytes]
     querier: Callable[[str], list[tuple[object, ...]]]
+    location: str
+    """The SQLite file's path or the PostgreSQL DSN."""
     opened: list[HistoryStore] = field(default_factory=list)
 
     def open(self, retention_days: int = DEFAULT_RETENTION_DAYS) -> HistoryStore:
@@ -73,7 +75,9 @@ def sqlite_backend(path: Path) -> Backend:
         with closing(sqlite3.connect(path)) as db, db:
             return db.execute(text).fetchall()
 
-    return Backend("sqlite", lambda days: SqliteStore(path, retention_days=days), dump, query)
+    return Backend(
+        "sqlite", lambda days: SqliteStore(path, retention_days=days), dump, query, str(path)
+    )
 
 
 def postgres_backend(dsn: str) -> Backend:
@@ -91,7 +95,9 @@ def postgres_backend(dsn: str) -> Backend:
             cursor = db.execute(text)
             return cursor.fetchall() if cursor.description else []
 
-    return Backend("postgresql", lambda days: PostgresStore(dsn, retention_days=days), dump, query)
+    return Backend(
+        "postgresql", lambda days: PostgresStore(dsn, retention_days=days), dump, query, dsn
+    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
