@@ -136,6 +136,7 @@ class SqliteStore:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = NORMAL")
         db.execute("PRAGMA secure_delete = ON")
+        db.execute("PRAGMA cache_size = -65536")  # KiB: the hot index pages of 180 days
         db.execute(migrations.CREATE_VERSION_TABLE)
         with transaction(self._db):
             applied = {v for (v,) in db.execute(f"SELECT version FROM {migrations.VERSION_TABLE}")}

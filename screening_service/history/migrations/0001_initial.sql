@@ -26,9 +26,6 @@ CREATE INDEX travel_event_by_contact
     WHERE contact IS NOT NULL;
 CREATE INDEX travel_event_by_traveler
     ON travel_event (traveler, event_time);
-CREATE INDEX travel_event_by_document
-    ON travel_event (document)
-    WHERE document IS NOT NULL;
 CREATE INDEX travel_event_by_time
     ON travel_event (event_time);
 
