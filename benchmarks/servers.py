@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -120,6 +121,8 @@ def screening(rules: Path = BUNDLED_RULES, *extra: str) -> ServerProcess:
     address = f"127.0.0.1:{free_port()}"
     command = [sys.executable, "-m", "screening_service", "serve", "--rules", str(rules)]
     command += ["--address", address, "--metrics-address", f"127.0.0.1:{free_port()}", *extra]
+    if "--data-dir" not in extra:
+        command += ["--data-dir", tempfile.mkdtemp(prefix="bench-data-")]
     return ServerProcess(command, address)
 
 

@@ -210,7 +210,8 @@ def soak(seconds: float, reloads: int, load_fraction: float = 0.8) -> dict[str, 
     address, metrics = f"127.0.0.1:{_free_port()}", f"127.0.0.1:{_free_port()}"
     server = subprocess.Popen(
         [sys.executable, "-m", "screening_service", "serve", "--rules", str(rules),
-         "--address", address, "--metrics-address", metrics, "--log-level", "warning"],
+         "--address", address, "--metrics-address", metrics, "--log-level", "warning",
+         "--data-dir", str(workdir / "var")],
         stdout=subprocess.DEVNULL,
     )  # fmt: skip
     try:

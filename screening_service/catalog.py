@@ -313,6 +313,42 @@ _FIELDS: Final[tuple[Field, ...]] = (
     ),
     Field("lookout.best_score", FLOAT, "Best lookout match score (0-100)"),
     Field("lookout.document_match", BOOL, "A lookout entry has this traveler's document number"),
+    # travel history (across flights; counted over a window ending at this flight's
+    # departure and including it; unknown without history or without the key counted by)
+    Field(
+        "history.purchaser_travelers_30d",
+        INT,
+        "Distinct travelers this traveler's purchaser bought tickets for in 30 days, "
+        "this flight included",
+        unit="travelers",
+    ),
+    Field(
+        "history.purchaser_minors_30d",
+        INT,
+        "Distinct minors this traveler's purchaser bought tickets for in 30 days, "
+        "this flight included",
+        unit="minors",
+    ),
+    Field(
+        "history.contact_travelers_30d",
+        INT,
+        "Distinct travelers whose bookings gave this booking's contact in 30 days, "
+        "this flight included",
+        unit="travelers",
+    ),
+    Field(
+        "history.traveler_flights_30d",
+        INT,
+        "Distinct flights this traveler took in 30 days, this flight included",
+        unit="flights",
+    ),
+    Field(
+        "history.minor_adult_companions_90d",
+        INT,
+        "Distinct unrelated adults this minor has flown with in 90 days, this flight included "
+        "(unknown for an adult)",
+        unit="adults",
+    ),
     Field(
         "lookout.dob_agreement",
         ENUM,

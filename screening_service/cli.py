@@ -207,6 +207,27 @@ def _add_serve(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="state of the embedded default: pseudonym key, history database (SCREENING_DATA_DIR)",
     )
     serve.add_argument(
+        "--history",
+        default=_env("HISTORY", "sqlite"),
+        help="travel history: 'sqlite' (in --data-dir), 'sqlite:PATH', 'postgresql://...' "
+        "(shared by replicas) or 'none' (history fields unknown) (SCREENING_HISTORY)",
+    )
+    serve.add_argument(
+        "--history-retention-days",
+        type=int,
+        default=int(_env("HISTORY_RETENTION_DAYS", "180")),
+        help="days of travel history kept and purged after; 180 is the EU PNR directive's "
+        "depersonalisation horizon (SCREENING_HISTORY_RETENTION_DAYS)",
+    )
+    serve.add_argument(
+        "--history-degraded",
+        choices=["fail", "unknown"],
+        default=_env("HISTORY_DEGRADED", "fail"),
+        help="when the history store is unreachable: fail the call UNAVAILABLE (default), or "
+        "screen with history fields unknown and say so in the decision "
+        "(SCREENING_HISTORY_DEGRADED)",
+    )
+    serve.add_argument(
         "--pseudonym-key",
         type=Path,
         default=_path("PSEUDONYM_KEY_FILE"),
@@ -272,6 +293,9 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     _add_convert(commands)
+    from screening_service.history.commands import add_history_parser
+
+    add_history_parser(commands)
     synth = commands.add_parser("synth", help="write a synthetic population as JSON lines")
     synth.add_argument("--travelers", type=int, required=True)
     synth.add_argument("--seed", type=int, default=1)
@@ -394,6 +418,9 @@ def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
         worker_index=worker,
         data_dir=args.data_dir,
         pseudonym_key=args.pseudonym_key,
+        history=args.history,
+        history_retention_days=args.history_retention_days,
+        history_degraded_unknown=args.history_degraded == "unknown",
     )
 
 
@@ -469,6 +496,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _synth(args)
     if args.command == "convert":
         return _convert(args)
+    if args.command == "history":
+        from screening_service.history.commands import run
+
+        return run(args, sys.stdout)
     from screening_service import authoring
 
     if args.rules_command == "check":

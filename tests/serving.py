@@ -13,10 +13,12 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -116,6 +118,12 @@ class ServeProcess:
         credentials: grpc.ChannelCredentials | None = None,
     ) -> None:
         self._reserved: socket.socket | None = None
+        # Each server keeps its own state (pseudonym key, travel history) unless told
+        # where: servers of different tests never share a history.
+        self._data_dir: str | None = None
+        if _option(extra, "--data-dir") is None:
+            self._data_dir = tempfile.mkdtemp(prefix="screening-data-")
+            extra = (*extra, "--data-dir", self._data_dir)
         workers = int(_option(extra, "--workers") or "1")
         address = _option(extra, "--address")
         if address is None:
@@ -215,3 +223,6 @@ class ServeProcess:
         if self._reserved is not None:
             self._reserved.close()
             self._reserved = None
+        if self._data_dir is not None:
+            shutil.rmtree(self._data_dir, ignore_errors=True)
+            self._data_dir = None

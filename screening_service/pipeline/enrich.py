@@ -58,7 +58,7 @@ def _local(instant: dt.datetime, airport_code: str) -> dt.datetime:
     return instant.astimezone(airport.timezone) if airport else instant
 
 
-def _local_date(instant: dt.datetime, airport_code: str) -> dt.date:
+def local_date(instant: dt.datetime, airport_code: str) -> dt.date:
     return _local(instant, airport_code).date()
 
 
@@ -76,7 +76,7 @@ def _travel(t: Traveler, flight: Flight, record: Record) -> None:
     record["travel.departure_weekday"] = WEEKDAYS[local.weekday()]
     last = t.segments[-1] if t.segments else None
     if last is not None and last.arrival is not None:
-        record["travel.arrival_date"] = date_to_ordinal(_local_date(last.arrival, last.destination))
+        record["travel.arrival_date"] = date_to_ordinal(local_date(last.arrival, last.destination))
 
 
 def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
@@ -176,7 +176,7 @@ def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> 
     record["booking.record_locator"] = b.record_locator
     if b.booking_time is not None:
         record["booking.hours_before_departure"] = _hours(departs - b.booking_time)
-        record["booking.booking_date"] = date_to_ordinal(_local_date(b.booking_time, origin))
+        record["booking.booking_date"] = date_to_ordinal(local_date(b.booking_time, origin))
     record["booking.ticket_type"] = b.ticket_type
     record["booking.payment_form"] = b.payment_form
     if b.purchaser_is_traveler is not None:
@@ -189,7 +189,7 @@ def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> 
 def enrich_traveler(t: Traveler, flight: Flight, now: dt.datetime) -> Record:
     """The per-traveler fields; group fields are added by `enrich_flight`."""
     departs, origin = _first_departure(t, flight, now)
-    departure_date = _local_date(departs, origin)
+    departure_date = local_date(departs, origin)
     age = _age(t.date_of_birth, departure_date)
     record: Record = {
         "traveler.age_years": age,

@@ -16,13 +16,14 @@ import datetime as dt
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
 from screening_service.pipeline.decide import Decision, decide
 from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.evaluate import facts_of
+from screening_service.pipeline.history import HistoryOptions, add_history
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import (
     DEFAULT_DEPARTURE_WINDOW_DAYS,
@@ -42,6 +43,9 @@ Request = pb.ScreenRequest | pb.ScreenManifestRequest | ValidFlight
 OFF_LOOP_TRAVELERS = 20
 
 
+HISTORY_UNKNOWN: Final = "travel history unavailable: history fields are unknown"
+
+
 class ScreeningFailed(RuntimeError):
     """The rules did not run; the engine may need replacing before a retry succeeds."""
 
@@ -52,6 +56,7 @@ class Context:
 
     snapshot: Snapshot
     lookout: LookoutIndex | None = None
+    history: HistoryOptions | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,8 @@ class FlightResult:
     fired: list[set[int]]
     snapshot: Snapshot
     evaluation_seconds: float
+    # What every decision of the flight could not take into account (shown to the caller).
+    caveats: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class _Pending:
     facts: list[dict[str, Any]]
     now: dt.datetime
     started: float
+    caveats: tuple[str, ...] = ()
 
 
 def validate(
@@ -106,8 +114,13 @@ def _begin(
         return valid
     now = now or dt.datetime.now(dt.UTC)
     records = enrich_flight(valid.travelers, valid.flight, now, context.lookout)
+    caveats: tuple[str, ...] = ()
+    if context.history is not None and not add_history(
+        context.history, valid.flight, valid.travelers, records
+    ):
+        caveats = (HISTORY_UNKNOWN,)
     facts = facts_of(records, context.snapshot.compiled)
-    return _Pending(valid, records, facts, now, time.perf_counter())
+    return _Pending(valid, records, facts, now, time.perf_counter(), caveats)
 
 
 def _usable(context: Context) -> None:
@@ -143,7 +156,7 @@ def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> F
         decide(snapshot, t.traveler_id, record, hits, pending.now)
         for t, record, hits in zip(pending.valid.travelers, pending.records, fired, strict=True)
     ]
-    return FlightResult(decisions, pending.records, list(fired), snapshot, seconds)
+    return FlightResult(decisions, pending.records, list(fired), snapshot, seconds, pending.caveats)
 
 
 def screen(
@@ -187,7 +200,8 @@ async def screen_async(
     A large flight's CPU-bound steps (validate, enrich, decide) run in a
     worker thread (`OFF_LOOP_TRAVELERS`), so the loop keeps answering.
     """
-    off_loop = _travelers(request) > OFF_LOOP_TRAVELERS
+    # The history store blocks on I/O: with it, every flight is prepared off the loop.
+    off_loop = context.history is not None or _travelers(request) > OFF_LOOP_TRAVELERS
     if off_loop:
         pending = await asyncio.to_thread(
             _begin, context, request, now, live, departure_window_days

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from screening_service.pipeline.history import HistoryOptions
 from screening_service.pipeline.screen import (
     Context,
     FlightResult,
@@ -37,11 +38,13 @@ class LiveScreening:
         engine_options: EngineOptions | None = None,
         *,
         departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+        history: HistoryOptions | None = None,
     ) -> None:
         self.active = active
         self.lookout = lookout
         self.engine_options = engine_options
         self.departure_window_days = departure_window_days
+        self.history = history
 
     def snapshot(self) -> Snapshot:
         snapshot = self.active.snapshot
@@ -50,7 +53,11 @@ class LiveScreening:
         return snapshot
 
     def context(self) -> Context:
-        return Context(self.snapshot(), self.lookout.index if self.lookout is not None else None)
+        return Context(
+            self.snapshot(),
+            self.lookout.index if self.lookout is not None else None,
+            self.history,
+        )
 
     def screen(
         self, request: Request, *, now: dt.datetime | None = None, timeout: float | None = None

@@ -26,9 +26,16 @@ from watchfiles import awatch
 
 from screening_service import geography
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
+from screening_service.history import (
+    DEFAULT_RETENTION_DAYS,
+    HistoryUnavailable,
+    open_history,
+    purge_periodically,
+)
 from screening_service.observability import metrics
 from screening_service.observability.exposition import serve_metrics, split_address
 from screening_service.observability.logging import get_logger
+from screening_service.pipeline.history import HistoryOptions
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import DEFAULT_DEPARTURE_WINDOW_DAYS
 from screening_service.proto import pb, pb_grpc
@@ -95,6 +102,10 @@ class ServeConfig:
     data_dir: Path = Path("var")
     # Key for contact-derived pseudonyms; None: the environment, else DATA_DIR/pseudonym.key.
     pseudonym_key: Path | None = None
+    # Travel history: "sqlite" (in data_dir), "sqlite:PATH", "postgresql://..." or "none".
+    history: str = "sqlite"
+    history_retention_days: int = DEFAULT_RETENTION_DAYS
+    history_degraded_unknown: bool = False
     # Set by the supervisor for each of several worker processes: the port is
     # shared (SO_REUSEPORT) and the supervisor serves the aggregated metrics.
     worker_index: int | None = None
@@ -135,6 +146,7 @@ async def create_server(
     lookout: ActiveLookout | None = None,
     pseudonym_key: PseudonymKey | None = None,
     departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+    history: HistoryOptions | None = None,
 ) -> Service:
     # Bounded concurrency: calls beyond their budget get RESOURCE_EXHAUSTED at
     # once instead of queueing without bound, and anonymous calls have a
@@ -156,6 +168,7 @@ async def create_server(
         lookout,
         reloader.engine_options,
         departure_window_days=departure_window_days,
+        history=history,
     )
     servicer = ScreeningServicer(screening, reloader, decision_log, pseudonym_key)
     pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
@@ -337,6 +350,7 @@ async def _bind(
             lookout=lookout,
             pseudonym_key=credentials.pseudonym_key,
             departure_window_days=config.departure_window_days,
+            history=credentials.history,
         )
     except OSError as error:
         # A usage error (address taken or not ours): one line, no traceback.
@@ -348,10 +362,21 @@ async def _bind(
 class _Credentials:
     authenticator: Authenticator | None
     pseudonym_key: PseudonymKey
+    history: HistoryOptions | None
+
+
+def _history(config: ServeConfig, key: PseudonymKey) -> HistoryOptions | None:
+    """The travel history store ``--history`` names, opened and migrated; None for 'none'."""
+    store = open_history(
+        config.history, data_dir=config.data_dir, retention_days=config.history_retention_days
+    )
+    if store is None:
+        return None
+    return HistoryOptions(store, key, degraded_unknown=config.history_degraded_unknown)
 
 
 def _credentials(config: ServeConfig) -> _Credentials | None:
-    """Who may call, and the pseudonym key; None (logged) when the configuration is unusable."""
+    """Who may call, the pseudonym key and the history store; None (logged) when unusable."""
     problem = check_exposure(config)
     if problem:
         log.error("not starting", reason=problem)
@@ -360,10 +385,33 @@ def _credentials(config: ServeConfig) -> _Credentials | None:
         authenticator = Authenticator.load(config.auth_file) if config.auth_file else None
         if config.tls is not None:
             config.tls.credentials()
-        return _Credentials(authenticator, pseudonym_key_for(config))
-    except (AuthConfigError, PseudonymKeyError) as error:
+        key = pseudonym_key_for(config)
+        return _Credentials(authenticator, key, _history(config, key))
+    except (AuthConfigError, PseudonymKeyError, HistoryUnavailable, ValueError) as error:
         log.error("not starting", reason=str(error))
         return None
+
+
+def _watchers(
+    config: ServeConfig, service: Service, lookout: ActiveLookout, stop: asyncio.Event
+) -> list[asyncio.Task[None]]:
+    """The background tasks that run until ``stop``: file watches and the decision-log check."""
+    loop = asyncio.get_running_loop()
+    watchers = []
+    if config.watch:
+        watchers.append(loop.create_task(watch_rules(service.reloader, stop)))
+        if config.lookout is not None:
+            watchers.append(loop.create_task(watch_lookout(lookout, stop)))
+    if service.decision_log is not None:
+        watchers.append(loop.create_task(watch_decision_log(service, stop)))
+    return watchers
+
+
+def _close(credentials: _Credentials, decision_log: DecisionLog | None) -> None:
+    if credentials.history is not None:
+        credentials.history.store.close()
+    if decision_log is not None:
+        decision_log.close()
 
 
 async def serve(config: ServeConfig) -> int:
@@ -420,13 +468,12 @@ async def serve(config: ServeConfig) -> int:
         task.add_done_callback(background.discard)
 
     loop.add_signal_handler(signal.SIGHUP, reload_on_sighup)
-    watchers = []
-    if config.watch:
-        watchers.append(loop.create_task(watch_rules(reloader, stop)))
-        if config.lookout is not None:
-            watchers.append(loop.create_task(watch_lookout(lookout, stop)))
-    if decision_log is not None:
-        watchers.append(loop.create_task(watch_decision_log(service, stop)))
+    watchers = _watchers(config, service, lookout, stop)
+    purge = (
+        loop.create_task(purge_periodically(credentials.history.store))
+        if credentials.history is not None
+        else None
+    )
     await stop.wait()
     log.info("stopping", grace_seconds=GRACE_SECONDS, delay_seconds=config.shutdown_delay)
     await set_serving(service, False)
@@ -435,7 +482,10 @@ async def serve(config: ServeConfig) -> int:
     await service.server.stop(GRACE_SECONDS)
     for watcher in watchers:
         await watcher
-    if decision_log is not None:
-        decision_log.close()
+    if purge is not None:
+        purge.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await purge
+    _close(credentials, service.decision_log)
     log.info("stopped")
     return 0

@@ -9,6 +9,7 @@ import grpc
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from screening_service.pipeline.history import HistoryFailed
 from screening_service.pipeline.screen import ScreeningFailed
 from screening_service.pipeline.validate import Violation
 from screening_service.runtime.decision_log import DecisionLogError
@@ -106,6 +107,8 @@ def status_for(error: BaseException, request_id: str) -> status_pb2.Status:
         return _status(code_pb2.RESOURCE_EXHAUSTED, f"{error}; retry shortly", _retry(1))
     if isinstance(error, NotReady):
         return unavailable("no rule pack is loaded yet; the traveler was not screened")
+    if isinstance(error, HistoryFailed):
+        return unavailable("the travel history store is unreachable; the traveler was not screened")
     if isinstance(error, ScreeningFailed):
         return unavailable("rule evaluation failed and the engine was replaced; retry the call")
     if isinstance(error, Unauthenticated):

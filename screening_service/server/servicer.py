@@ -17,6 +17,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
+from screening_service.pipeline.decide import Decision
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import OFF_LOOP_TRAVELERS, FlightResult, Request
 from screening_service.pipeline.snapshot import Snapshot
@@ -60,11 +61,17 @@ def bind_decisions(result: FlightResult) -> None:
     )
 
 
+def _proto(result: FlightResult, decision: Decision) -> pb.Decision:
+    message = to_proto(decision)
+    message.caveats.extend(result.caveats)
+    return message
+
+
 async def _protos(result: FlightResult) -> list[pb.Decision]:
     """The decisions as protobuf; a big flight's are built off the event loop."""
     if len(result.decisions) > OFF_LOOP_TRAVELERS:
-        return await asyncio.to_thread(lambda: [to_proto(d) for d in result.decisions])
-    return [to_proto(d) for d in result.decisions]
+        return await asyncio.to_thread(lambda: [_proto(result, d) for d in result.decisions])
+    return [_proto(result, d) for d in result.decisions]
 
 
 def _request_id() -> str:
@@ -99,7 +106,7 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
     async def Screen(self, request: pb.ScreenRequest, context: Context) -> pb.ScreenResponse:
         result = await self._screen(request, context)
         bind_decisions(result)
-        return pb.ScreenResponse(decision=to_proto(result.decisions[0]))
+        return pb.ScreenResponse(decision=_proto(result, result.decisions[0]))
 
     async def ScreenManifest(
         self, request: pb.ScreenManifestRequest, context: Context
@@ -138,7 +145,9 @@ class ScreeningServicer(pb_grpc.ScreeningServiceServicer):
                 referral=decision.referral.value,
                 ruleset_version=result.snapshot.version,
             )
-            yield pb.ScreenStreamResponse(traveler_id=traveler_id, decision=to_proto(decision))
+            yield pb.ScreenStreamResponse(
+                traveler_id=traveler_id, decision=_proto(result, decision)
+            )
 
     async def ScreenMessage(
         self, request: pb.ScreenMessageRequest, context: Context

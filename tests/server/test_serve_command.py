@@ -6,6 +6,7 @@ import json
 import socket
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -83,13 +84,14 @@ def test_serve_refuses_to_start_on_a_broken_pack(tmp_path: Path) -> None:
 
 def serve(*arguments: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "screening_service", "serve", "--rules", str(BUNDLED_RULES)]
-    return subprocess.run(
-        [*command, "--no-watch", *arguments],
-        capture_output=True,
-        text=True,
-        timeout=90,
-        check=False,
-    )
+    with tempfile.TemporaryDirectory() as data:
+        return subprocess.run(
+            [*command, "--no-watch", "--data-dir", data, *arguments],
+            capture_output=True,
+            text=True,
+            timeout=90,
+            check=False,
+        )
 
 
 @pytest.fixture

@@ -688,6 +688,7 @@ class Decision(_message.Message):
     RULESET_VERSION_FIELD_NUMBER: _builtins.int
     RULESET_HASH_FIELD_NUMBER: _builtins.int
     EVALUATED_AT_FIELD_NUMBER: _builtins.int
+    CAVEATS_FIELD_NUMBER: _builtins.int
     traveler_id: _builtins.str
     decision_id: _builtins.str
     """Unique per decision, for audit."""
@@ -707,6 +708,12 @@ class Decision(_message.Message):
 
     @_builtins.property
     def evaluated_at(self) -> _timestamp_pb2.Timestamp: ...
+    @_builtins.property
+    def caveats(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """What this decision could not take into account, in words (for example,
+        the travel history was unavailable and history fields were unknown).
+        """
+
     def __init__(
         self,
         *,
@@ -720,10 +727,11 @@ class Decision(_message.Message):
         ruleset_version: _builtins.str = ...,
         ruleset_hash: _builtins.str = ...,
         evaluated_at: _timestamp_pb2.Timestamp | None = ...,
+        caveats: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["evaluated_at", b"evaluated_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["decision_id", b"decision_id", "evaluated_at", b"evaluated_at", "indicators", b"indicators", "referral", b"referral", "ruleset_hash", b"ruleset_hash", "ruleset_version", b"ruleset_version", "score", b"score", "shadow_indicators", b"shadow_indicators", "traveler_id", b"traveler_id", "typology_scores", b"typology_scores"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caveats", b"caveats", "decision_id", b"decision_id", "evaluated_at", b"evaluated_at", "indicators", b"indicators", "referral", b"referral", "ruleset_hash", b"ruleset_hash", "ruleset_version", b"ruleset_version", "score", b"score", "shadow_indicators", b"shadow_indicators", "traveler_id", b"traveler_id", "typology_scores", b"typology_scores"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

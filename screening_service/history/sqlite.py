@@ -1,0 +1,269 @@
+"""The embedded default: one SQLite file in the service's data directory.
+
+WAL mode lets readers run while one writer commits, and several processes on
+one host (``--workers N``) share the file; a writer takes the lock at the
+start of its transaction (``BEGIN IMMEDIATE``) and waits up to the busy
+timeout for another. ``secure_delete`` overwrites erased rows, so a
+``forget`` or a purge leaves no copy in free pages, and incremental
+auto-vacuum gives the freed pages back to the file system. The file is
+created readable by its owner only.
+
+Lists of keys go to SQLite as one JSON array parameter each (``json_each``),
+so a 1,000-traveler flight is one statement, not thousands of placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Final, TypeVar
+
+from screening_service.history import migrations
+from screening_service.history.counting import CountQuery, FlightRows, assemble, rows
+from screening_service.history.model import (
+    DEFAULT_RETENTION_DAYS,
+    FlightEvents,
+    HistoryCounts,
+    HistoryStats,
+    from_epoch_seconds,
+)
+from screening_service.history.retention import cutoff, validate_retention_days
+from screening_service.history.store import HistoryUnavailable
+
+BACKEND: Final = "sqlite"
+FILE_NAME: Final = "history.sqlite3"
+T = TypeVar("T")
+
+UPSERT_EVENT: Final = """
+INSERT INTO travel_event (flight_key, traveler, event_time, document, purchaser,
+                          purchaser_travels, contact, minor)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (flight_key, traveler) DO UPDATE SET
+    event_time = excluded.event_time, document = excluded.document,
+    purchaser = excluded.purchaser, purchaser_travels = excluded.purchaser_travels,
+    contact = excluded.contact, minor = excluded.minor
+"""
+DELETE_COMPANIONS: Final = """
+DELETE FROM minor_companion
+ WHERE flight_key = ? AND traveler IN (SELECT value FROM json_each(?))
+"""
+INSERT_COMPANION: Final = """
+INSERT INTO minor_companion (flight_key, traveler, companion, event_time)
+VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+"""
+COUNT: Final = """
+SELECT 0, purchaser, COUNT(DISTINCT traveler), COUNT(DISTINCT CASE WHEN minor THEN traveler END)
+  FROM travel_event
+ WHERE purchaser IN (SELECT value FROM json_each(:purchasers))
+   AND event_time BETWEEN :purchaser_since AND :until
+ GROUP BY purchaser
+UNION ALL
+SELECT 1, contact, COUNT(DISTINCT traveler), NULL
+  FROM travel_event
+ WHERE contact IN (SELECT value FROM json_each(:contacts))
+   AND event_time BETWEEN :contact_since AND :until
+ GROUP BY contact
+UNION ALL
+SELECT 2, traveler, COUNT(*), NULL
+  FROM travel_event
+ WHERE traveler IN (SELECT value FROM json_each(:travelers))
+   AND event_time BETWEEN :traveler_since AND :until
+ GROUP BY traveler
+UNION ALL
+SELECT 3, traveler, COUNT(DISTINCT companion), NULL
+  FROM minor_companion
+ WHERE traveler IN (SELECT value FROM json_each(:minors))
+   AND event_time BETWEEN :companion_since AND :until
+ GROUP BY traveler
+"""
+
+
+def describe(error: sqlite3.Error) -> str:
+    """The kind of failure (``SQLITE_BUSY``...), never a value or a path."""
+    name = getattr(error, "sqlite_errorname", None)
+    return f"{type(error).__name__} {name}" if name else type(error).__name__
+
+
+class SqliteStore:
+    """History in one SQLite file; see the module docstring."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int = DEFAULT_RETENTION_DAYS,
+        busy_timeout_seconds: float = 10.0,
+    ) -> None:
+        validate_retention_days(retention_days)
+        self.path = path
+        self._retention_days = retention_days
+        self._lock = threading.Lock()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+            self._db = sqlite3.connect(
+                path,
+                timeout=busy_timeout_seconds,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+        except (OSError, sqlite3.Error) as error:
+            cause = describe(error) if isinstance(error, sqlite3.Error) else type(error).__name__
+            raise HistoryUnavailable("open", BACKEND, cause) from error
+        try:
+            self._run("open", self._prepare)
+        except HistoryUnavailable:
+            self._db.close()
+            raise
+
+    @property
+    def backend(self) -> str:
+        return BACKEND
+
+    @property
+    def retention_days(self) -> int:
+        return self._retention_days
+
+    def _prepare(self) -> None:
+        db = self._db
+        db.execute("PRAGMA auto_vacuum = INCREMENTAL")  # takes effect on a new file only
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        db.execute("PRAGMA secure_delete = ON")
+        db.execute("PRAGMA cache_size = -65536")  # KiB: the hot index pages of 180 days
+        db.execute(migrations.CREATE_VERSION_TABLE)
+        with transaction(self._db):
+            applied = {v for (v,) in db.execute(f"SELECT version FROM {migrations.VERSION_TABLE}")}
+            for migration in migrations.pending(applied):
+                for statement in migration.statements:
+                    db.execute(statement)
+                db.execute(
+                    f"INSERT INTO {migrations.VERSION_TABLE} (version, name, applied_at) "
+                    "VALUES (?, ?, CAST(strftime('%s', 'now') AS INTEGER))",
+                    (migration.version, migration.name),
+                )
+
+    def _run(self, operation: str, work: Callable[[], T]) -> T:
+        with self._lock:
+            try:
+                return work()
+            except sqlite3.Error as error:
+                raise HistoryUnavailable(operation, BACKEND, describe(error)) from error
+            except migrations.SchemaTooNew as error:
+                raise HistoryUnavailable(operation, BACKEND, str(error)) from error
+
+    def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
+        if not flight.events:
+            return []
+        written = rows(flight)
+        query = CountQuery.of(flight)
+
+        def work() -> list[HistoryCounts]:
+            with transaction(self._db):
+                self._write(written)
+                result = self._db.execute(
+                    COUNT,
+                    {
+                        "purchasers": json.dumps(query.purchasers),
+                        "contacts": json.dumps(query.contacts),
+                        "travelers": json.dumps(query.travelers),
+                        "minors": json.dumps(query.minors),
+                        "until": query.until,
+                        "purchaser_since": query.purchaser_since,
+                        "contact_since": query.contact_since,
+                        "traveler_since": query.traveler_since,
+                        "companion_since": query.companion_since,
+                    },
+                ).fetchall()
+            return assemble(flight, result)
+
+        return self._run("record", work)
+
+    def _write(self, written: FlightRows) -> None:
+        db = self._db
+        db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
+        db.executemany(UPSERT_EVENT, written.events)
+        db.executemany(INSERT_COMPANION, written.companions)
+
+    def purge(self, now: datetime) -> int:
+        before = cutoff(now, self._retention_days)
+
+        def work() -> int:
+            with transaction(self._db):
+                deleted = self._db.execute(
+                    "DELETE FROM travel_event WHERE event_time < ?", (before,)
+                ).rowcount
+                self._db.execute("DELETE FROM minor_companion WHERE event_time < ?", (before,))
+            self._db.execute("PRAGMA incremental_vacuum")
+            return deleted
+
+        return self._run("purge", work)
+
+    def forget(self, pseudonym: str) -> int:
+        def work() -> int:
+            with transaction(self._db):
+                deleted = self._db.execute(
+                    "DELETE FROM travel_event WHERE traveler = ? OR document = ?",
+                    (pseudonym, pseudonym),
+                ).rowcount
+                self._db.execute(
+                    "DELETE FROM minor_companion WHERE traveler = ? OR companion = ?",
+                    (pseudonym, pseudonym),
+                )
+            self._db.execute("PRAGMA incremental_vacuum")
+            return deleted
+
+        return self._run("forget", work)
+
+    def stats(self) -> HistoryStats:
+        def work() -> HistoryStats:
+            db = self._db
+            with transaction(db, read_only=True):
+                (version,) = db.execute(
+                    f"SELECT COALESCE(MAX(version), 0) FROM {migrations.VERSION_TABLE}"
+                ).fetchone()
+                events, flights, travelers, oldest, newest = db.execute(
+                    "SELECT COUNT(*), COUNT(DISTINCT flight_key), COUNT(DISTINCT traveler),"
+                    " MIN(event_time), MAX(event_time) FROM travel_event"
+                ).fetchone()
+                (links,) = db.execute("SELECT COUNT(*) FROM minor_companion").fetchone()
+            (pages,) = db.execute("PRAGMA page_count").fetchone()
+            (page_size,) = db.execute("PRAGMA page_size").fetchone()
+            wal = Path(f"{self.path}-wal")
+            return HistoryStats(
+                backend=BACKEND,
+                schema_version=version,
+                events=events,
+                flights=flights,
+                travelers=travelers,
+                companion_links=links,
+                oldest_event=None if oldest is None else from_epoch_seconds(oldest),
+                newest_event=None if newest is None else from_epoch_seconds(newest),
+                size_bytes=pages * page_size + (wal.stat().st_size if wal.exists() else 0),
+                retention_days=self._retention_days,
+            )
+
+        return self._run("stats", work)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection, *, read_only: bool = False) -> Iterator[None]:
+    """``BEGIN IMMEDIATE`` (a read snapshot: ``BEGIN``) ... ``COMMIT``; ``ROLLBACK`` on error."""
+    db.execute("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")
