@@ -12,12 +12,12 @@ import pytest
 from prometheus_client import REGISTRY
 
 from screening_service.history.backends import open_history
-from screening_service.history.commands import KEY_FILE_NAME, add_history_parser, run
+from screening_service.history.commands import add_history_parser, run
 from screening_service.history.identity import document_pseudonym, identity_pseudonym
 from screening_service.history.instrumented import InstrumentedStore
 from screening_service.history.model import TravelEvent
 from screening_service.history.store import HistoryStore, HistoryUnavailable
-from screening_service.pseudonyms import PseudonymKey
+from screening_service.pseudonyms import KEY_FILE_NAME, PseudonymKey
 from tests.history.flights import at, flight
 
 KEY = PseudonymKey(bytes(range(32)))
