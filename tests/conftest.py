@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import multiprocessing.resource_tracker
 import os
 import signal
 import threading
@@ -42,6 +43,9 @@ LEFTOVER_GRACE_SECONDS = 10.0
 def no_process_left_behind() -> Iterator[None]:
     """Fail the run when any process it started (however deep) is still alive at the end."""
     yield
+    # multiprocessing's resource tracker belongs to this process and would end with
+    # it; tests that spawn processes start it, so stop it now, as exit would.
+    multiprocessing.resource_tracker._resource_tracker._stop()  # type: ignore[attr-defined]
     started = [p.pid for p in processes.descendants(os.getpid())]
     left = processes.wait_gone(started, LEFTOVER_GRACE_SECONDS)
     for proc in left:
