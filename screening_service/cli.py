@@ -285,6 +285,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument(
         "--home-country", help="for airline messages: ISO alpha-3 of the receiving country"
     )
+    replay.add_argument(
+        "--no-history",
+        action="store_true",
+        help="do not compute travel history from the input (history fields unknown)",
+    )
     replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
     replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
     replay.add_argument("--json", type=Path, help="also write the full report as JSON")
@@ -327,6 +332,7 @@ def _replay(args: argparse.Namespace) -> int:
             args.baseline,
             lookout=args.lookout,
             home_country=args.home_country,
+            history=not args.no_history,
             processes=args.processes,
             progress=sys.stderr.isatty(),
             keep_decisions=args.decisions is not None,

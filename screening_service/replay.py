@@ -12,9 +12,12 @@ changed, the invalid records by line, and the throughput.
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import json
 import multiprocessing
 import os
+import tempfile
 import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -25,10 +28,13 @@ from typing import Any, TextIO
 from google.protobuf import json_format
 from tqdm import tqdm
 
+from screening_service.history import open_history
 from screening_service.lookout import LookoutIndex, load_lookout
 from screening_service.messages import convert, is_message
 from screening_service.pipeline.decide import Decision
-from screening_service.pipeline.screen import Context, Request, screen
+from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.history import HistoryOptions, add_history
+from screening_service.pipeline.screen import Context, Request, screen, validate
 from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
 from screening_service.pseudonyms import PseudonymKey
@@ -78,12 +84,49 @@ _contexts: dict[str, Context] = {}
 _options: dict[str, bool] = {"keep_decisions": False}
 
 
-def _init(candidate: str, baseline: str | None, lookout: str | None, keep_decisions: bool) -> None:
+def _init(
+    candidate: str,
+    baseline: str | None,
+    lookout: str | None,
+    keep_decisions: bool,
+    history: tuple[str, str] | None = None,
+) -> None:
     index = LookoutIndex.build(load_lookout(Path(lookout))) if lookout else None
-    _contexts["candidate"] = Context(build_snapshot(Path(candidate), prove_examples=False), index)
+    options = None
+    if history is not None:
+        path, key = history
+        store = open_history(f"sqlite:{path}", data_dir=Path(path).parent, instrumented=False)
+        assert store is not None
+        options = HistoryOptions(store, PseudonymKey(bytes.fromhex(key)))
+    snapshot = build_snapshot(Path(candidate), prove_examples=False)
+    _contexts["candidate"] = Context(snapshot, index, options)
     if baseline:
-        _contexts["baseline"] = Context(build_snapshot(Path(baseline), prove_examples=False), index)
+        _contexts["baseline"] = Context(
+            build_snapshot(Path(baseline), prove_examples=False), index, options
+        )
     _options["keep_decisions"] = keep_decisions
+
+
+def _record_chunk(lines: list[tuple[int, str]]) -> int:
+    """The first pass: every valid record's travel events into the replay's history.
+
+    Counts are by event time, so once every event is in, the second pass
+    reads for each flight exactly what a live service fed in order would have.
+    """
+    context = _contexts["candidate"]
+    assert context.history is not None
+    recorded = 0
+    for _number, line in lines:
+        try:
+            valid = validate(parse_record(line), live=False)
+        except (ValueError, json_format.ParseError):
+            continue
+        if isinstance(valid, Invalid):
+            continue
+        records = enrich_flight(valid.travelers, valid.flight, dt.datetime.now(dt.UTC))
+        add_history(context.history, valid.flight, valid.travelers, records)
+        recorded += len(records)
+    return recorded
 
 
 def parse_record(line: str) -> Request:
@@ -215,12 +258,15 @@ def replay(
     processes: int | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
+    history: bool = True,
 ) -> ReplayReport:
     """Replay ``records`` through the packs.
 
     ``records`` holds JSON lines, or airline messages (PAXLST, PNRGOV) converted flight by
     flight. Raises PackError if a pack does not compile, LookoutLoadError if the list does
-    not load, MessageError if a message file cannot be read.
+    not load, MessageError if a message file cannot be read. With ``history`` the
+    travel history is computed from the input itself (two passes over it, in a
+    temporary store), so history rules decide as the live service would have.
     """
     build_snapshot(candidate, prove_examples=False).engine.close()
     if baseline:
@@ -233,16 +279,25 @@ def replay(
     started = time.perf_counter()
     total = records.stat().st_size
     context = multiprocessing.get_context("fork")
+    scratch = tempfile.TemporaryDirectory(prefix="replay-history-") if history else None
     init = (
         str(candidate),
         str(baseline) if baseline else None,
         str(lookout) if lookout else None,
         keep_decisions,
+        (str(Path(scratch.name) / "history.sqlite3"), PseudonymKey.generate().secret.hex())
+        if scratch is not None
+        else None,
     )
     with (
+        scratch or contextlib.nullcontext(),
         context.Pool(processes, initializer=_init, initargs=init) as pool,
         tqdm(total=total, unit="B", unit_scale=True, disable=not progress, desc="replay") as bar,
     ):
+        if scratch is not None:
+            for _recorded in pool.imap(_record_chunk, _chunks(lines)):
+                pass
+            lines = _lines(records, home_country)
         sizes: list[int] = []
 
         def sized() -> Iterator[list[tuple[int, str]]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
-from screening_service.history.instrumented import InstrumentedStore
 from screening_service.history.model import DEFAULT_RETENTION_DAYS
 from screening_service.history.sqlite import FILE_NAME, SqliteStore
 from screening_service.history.store import HistoryStore
@@ -51,4 +50,10 @@ def open_history(
         store = SqliteStore(Path(spec.removeprefix("sqlite:")), retention_days=retention_days)
     else:
         raise ValueError("--history must be 'sqlite', 'sqlite:PATH', 'postgresql://...' or 'none'")
-    return InstrumentedStore(store) if instrumented else store
+    if not instrumented:
+        return store
+    # Imported here: prometheus_client must not load before `serve --workers` sets up its
+    # multiprocess directory, and the command line builds its parser first.
+    from screening_service.history.instrumented import InstrumentedStore  # noqa: PLC0415
+
+    return InstrumentedStore(store)

@@ -492,8 +492,10 @@ def observe(nginx: Nginx, replicas: Replicas, retryable: list[str]) -> Outcome:
 
 # Calls answered CANCELLED by gRPC core on the stopping replica (grpc/grpc#41785)
 # under the UNAVAILABLE-only policy: those in flight at the instant of the stop.
-# Measured: 1 per run (issue 22); the bound leaves room for one more in flight.
-TOLERATED_SHUTDOWN_CANCELLATIONS: Final = 2
+# Measured: 0 to 3 per run on this 2-core machine (issue 22 saw 1; a loaded CI run 3).
+# The bound is the client's concurrency (THREADS calls in flight): every such failure is
+# also checked to be one of the stop's own cancellations, never another error.
+TOLERATED_SHUTDOWN_CANCELLATIONS: Final = THREADS
 
 RETRY_POLICIES: Final = {
     "unavailable": ["UNAVAILABLE"],

@@ -119,7 +119,13 @@ MUTATIONS: dict[str, tuple[Callable[[pb.Traveler, Any], None], Any, tuple[str, .
     "departure_time": (
         lambda t, v: setattr(_segment(t).departure_time, "seconds", v),
         instants,
-        (f"{SEG}.departure_time", f"{SEG}.arrival_time", "traveler.booking.booking_time"),
+        # Moving the departure can put it before the birth or the booking: those are named.
+        (
+            f"{SEG}.departure_time",
+            f"{SEG}.arrival_time",
+            "traveler.booking.booking_time",
+            "traveler.date_of_birth",
+        ),
     ),
     "booking_time": (
         lambda t, v: setattr(t.booking.booking_time, "seconds", v),

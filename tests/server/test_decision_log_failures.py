@@ -50,15 +50,27 @@ def decision_ids(path: Path) -> list[str]:
     return [json.loads(line)["decision_id"] for line in path.read_text().splitlines()]
 
 
+NOT_SERVING = "decision log cannot be written; not serving"
+
+
+def block(directory: Path) -> None:
+    """Put a file where the log's directory is, so the log cannot be reopened there."""
+    directory.rename(directory.with_name(directory.name + ".moved"))
+    directory.write_text("a file where the log's directory must be\n")
+
+
 def test_every_rpc_is_withheld_while_the_log_cannot_be_written_then_recovers(
     tmp_path: Path,
 ) -> None:
     blocker = tmp_path / "audit"
-    blocker.write_text("a file where the log's directory must be\n")
+    blocker.mkdir()
     served = ServeProcess(BUNDLED_RULES, "--decision-log", str(blocker / "decisions.jsonl"))
     try:
+        block(blocker)
+        served.wait_log(NOT_SERVING)
         assert_every_rpc_withheld(served.address)
         blocker.unlink()
+        served.wait_log("decision log writable again; serving")
         with grpc.insecure_channel(served.address) as channel:
             stub = pb_grpc.ScreeningServiceStub(channel)
             decision = stub.Screen(pb.ScreenRequest(traveler=ordinary_adult()), timeout=10).decision
@@ -88,14 +100,17 @@ def test_a_failed_rotation_withholds_the_decision(tmp_path: Path) -> None:
 
 def test_several_workers_each_withhold_and_recover(tmp_path: Path) -> None:
     blocker = tmp_path / "audit"
-    blocker.write_text("a file where the logs' directory must be\n")
+    blocker.mkdir()
     served = ServeProcess(
         BUNDLED_RULES, "--workers", "2", "--decision-log", str(blocker / "decisions.jsonl")
     )
     try:
+        block(blocker)
+        served.wait_log(NOT_SERVING, count=2)
         for _ in range(6):  # new connections, spread by the kernel over both workers
             assert_every_rpc_withheld(served.address)
         blocker.unlink()
+        served.wait_log("decision log writable again; serving", count=2)
         for n in range(20):
             with grpc.insecure_channel(served.address) as channel:
                 stub = pb_grpc.ScreeningServiceStub(channel)
