@@ -415,6 +415,27 @@ def _review_by(
     return None
 
 
+def _typology(key: str, value_node: yaml.Node, file: str, sink: ErrorSink) -> Typology:
+    """A typology: a title, or a mapping with its own thresholds and guidance."""
+    if not isinstance(value_node, yaml.MappingNode):
+        title = str(value_node.value) if isinstance(value_node, yaml.ScalarNode) else ""
+        return Typology(key, title or key)
+    fields = _mapping(value_node, file, sink, f"typology {key}") or {}
+    _check_keys(fields, TYPOLOGY_KEYS, ("title",), file, value_node, sink, f"typology {key}")
+    title = key
+    if "title" in fields:
+        title = _scalar_text(fields["title"][1], file, sink, "title") or key
+    own = {
+        k: _number(fields[k][1], file, sink, f"typology {key}.{k}")
+        for k in THRESHOLD_KEYS
+        if k in fields
+    }
+    guidance: tuple[Guidance, ...] = ()
+    if "guidance" in fields:
+        guidance = _guidance(fields["guidance"][1], file, sink, key)
+    return Typology(key, title, own.get("interview"), own.get("priority_interview"), guidance)
+
+
 def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> PackInfo | None:
     root = _mapping(node, file, sink, "the pack file")
     if root is None:
@@ -466,35 +487,7 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
                     f"typology id '{key}' must be lowercase words",
                     _loc(file, key_node),
                 )
-            title = key
-            if isinstance(value_node, yaml.MappingNode):
-                fields = _mapping(value_node, file, sink, f"typology {key}") or {}
-                _check_keys(
-                    fields,
-                    TYPOLOGY_KEYS,
-                    ("title",),
-                    file,
-                    value_node,
-                    sink,
-                    f"typology {key}",
-                )
-                if "title" in fields:
-                    title = _scalar_text(fields["title"][1], file, sink, "title") or key
-                own = {
-                    k: _number(fields[k][1], file, sink, f"typology {key}.{k}")
-                    for k in THRESHOLD_KEYS
-                    if k in fields
-                }
-                guidance = (
-                    _guidance(fields["guidance"][1], file, sink, key) if "guidance" in fields else ()
-                )
-                typologies[key] = Typology(
-                    key, title, own.get("interview"), own.get("priority_interview"), guidance
-                )
-                continue
-            if isinstance(value_node, yaml.ScalarNode):
-                title = str(value_node.value) or key
-            typologies[key] = Typology(key, title)
+            typologies[key] = _typology(key, value_node, file, sink)
     version = ""
     if "version" in entries:
         version = _scalar_text(entries["version"][1], file, sink, "version") or ""
