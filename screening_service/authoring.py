@@ -15,12 +15,14 @@ from google.protobuf import json_format
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex, LookoutLoadError, load_lookout
 from screening_service.messages import MessageError, convert, is_message
+from screening_service.pipeline.card import card
 from screening_service.pipeline.decide import evidence
 from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.screen import Context, FlightResult, Request, screen
 from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
 from screening_service.pseudonyms import PseudonymKey
+from screening_service.rules import prove
 from screening_service.rules.build import compile_directory
 from screening_service.rules.errors import PackError
 from screening_service.rules.prove import run_examples
@@ -124,17 +126,21 @@ def _load_json(raw: bytes) -> Request:
 
 def _explain_json(result: FlightResult) -> dict[str, Any]:
     compiled = result.snapshot.compiled
+    info = compiled.pack.info
     travelers = []
     for decision, record, fired in zip(result.decisions, result.records, result.fired, strict=True):
-        rules = [
-            {
+        rules = []
+        for c in compiled.rules:
+            verdict: dict[str, Any] = {
                 "rule_id": c.rule.id,
                 "mode": c.rule.mode.value,
                 "fired": c.index in fired,
-                "evidence": {e.field: e.value for e in evidence(c, record)},
+                "evidence": {e.field: e.value for e in evidence(c, record, info)},
+                "phrases": [e.phrase for e in evidence(c, record, info)],
             }
-            for c in compiled.rules
-        ]
+            if c.index not in fired:
+                verdict["decided_by"] = prove.explain(c.rule.condition, record)
+            rules.append(verdict)
         travelers.append(
             {
                 "decision": json_format.MessageToDict(
@@ -154,19 +160,9 @@ def _explain_text(result: FlightResult, out: TextIO) -> None:
     snapshot = result.snapshot
     print(f"pack {snapshot.version} ({snapshot.content_hash[:12]})", file=out)
     for decision, record, fired in zip(result.decisions, result.records, result.fired, strict=True):
-        print(f"\ntraveler {decision.traveler_id}", file=out)
-        for compiled in snapshot.compiled.rules:
-            rule = compiled.rule
-            mark = "FIRED" if compiled.index in fired else "-    "
-            print(f"{mark} {rule.id} [{rule.mode.value}, weight {rule.weight:g}]", file=out)
-            for item in evidence(compiled, record):
-                shown = item.value
-                print(f"        {item.field} = {shown}", file=out)
-        print(
-            f"referral: {decision.referral.value}  score: {decision.score:g}  "
-            + "  ".join(f"{t}: {s:g}" for t, s in decision.typology_scores),
-            file=out,
-        )
+        print("", file=out)
+        for line in card(decision, record, fired, snapshot.compiled):
+            print(line, file=out)
 
 
 def explain(
@@ -178,7 +174,8 @@ def explain(
     as_json: bool = False,
     home_country: str | None = None,
 ) -> int:
-    """Screen a traveler or a flight as the service would and show every rule's verdict."""
+    """Screen a traveler or a flight as the service would: the officer's card for each traveler
+    (or, with ``as_json``, the decision and every rule's verdict and deciding clause)."""
     try:
         snapshot = build_snapshot(directory, prove_examples=False)
     except PackError as error:

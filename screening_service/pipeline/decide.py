@@ -13,7 +13,14 @@ The score is the sum of the typology scores. The referral is
 PRIORITY_INTERVIEW when a fired enforced rule says ``refer: priority``
 (mitigation never cancels it), the score reaches the pack's priority
 threshold or a typology's score reaches its own priority threshold;
-INTERVIEW at the interview thresholds likewise; NONE otherwise.
+INTERVIEW at the interview thresholds likewise; NONE otherwise. The first
+of these causes, in that order, is the decision's `ReferralReason`.
+
+For the officer at the desk, each indicator carries the rule's title,
+rationale and source, its evidence phrased with units (`phrase`), the
+reports it read (rules on ``observations.*``) and the other travelers behind
+a flight-level value (`related`); a referral carries the interview guidance
+of every typology whose indicators fired.
 """
 
 from __future__ import annotations
@@ -21,13 +28,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
 from screening_service.catalog import CATALOG, Field, FieldType
+from screening_service.pipeline.phrase import phrase, unit
+from screening_service.pipeline.records import Observation
+from screening_service.pipeline.related import NOBODY, Related
 from screening_service.pipeline.snapshot import Snapshot
+from screening_service.rules import condition_ast as ast
 from screening_service.rules.compile import CompiledRule
-from screening_service.rules.model import PackInfo, Rule
+from screening_service.rules.model import Guidance, PackInfo, Rule
 from screening_service.values import FactValue, Record, render
 
 _AGGREGATE_FIELD = Field("flight.*", FieldType.INT, "a declared aggregate")
@@ -39,10 +51,48 @@ class Referral(enum.Enum):
     PRIORITY_INTERVIEW = "priority_interview"
 
 
+class ReasonKind(enum.Enum):
+    NONE = "none"
+    PRIORITY_RULE = "priority_rule"
+    SCORE_THRESHOLD = "score_threshold"
+    TYPOLOGY_THRESHOLD = "typology_threshold"
+
+
+@dataclass(frozen=True)
+class ReferralReason:
+    """The first cause of the referral: a priority rule, or which threshold the score reached."""
+
+    referral: Referral
+    kind: ReasonKind
+    rule_id: str = ""
+    typology: str = ""
+    threshold: float = 0.0
+    score: float = 0.0
+
+    @property
+    def text(self) -> str:
+        level = (
+            "priority interview" if self.referral is Referral.PRIORITY_INTERVIEW else "interview"
+        )
+        if self.kind is ReasonKind.PRIORITY_RULE:
+            return f"rule {self.rule_id} refers for a priority interview on its own"
+        if self.kind is ReasonKind.TYPOLOGY_THRESHOLD:
+            return (
+                f"{self.typology} score {self.score:g} reached its {level} "
+                f"threshold {self.threshold:g}"
+            )
+        if self.kind is ReasonKind.SCORE_THRESHOLD:
+            return f"score {self.score:g} reached the {level} threshold {self.threshold:g}"
+        return f"score {self.score:g} is below the interview threshold {self.threshold:g}"
+
+
 @dataclass(frozen=True)
 class Evidence:
     field: str
     value: str
+    unit: str = ""
+    phrase: str = ""
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -53,6 +103,17 @@ class Hit:
     weight: float
     refer_priority: bool
     evidence: tuple[Evidence, ...]
+    rationale: str = ""
+    source: str = ""
+    observations: tuple[Observation, ...] = ()
+    related: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TypologyGuidance:
+    typology: str
+    title: str
+    items: tuple[Guidance, ...]
 
 
 @dataclass(frozen=True)
@@ -67,6 +128,8 @@ class Decision:
     ruleset_version: str
     ruleset_hash: str
     evaluated_at: dt.datetime
+    referral_reason: ReferralReason | None = None
+    guidance: tuple[TypologyGuidance, ...] = ()
 
 
 UNKNOWN = "unknown"
@@ -88,20 +151,70 @@ def _shown(name: str, value: FactValue | None) -> str:
     return render(field, value)
 
 
-def evidence(compiled: CompiledRule, record: Record) -> tuple[Evidence, ...]:
+def evidence(
+    compiled: CompiledRule, record: Record, info: PackInfo | None = None
+) -> tuple[Evidence, ...]:
     """The values the rule read, as an officer reads them; an unknown value says "unknown"."""
-    return tuple(Evidence(name, _shown(name, record.get(name))) for name in compiled.fields)
+    described = {a.field_name: a.description for a in info.aggregates} if info else {}
+    found = []
+    for name in compiled.fields:
+        value = record.get(name)
+        shown = _shown(name, value)
+        known = value is not None
+        found.append(
+            Evidence(
+                name,
+                shown,
+                unit(name),
+                phrase(name, shown, known, described.get(name, "")),
+                not known,
+            )
+        )
+    return tuple(found)
 
 
-def _hit(compiled: CompiledRule, record: Record) -> Hit:
+_OBSERVED: Final = ("observations.codes", "observations.sources")
+
+
+def observations_read(rule: Rule, observations: Iterable[Observation]) -> tuple[Observation, ...]:
+    """The reports a rule on ``observations.*`` read: those of the codes and sources it names
+    (every report when it names none, e.g. ``observations.count >= 2``)."""
+    if not any(name.startswith("observations.") for name in ast.fields_read(rule.condition)):
+        return ()
+    named: dict[str, set[object]] = {name: set() for name in _OBSERVED}
+    for node, _depth in ast.walk(rule.condition):
+        if isinstance(node, ast.Contains | ast.Compare) and node.field.name in named:
+            named[node.field.name].add(node.value.value)
+        elif isinstance(node, ast.InList) and node.field.name in named:
+            named[node.field.name].update(v.value for v in node.values)
+    codes, sources = named["observations.codes"], named["observations.sources"]
+    return tuple(
+        o
+        for o in observations
+        if (not codes or o.code in codes) and (not sources or o.source in sources)
+    )
+
+
+def _hit(
+    compiled: CompiledRule,
+    record: Record,
+    info: PackInfo,
+    observations: Sequence[Observation],
+    related: Related,
+) -> Hit:
     rule = compiled.rule
+    others = dict.fromkeys(i for name in compiled.fields for i in related.get(name, ()))
     return Hit(
         rule.id,
         rule.title,
         rule.typology,
         rule.weight,
         rule.refer_priority,
-        evidence(compiled, record),
+        evidence(compiled, record, info),
+        " ".join(rule.rationale.split()),
+        " ".join(rule.source.split()),
+        observations_read(rule, observations) if observations else (),
+        tuple(others),
     )
 
 
@@ -134,18 +247,59 @@ def typology_scores(info: PackInfo, fired: list[Rule]) -> dict[str, float]:
     return scores
 
 
+def referral_reason(info: PackInfo, fired: list[Rule], scores: dict[str, float]) -> ReferralReason:
+    """The referral and its first cause, in the order the module docstring gives."""
+    score = round(sum(scores.values()), 4)
+    priority_rule = next((r for r in fired if r.refer_priority and not r.mitigates), None)
+    if priority_rule is not None:
+        return ReferralReason(
+            Referral.PRIORITY_INTERVIEW, ReasonKind.PRIORITY_RULE, rule_id=priority_rule.id
+        )
+    own = sorted((t, s) for t, s in scores.items() if t in info.typologies)
+    for referral_level, total in (
+        (Referral.PRIORITY_INTERVIEW, info.priority_threshold),
+        (Referral.INTERVIEW, info.interview_threshold),
+    ):
+        if score >= total:
+            return ReferralReason(
+                referral_level, ReasonKind.SCORE_THRESHOLD, threshold=total, score=score
+            )
+        for typology, typology_score in own:
+            declared = info.typologies[typology]
+            threshold = (
+                declared.priority_threshold
+                if referral_level is Referral.PRIORITY_INTERVIEW
+                else declared.interview_threshold
+            )
+            if threshold is not None and typology_score >= threshold:
+                return ReferralReason(
+                    referral_level,
+                    ReasonKind.TYPOLOGY_THRESHOLD,
+                    typology=typology,
+                    threshold=threshold,
+                    score=round(typology_score, 4),
+                )
+    return ReferralReason(
+        Referral.NONE, ReasonKind.NONE, threshold=info.interview_threshold, score=score
+    )
+
+
 def referral(info: PackInfo, fired: list[Rule], scores: dict[str, float]) -> Referral:
-    score = sum(scores.values())
-    if any(r.refer_priority and not r.mitigates for r in fired) or score >= info.priority_threshold:
-        return Referral.PRIORITY_INTERVIEW
-    own = [(info.typologies[t], s) for t, s in scores.items() if t in info.typologies]
-    if any(t.priority_threshold is not None and s >= t.priority_threshold for t, s in own):
-        return Referral.PRIORITY_INTERVIEW
-    if score >= info.interview_threshold:
-        return Referral.INTERVIEW
-    if any(t.interview_threshold is not None and s >= t.interview_threshold for t, s in own):
-        return Referral.INTERVIEW
-    return Referral.NONE
+    return referral_reason(info, fired, scores).referral
+
+
+def guidance(
+    info: PackInfo, fired: list[Rule], reason: ReferralReason
+) -> tuple[TypologyGuidance, ...]:
+    """For a referral: the guidance of each typology an adding rule fired for, in pack order."""
+    if reason.referral is Referral.NONE:
+        return ()
+    contributing = {r.typology for r in fired if not r.mitigates}
+    return tuple(
+        TypologyGuidance(t.id, t.title, t.guidance)
+        for t in info.typologies.values()
+        if t.id in contributing and t.guidance
+    )
 
 
 def decide(
@@ -154,19 +308,25 @@ def decide(
     record: Record,
     fired: Iterable[int],
     evaluated_at: dt.datetime,
+    *,
+    observations: Sequence[Observation] = (),
+    related: Related = NOBODY,
 ) -> Decision:
+    """One traveler's decision; ``observations`` are the traveler's reports and ``related``
+    the other travelers behind each flight-level field (`pipeline.related`)."""
     compiled = snapshot.compiled
     info = compiled.pack.info
     hits = [compiled.rules[i] for i in sorted(fired)]
     enforced_rules = [c for c in hits if c.rule.enforced]
-    enforced = [_hit(c, record) for c in enforced_rules]
-    shadow = [_hit(c, record) for c in hits if not c.rule.enforced]
+    enforced = [_hit(c, record, info, observations, related) for c in enforced_rules]
+    shadow = [_hit(c, record, info, observations, related) for c in hits if not c.rule.enforced]
     rules = [c.rule for c in enforced_rules]
     scores = typology_scores(info, rules)
+    reason = referral_reason(info, rules, scores)
     return Decision(
         traveler_id=traveler_id,
         decision_id=new_decision_id(),
-        referral=referral(info, rules, scores),
+        referral=reason.referral,
         score=round(sum(scores.values()), 4),
         typology_scores=tuple(sorted(scores.items())),
         indicators=tuple(enforced),
@@ -174,4 +334,6 @@ def decide(
         ruleset_version=snapshot.version,
         ruleset_hash=snapshot.content_hash,
         evaluated_at=evaluated_at,
+        referral_reason=reason,
+        guidance=guidance(info, rules, reason),
     )

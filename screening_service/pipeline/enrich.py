@@ -239,6 +239,17 @@ class _Group:
                 self.adults_by_locator[locator] += 1
 
 
+def unrelated_adult(
+    travelers: Sequence[Traveler], i: int, m: int, position_of: dict[str, int], age_of: list[int]
+) -> bool:
+    """Whether traveler ``m`` (sharing ``i``'s contact) counts in ``i``'s unrelated adults:
+    an adult on another booking who is not one of ``i``'s declared companions."""
+    locator = _locator(travelers[i])
+    if m == i or age_of[m] < ADULT_AGE or (locator and _locator(travelers[m]) == locator):
+        return False
+    return m not in {position_of[c.traveler_id] for c in travelers[i].companions}
+
+
 def _unrelated_adults(
     group: _Group,
     i: int,
@@ -277,25 +288,38 @@ def _locator(t: Traveler) -> str | None:
     return t.booking.record_locator if t.booking is not None else None
 
 
-def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
-    by_purchaser: dict[str, _Group] = defaultdict(_Group)
-    by_contact: dict[str, _Group] = defaultdict(_Group)
-    purchasers_on_board: set[str] = set()
-    position_of: dict[str, int] = defaultdict(lambda: -1)
-    position_of.update({t.traveler_id: i for i, t in enumerate(travelers)})
-    age_of = [_record_age(record) for record in records]
-    contact_of = [t.booking.contact_id if t.booking else None for t in travelers]
-    for i, t in enumerate(travelers):
-        b = t.booking
-        if b is None:
-            continue
-        if b.purchaser_id:
-            by_purchaser[b.purchaser_id].add(i, age_of[i], b.record_locator)
-            if b.purchaser_is_traveler:
-                purchasers_on_board.add(b.purchaser_id)
-        if b.contact_id:
-            by_contact[b.contact_id].add(i, age_of[i], b.record_locator)
+class FlightGroups:
+    """Who on one flight shares a purchaser or a contact, by position in the manifest.
 
+    Enrichment reads the tallies; `pipeline.related` reads the members to name
+    the other travelers of a flight-level indicator.
+    """
+
+    def __init__(self, travelers: Sequence[Traveler], records: Sequence[Record]) -> None:
+        self.by_purchaser: dict[str, _Group] = defaultdict(_Group)
+        self.by_contact: dict[str, _Group] = defaultdict(_Group)
+        self.purchasers_on_board: set[str] = set()
+        self.position_of: dict[str, int] = defaultdict(lambda: -1)
+        self.position_of.update({t.traveler_id: i for i, t in enumerate(travelers)})
+        self.age_of = [_record_age(record) for record in records]
+        self.contact_of = [t.booking.contact_id if t.booking else None for t in travelers]
+        for i, t in enumerate(travelers):
+            b = t.booking
+            if b is None:
+                continue
+            if b.purchaser_id:
+                self.by_purchaser[b.purchaser_id].add(i, self.age_of[i], b.record_locator)
+                if b.purchaser_is_traveler:
+                    self.purchasers_on_board.add(b.purchaser_id)
+            if b.contact_id:
+                self.by_contact[b.contact_id].add(i, self.age_of[i], b.record_locator)
+
+
+def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
+    groups = FlightGroups(travelers, records)
+    by_purchaser, by_contact = groups.by_purchaser, groups.by_contact
+    purchasers_on_board, position_of = groups.purchasers_on_board, groups.position_of
+    age_of, contact_of = groups.age_of, groups.contact_of
     for i, t in enumerate(travelers):
         record = records[i]
         record["flight.traveler_count"] = len(travelers)

@@ -24,6 +24,8 @@ from screening_service.pipeline.decide import Decision, decide
 from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.history import HistoryOptions, add_history
+from screening_service.pipeline.records import Traveler
+from screening_service.pipeline.related import NOBODY, Related, reads_related, related_travelers
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import (
     DEFAULT_DEPARTURE_WINDOW_DAYS,
@@ -148,13 +150,39 @@ def _checked(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> 
     return fired
 
 
+def _related(
+    snapshot: Snapshot,
+    travelers: Sequence[Traveler],
+    records: list[Record],
+    fired: Sequence[set[int]],
+) -> list[Related]:
+    """Who else each flight-level indicator is about; computed only when such a rule fired."""
+    rules = snapshot.compiled.rules
+    aggregates = snapshot.compiled.pack.info.aggregates
+    if len(travelers) > 1 and any(
+        reads_related(rules[i].fields, aggregates) for hits in fired for i in hits
+    ):
+        return related_travelers(travelers, records, aggregates)
+    return [NOBODY] * len(travelers)
+
+
 def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> FlightResult:
     fired = _checked(context, pending, fired)
     seconds = time.perf_counter() - pending.started
     snapshot = context.snapshot
+    travelers = pending.valid.travelers
+    related = _related(snapshot, travelers, pending.records, fired)
     decisions = [
-        decide(snapshot, t.traveler_id, record, hits, pending.now)
-        for t, record, hits in zip(pending.valid.travelers, pending.records, fired, strict=True)
+        decide(
+            snapshot,
+            t.traveler_id,
+            record,
+            hits,
+            pending.now,
+            observations=t.observations,
+            related=others,
+        )
+        for t, record, hits, others in zip(travelers, pending.records, fired, related, strict=True)
     ]
     return FlightResult(decisions, pending.records, list(fired), snapshot, seconds, pending.caveats)
 

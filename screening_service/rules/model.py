@@ -77,14 +77,34 @@ class Rule:
         return self.mode is Mode.ENFORCE
 
 
+class GuidanceKind(enum.Enum):
+    QUESTION = "question"
+    CHECK = "check"
+
+
+@dataclass(frozen=True)
+class Guidance:
+    """One suggested interview question or check, with the public material it comes from."""
+
+    kind: GuidanceKind
+    text: str
+    source: str
+    location: Location
+
+
 @dataclass(frozen=True)
 class Typology:
-    """A typology; its own thresholds (when set) refer on its score alone."""
+    """A typology; its own thresholds (when set) refer on its score alone.
+
+    ``guidance`` is what an officer is shown when the typology contributed to
+    a referral: questions to ask and checks to make, each with its source.
+    """
 
     id: str
     title: str
     interview_threshold: float | None = None
     priority_threshold: float | None = None
+    guidance: tuple[Guidance, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ A rule whose condition does not parse is still checked for everything else
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path, PurePosixPath
@@ -33,6 +34,8 @@ from screening_service.rules.model import (
     ExampleValue,
     ExpressionSource,
     Group,
+    Guidance,
+    GuidanceKind,
     Mode,
     Pack,
     PackInfo,
@@ -69,9 +72,11 @@ PACK_KEYS: Final = (
     "description",
     "groups",
     "aggregates",
+    "guidance",
 )
 THRESHOLD_KEYS: Final = ("interview", "priority_interview")
-TYPOLOGY_KEYS: Final = ("title", "description", "interview", "priority_interview")
+TYPOLOGY_KEYS: Final = ("title", "description", "interview", "priority_interview", "guidance")
+GUIDANCE_KEYS: Final = (*(k.value for k in GuidanceKind), "source")
 AGGREGATE_KINDS: Final = ("count", "any", "all")
 MAX_YAML_DEPTH: Final = 32
 YAML11_BOOLEANS: Final = re.compile(r"^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$")
@@ -410,6 +415,27 @@ def _review_by(
     return None
 
 
+def _typology(key: str, value_node: yaml.Node, file: str, sink: ErrorSink) -> Typology:
+    """A typology: a title, or a mapping with its own thresholds and guidance."""
+    if not isinstance(value_node, yaml.MappingNode):
+        title = str(value_node.value) if isinstance(value_node, yaml.ScalarNode) else ""
+        return Typology(key, title or key)
+    fields = _mapping(value_node, file, sink, f"typology {key}") or {}
+    _check_keys(fields, TYPOLOGY_KEYS, ("title",), file, value_node, sink, f"typology {key}")
+    title = key
+    if "title" in fields:
+        title = _scalar_text(fields["title"][1], file, sink, "title") or key
+    own = {
+        k: _number(fields[k][1], file, sink, f"typology {key}.{k}")
+        for k in THRESHOLD_KEYS
+        if k in fields
+    }
+    guidance: tuple[Guidance, ...] = ()
+    if "guidance" in fields:
+        guidance = _guidance(fields["guidance"][1], file, sink, key)
+    return Typology(key, title, own.get("interview"), own.get("priority_interview"), guidance)
+
+
 def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> PackInfo | None:
     root = _mapping(node, file, sink, "the pack file")
     if root is None:
@@ -461,32 +487,7 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
                     f"typology id '{key}' must be lowercase words",
                     _loc(file, key_node),
                 )
-            title = key
-            if isinstance(value_node, yaml.MappingNode):
-                fields = _mapping(value_node, file, sink, f"typology {key}") or {}
-                _check_keys(
-                    fields,
-                    TYPOLOGY_KEYS,
-                    ("title",),
-                    file,
-                    value_node,
-                    sink,
-                    f"typology {key}",
-                )
-                if "title" in fields:
-                    title = _scalar_text(fields["title"][1], file, sink, "title") or key
-                own = {
-                    k: _number(fields[k][1], file, sink, f"typology {key}.{k}")
-                    for k in THRESHOLD_KEYS
-                    if k in fields
-                }
-                typologies[key] = Typology(
-                    key, title, own.get("interview"), own.get("priority_interview")
-                )
-                continue
-            if isinstance(value_node, yaml.ScalarNode):
-                title = str(value_node.value) or key
-            typologies[key] = Typology(key, title)
+            typologies[key] = _typology(key, value_node, file, sink)
     version = ""
     if "version" in entries:
         version = _scalar_text(entries["version"][1], file, sink, "version") or ""
@@ -501,6 +502,8 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
         return None
     groups = _groups(entries, file, sink)
     aggregates = _aggregates(entries, file, source, sink)
+    if "guidance" in entries:
+        typologies = _guidance_block(entries["guidance"][1], file, sink, typologies)
     return PackInfo(
         name=name or "",
         version=version,
@@ -511,6 +514,69 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
         groups=MappingProxyType(groups),
         aggregates=aggregates,
     )
+
+
+def _guidance(node: yaml.Node, file: str, sink: ErrorSink, typology: str) -> tuple[Guidance, ...]:
+    """``[{question: ..., source: ...}, {check: ..., source: ...}]``: every item needs a source."""
+    what = f"guidance of typology {typology}"
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        sink.add(errors.E_SHAPE, f"{what} must be a non-empty list", _loc(file, node))
+        return ()
+    found: list[Guidance] = []
+    for index, item in enumerate(node.value):
+        where = f"{what}[{index}]"
+        fields = _mapping(item, file, sink, where)
+        if fields is None:
+            continue
+        _check_keys(fields, GUIDANCE_KEYS, ("source",), file, item, sink, where)
+        kinds = [k for k in GuidanceKind if k.value in fields]
+        if len(kinds) != 1:
+            sink.add(
+                errors.E_SHAPE, f"{where} needs exactly one of question, check", _loc(file, item)
+            )
+            continue
+        kind = kinds[0]
+        texts = {
+            key: " ".join((_scalar_text(fields[key][1], file, sink, key) or "").split())
+            for key in (kind.value, "source")
+            if key in fields
+        }
+        for key, text in texts.items():
+            if not text:
+                sink.add(errors.E_SHAPE, f"{where}.{key} must not be empty", _loc(file, item))
+        if texts.get(kind.value) and texts.get("source"):
+            found.append(Guidance(kind, texts[kind.value], texts["source"], _loc(file, item)))
+    return tuple(found)
+
+
+def _guidance_block(
+    node: yaml.Node, file: str, sink: ErrorSink, typologies: dict[str, Typology]
+) -> dict[str, Typology]:
+    """``pack.guidance``: guidance keyed by typology id, kept apart from the typologies' scoring.
+
+    The same lists may be written inside a typology (``typologies.<id>.guidance``);
+    a typology given guidance in both places is an error.
+    """
+    merged = dict(typologies)
+    for key, (key_node, value_node) in (_mapping(node, file, sink, "guidance") or {}).items():
+        typology = merged.get(key)
+        if typology is None:
+            sink.add(
+                errors.E_PACK,
+                f"guidance for unknown typology '{key}'",
+                _loc(file, key_node),
+                suggestion=nearest(key, list(merged)),
+            )
+            continue
+        if typology.guidance:
+            sink.add(
+                errors.E_PACK,
+                f"typology {key} has guidance in both typologies and guidance",
+                _loc(file, key_node),
+            )
+            continue
+        merged[key] = dataclasses.replace(typology, guidance=_guidance(value_node, file, sink, key))
+    return merged
 
 
 def _groups(

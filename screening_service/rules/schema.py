@@ -155,7 +155,28 @@ def rule_file_schema(typologies: Sequence[str] = ()) -> dict[str, Any]:
     }
 
 
+def _guidance_list() -> dict[str, Any]:
+    text = {"type": "string", "minLength": 1}
+    return {
+        "type": "array",
+        "minItems": 1,
+        "description": "Interview questions and checks shown with a referral, each with its source",
+        "items": {
+            "type": "object",
+            "required": ["source"],
+            "additionalProperties": False,
+            "properties": {
+                "question": {**text, "description": "A question to ask the traveler"},
+                "check": {**text, "description": "Something to check or observe"},
+                "source": {**text, "description": "The public material it comes from"},
+            },
+            "oneOf": [{"required": ["question"]}, {"required": ["check"]}],
+        },
+    }
+
+
 def pack_file_schema() -> dict[str, Any]:
+    guidance = _guidance_list()
     typology = {
         "type": "object",
         "required": ["title"],
@@ -165,6 +186,7 @@ def pack_file_schema() -> dict[str, Any]:
             "description": {"type": "string"},
             "interview": {"type": "number", "exclusiveMinimum": 0},
             "priority_interview": {"type": "number", "exclusiveMinimum": 0},
+            "guidance": guidance,
         },
     }
     group = {
@@ -224,6 +246,12 @@ def pack_file_schema() -> dict[str, Any]:
                         "type": "object",
                         "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},
                         "additionalProperties": aggregate,
+                    },
+                    "guidance": {
+                        "type": "object",
+                        "description": "Interview guidance keyed by typology id",
+                        "propertyNames": {"pattern": RULE_ID.pattern},
+                        "additionalProperties": guidance,
                     },
                 },
             }

@@ -2,9 +2,11 @@
 
 Each line holds the decision id, time, ruleset version and hash, request id,
 traveler id, referral, scores, every fired rule with its evidence, and the
-shadow hits. Evidence values of personal fields (age, sex, nationality,
-residence, issuing country, document dates, visa category) are masked unless
-masking is turned off. The file rotates by size.
+shadow hits, the reports each rule read and the other travelers involved,
+and the referral reason. Evidence values of personal fields (age, sex,
+nationality, residence, issuing country, document dates, visa category) and
+the free-text notes of reports are masked unless masking is turned off. The
+file rotates by size.
 
 Writes are synchronous and their failure is raised: a decision that cannot
 be put on record is not returned to the caller (the call fails UNAVAILABLE
@@ -29,7 +31,8 @@ from typing import Any, Final
 from screening_service.catalog import CATALOG
 from screening_service.observability import metrics
 from screening_service.observability.logging import get_logger
-from screening_service.pipeline.decide import Decision, Hit
+from screening_service.pipeline.decide import Decision, Hit, ReferralReason
+from screening_service.pipeline.records import Observation
 
 MASK: Final = "***"
 log = get_logger("screening.decision_log")
@@ -47,15 +50,46 @@ class DecisionLogConfig:
     mask_personal_data: bool = True
 
 
-def _hit(hit: Hit, mask: bool) -> dict[str, Any]:
+def _personal(name: str) -> bool:
+    field = CATALOG.get(name)
+    return field is not None and field.personal
+
+
+def _observation(observation: Observation, mask: bool) -> dict[str, Any]:
+    reported = observation.reported_at
     return {
+        "code": observation.code,
+        "source": observation.source,
+        "reported_at": reported.isoformat() if reported is not None else None,
+        "note": MASK if mask and observation.note else observation.note,
+    }
+
+
+def _hit(hit: Hit, mask: bool) -> dict[str, Any]:
+    found: dict[str, Any] = {
         "rule_id": hit.rule_id,
         "typology": hit.typology,
         "weight": hit.weight,
         "refer_priority": hit.refer_priority,
         "evidence": {
-            e.field: MASK if mask and CATALOG[e.field].personal else e.value for e in hit.evidence
+            e.field: MASK if mask and _personal(e.field) else e.value for e in hit.evidence
         },
+    }
+    if hit.observations:
+        found["observations"] = [_observation(o, mask) for o in hit.observations]
+    if hit.related:
+        found["related_traveler_ids"] = list(hit.related)
+    return found
+
+
+def _reason(reason: ReferralReason | None) -> dict[str, Any] | None:
+    if reason is None:
+        return None
+    return {
+        "kind": reason.kind.value,
+        "rule_id": reason.rule_id,
+        "typology": reason.typology,
+        "threshold": reason.threshold,
     }
 
 
@@ -70,6 +104,7 @@ def entry(decision: Decision, request_id: str, mask: bool) -> dict[str, Any]:
         "referral": decision.referral.value,
         "score": decision.score,
         "typology_scores": dict(decision.typology_scores),
+        "referral_reason": _reason(decision.referral_reason),
         "indicators": [_hit(h, mask) for h in decision.indicators],
         "shadow_indicators": [_hit(h, mask) for h in decision.shadow_indicators],
     }

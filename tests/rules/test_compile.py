@@ -76,13 +76,13 @@ def test_nine_year_old_from_json_through_explain_does_not_fire(tmp_path: Path) -
     out = io.StringIO()
 
     assert authoring.explain(pack, record, out) == 0
-    lines = out.getvalue().splitlines()
-    assert lines[2:5] == [
-        "traveler T-9",
-        "-     adult-check [enforce, weight 10]",
-        "        traveler.age_years = 9",
+    assert out.getvalue().splitlines()[2:] == [
+        "traveler T-9: no referral",
+        "  reason: score 0 is below the interview threshold 50",
+        "  score: 0",
+        "rules that did not fire:",
+        "  - adult-check: 'traveler.age_years > 18' is false (traveler.age_years = 9)",
     ]
-    assert lines[-1].startswith("referral: none")
 
 
 def test_explain_shows_fired_rules_and_values_read(tmp_path: Path) -> None:
@@ -92,9 +92,15 @@ def test_explain_shows_fired_rules_and_values_read(tmp_path: Path) -> None:
     out = io.StringIO()
 
     assert authoring.explain(pack, record, out) == 0
-    assert out.getvalue().splitlines()[3:5] == [
-        "FIRED adult-check [enforce, weight 10]",
-        "        traveler.age_years = 40",
+    assert out.getvalue().splitlines()[2:] == [
+        "traveler T-40: no referral",
+        "  reason: score 10 is below the interview threshold 50",
+        "  score: 10 (trafficking_general 10)",
+        "indicators:",
+        "  * Older than 18",
+        "    [adult-check, trafficking_general, weight 10]",
+        "    why: test",
+        "    - 40 years old at departure",
     ]
 
 

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from screening_service.catalog import CATALOG
-from screening_service.pipeline.decide import Decision, Evidence, Hit, Referral
+from screening_service.pipeline.decide import (
+    Decision,
+    Evidence,
+    Hit,
+    ReasonKind,
+    Referral,
+    ReferralReason,
+)
+from screening_service.pipeline.records import Observation
 from screening_service.runtime.decision_log import DecisionLog, DecisionLogConfig, DecisionLogError
 
 # Hand-written: the personal categories the README promises to mask, one
@@ -23,6 +31,10 @@ PERSONAL = {
     "document.issuing_country": "ZZC",
     "document.issue_date": "2011-11-11",
     "document.expiry_date": "2033-03-03",
+    "companion.age_years": "ZZ41",
+    "booking.purchaser": "ZZPURCHASER",
+    "booking.contact": "ZZCONTACT",
+    "booking.record_locator": "ZZLOC1",
 }
 NOT_PERSONAL = {
     "booking.payment_form": "cash",
@@ -31,9 +43,32 @@ NOT_PERSONAL = {
 }
 
 
-def decision(n: int = 0, evidence: dict[str, str] | None = None) -> Decision:
+NOTE = "ZZNOTE adult in 14C held both passports"
+REPORT = Observation(
+    "documents_held_by_other", "crew", dt.datetime(2026, 1, 1, 9, 30, tzinfo=dt.UTC), NOTE
+)
+
+
+def decision(
+    n: int = 0, evidence: dict[str, str] | None = None, reason: ReferralReason | None = None
+) -> Decision:
     fields = tuple(Evidence(k, v) for k, v in (evidence or {}).items())
-    hits = (Hit("rule-a", "A", "child_trafficking", 10, False, fields),) if fields else ()
+    hits = (
+        (
+            Hit(
+                "rule-a",
+                "A",
+                "child_trafficking",
+                10,
+                False,
+                fields,
+                observations=(REPORT,),
+                related=("T-8", "T-9"),
+            ),
+        )
+        if fields
+        else ()
+    )
     shadow = (Hit("rule-s", "S", "labor_trafficking", 5, False, fields),) if fields else ()
     return Decision(
         f"T-{n}",
@@ -46,6 +81,7 @@ def decision(n: int = 0, evidence: dict[str, str] | None = None) -> Decision:
         "v1",
         "h1",
         dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        referral_reason=reason,
     )
 
 
@@ -74,6 +110,38 @@ def test_every_personal_category_is_masked_in_enforced_and_shadow_hits(tmp_path:
 def test_masking_can_be_turned_off(tmp_path: Path) -> None:
     entry = written(tmp_path / "clear.jsonl", mask=False)
     assert {**PERSONAL, **NOT_PERSONAL} == entry["indicators"][0]["evidence"]  # type: ignore[index]
+    assert NOTE == entry["indicators"][0]["observations"][0]["note"]  # type: ignore[index]
+
+
+def test_a_report_note_is_masked_and_its_code_source_and_time_kept(tmp_path: Path) -> None:
+    entry = written(tmp_path / "masked.jsonl", mask=True)
+    indicator = entry["indicators"][0]  # type: ignore[index]
+    assert [
+        {
+            "code": "documents_held_by_other",
+            "source": "crew",
+            "reported_at": "2026-01-01T09:30:00+00:00",
+            "note": "***",
+        }
+    ] == indicator["observations"]
+    assert ["T-8", "T-9"] == indicator["related_traveler_ids"]
+    assert "ZZNOTE" not in (tmp_path / "masked.jsonl").read_text()
+
+
+def test_the_referral_reason_is_on_record(tmp_path: Path) -> None:
+    path = tmp_path / "r.jsonl"
+    log = DecisionLog(DecisionLogConfig(path))
+    reason = ReferralReason(
+        Referral.PRIORITY_INTERVIEW, ReasonKind.PRIORITY_RULE, rule_id="observation-x"
+    )
+    log.write([decision(reason=reason)], "req")
+    log.close()
+    assert {
+        "kind": "priority_rule",
+        "rule_id": "observation-x",
+        "typology": "",
+        "threshold": 0.0,
+    } == json.loads(path.read_text())["referral_reason"]
 
 
 def test_an_entry_holds_what_an_audit_needs(tmp_path: Path) -> None:
@@ -88,6 +156,7 @@ def test_an_entry_holds_what_an_audit_needs(tmp_path: Path) -> None:
         "referral": "none",
         "score": 10,
         "typology_scores": {"child_trafficking": 10},
+        "referral_reason": None,
     } == {k: v for k, v in entry.items() if k not in ("indicators", "shadow_indicators")}
 
 

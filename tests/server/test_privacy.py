@@ -1,4 +1,4 @@
-"""Every decision on record; no name, date of birth or document number in any log.
+"""Every decision on record; no name, date of birth, document number or report note in any log.
 
 The decision log itself (masking, rotation, failures) is tested in
 tests/runtime/test_decision_log.py and tests/server/test_decision_log_failures.py.
@@ -24,8 +24,11 @@ DISTINCTIVE = [
 ]
 
 
+NOTES = [f"ZZNOTE-{n} adult in seat 14C held both passports" for n in range(len(DISTINCTIVE))]
+
+
 def personal_values() -> list[str]:
-    values = []
+    values = list(NOTES)
     for surname, given, number in DISTINCTIVE:
         values += [surname, given, number]
     return values
@@ -42,6 +45,13 @@ def distinctive_travelers() -> list[pb.Traveler]:
             document_number=number,
         )
         t.date_of_birth = f"{1990 + n}-07-2{n}"
+        t.observations.append(
+            pb.Observation(
+                code=pb.OBSERVATION_CODE_DOCUMENTS_HELD_BY_OTHER,
+                source=pb.OBSERVATION_SOURCE_CREW,
+                note=NOTES[n],
+            )
+        )
         travelers.append(t)
     return travelers
 
@@ -85,7 +95,18 @@ def test_decisions_are_logged_and_personal_data_appears_nowhere(tmp_path: Path) 
         assert value not in log_text
         assert value not in audit_text
 
+    for decision in decisions[: len(DISTINCTIVE)]:  # the officer does see the note
+        n = int(decision.traveler_id.rsplit("-", 1)[1])
+        reported = next(
+            i for i in decision.indicators if i.rule_id == "observation-documents-held-by-other"
+        )
+        assert [NOTES[n]] == [o.note for o in reported.observations]
+
     entries = [json.loads(line) for line in audit_text.splitlines()]
+    masked_notes = [
+        o["note"] for e in entries for i in e["indicators"] for o in i.get("observations", [])
+    ]
+    assert ["***"] * 3 * len(DISTINCTIVE) == masked_notes
     assert [e["decision_id"] for e in entries] == [d.decision_id for d in decisions]
     by_id = {e["decision_id"]: e for e in entries}
     entry = by_id[minor.decision_id]

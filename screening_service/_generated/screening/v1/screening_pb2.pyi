@@ -280,6 +280,27 @@ RULE_MODE_ENFORCE: RuleMode.ValueType  # 1
 RULE_MODE_SHADOW: RuleMode.ValueType  # 2
 Global___RuleMode: _TypeAlias = RuleMode  # noqa: Y015
 
+class _GuidanceKind:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _GuidanceKindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_GuidanceKind.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    GUIDANCE_KIND_UNSPECIFIED: _GuidanceKind.ValueType  # 0
+    GUIDANCE_KIND_QUESTION: _GuidanceKind.ValueType  # 1
+    """A question to ask the traveler (in private, if safe)."""
+    GUIDANCE_KIND_CHECK: _GuidanceKind.ValueType  # 2
+    """Something to check or observe."""
+
+class GuidanceKind(_GuidanceKind, metaclass=_GuidanceKindEnumTypeWrapper): ...
+
+GUIDANCE_KIND_UNSPECIFIED: GuidanceKind.ValueType  # 0
+GUIDANCE_KIND_QUESTION: GuidanceKind.ValueType  # 1
+"""A question to ask the traveler (in private, if safe)."""
+GUIDANCE_KIND_CHECK: GuidanceKind.ValueType  # 2
+"""Something to check or observe."""
+Global___GuidanceKind: _TypeAlias = GuidanceKind  # noqa: Y015
+
 @_typing.final
 class TravelDocument(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
@@ -598,19 +619,35 @@ class Evidence(_message.Message):
 
     FIELD_FIELD_NUMBER: _builtins.int
     VALUE_FIELD_NUMBER: _builtins.int
+    UNIT_FIELD_NUMBER: _builtins.int
+    PHRASE_FIELD_NUMBER: _builtins.int
+    UNKNOWN_FIELD_NUMBER: _builtins.int
     field: _builtins.str
     """Catalog field name, e.g. "booking.hours_before_departure"."""
     value: _builtins.str
-    """The value the rule read, rendered as text."""
+    """The value the rule read, rendered as text ("unknown" when the record
+    lacks it).
+    """
+    unit: _builtins.str
+    """The value's unit from the field catalog ("hours", "days", "years"), or
+    empty for a unitless value.
+    """
+    phrase: _builtins.str
+    """The value as an officer reads it, e.g. "booked 6 hours before departure"."""
+    unknown: _builtins.bool
+    """True when the record lacks the value (the rule could not read it)."""
     def __init__(
         self,
         *,
         field: _builtins.str = ...,
         value: _builtins.str = ...,
+        unit: _builtins.str = ...,
+        phrase: _builtins.str = ...,
+        unknown: _builtins.bool = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "value", b"value"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["field", b"field", "phrase", b"phrase", "unit", b"unit", "unknown", b"unknown", "value", b"value"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -626,14 +663,35 @@ class Indicator(_message.Message):
     WEIGHT_FIELD_NUMBER: _builtins.int
     EVIDENCE_FIELD_NUMBER: _builtins.int
     REFER_PRIORITY_FIELD_NUMBER: _builtins.int
+    RATIONALE_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    OBSERVATIONS_FIELD_NUMBER: _builtins.int
+    RELATED_TRAVELER_IDS_FIELD_NUMBER: _builtins.int
     rule_id: _builtins.str
     title: _builtins.str
     typology: _builtins.str
     weight: _builtins.float
     refer_priority: _builtins.bool
     """True when the rule refers on its own (`refer: priority`)."""
+    rationale: _builtins.str
+    """One line: why this indicator matters."""
+    source: _builtins.str
+    """The public guidance the rule is drawn from."""
     @_builtins.property
     def evidence(self) -> _containers.RepeatedCompositeFieldContainer[Global___Evidence]: ...
+    @_builtins.property
+    def observations(self) -> _containers.RepeatedCompositeFieldContainer[Global___Observation]:
+        """The reports the rule read (rules on `observations.*`): code, who
+        reported it, when, and the note as written.
+        """
+
+    @_builtins.property
+    def related_traveler_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """For flight-level indicators: the other travelers of the flight involved
+        (bought by the same purchaser, sharing the booking contact, the purchaser
+        travelling with them, declared companions on the flight).
+        """
+
     def __init__(
         self,
         *,
@@ -643,14 +701,139 @@ class Indicator(_message.Message):
         weight: _builtins.float = ...,
         evidence: _abc.Iterable[Global___Evidence] | None = ...,
         refer_priority: _builtins.bool = ...,
+        rationale: _builtins.str = ...,
+        source: _builtins.str = ...,
+        observations: _abc.Iterable[Global___Observation] | None = ...,
+        related_traveler_ids: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["evidence", b"evidence", "refer_priority", b"refer_priority", "rule_id", b"rule_id", "title", b"title", "typology", b"typology", "weight", b"weight"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["evidence", b"evidence", "observations", b"observations", "rationale", b"rationale", "refer_priority", b"refer_priority", "related_traveler_ids", b"related_traveler_ids", "rule_id", b"rule_id", "source", b"source", "title", b"title", "typology", b"typology", "weight", b"weight"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___Indicator: _TypeAlias = Indicator  # noqa: Y015
+
+@_typing.final
+class ReferralReason(_message.Message):
+    """Why the referral is what it is: the first cause, in the order the pack
+    applies them.
+    """
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    class _Kind:
+        ValueType = _typing.NewType("ValueType", _builtins.int)
+        V: _TypeAlias = ValueType  # noqa: Y015
+
+    class _KindEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[ReferralReason._Kind.ValueType], _builtins.type):
+        DESCRIPTOR: _descriptor.EnumDescriptor
+        KIND_UNSPECIFIED: ReferralReason._Kind.ValueType  # 0
+        KIND_NONE: ReferralReason._Kind.ValueType  # 1
+        """Nothing reached a threshold."""
+        KIND_PRIORITY_RULE: ReferralReason._Kind.ValueType  # 2
+        """A rule with `refer: priority` fired (`rule_id`)."""
+        KIND_SCORE_THRESHOLD: ReferralReason._Kind.ValueType  # 3
+        """The total score reached the pack's threshold (`threshold`)."""
+        KIND_TYPOLOGY_THRESHOLD: ReferralReason._Kind.ValueType  # 4
+        """One typology's score reached its own threshold (`typology`, `threshold`)."""
+
+    class Kind(_Kind, metaclass=_KindEnumTypeWrapper): ...
+    KIND_UNSPECIFIED: ReferralReason.Kind.ValueType  # 0
+    KIND_NONE: ReferralReason.Kind.ValueType  # 1
+    """Nothing reached a threshold."""
+    KIND_PRIORITY_RULE: ReferralReason.Kind.ValueType  # 2
+    """A rule with `refer: priority` fired (`rule_id`)."""
+    KIND_SCORE_THRESHOLD: ReferralReason.Kind.ValueType  # 3
+    """The total score reached the pack's threshold (`threshold`)."""
+    KIND_TYPOLOGY_THRESHOLD: ReferralReason.Kind.ValueType  # 4
+    """One typology's score reached its own threshold (`typology`, `threshold`)."""
+
+    KIND_FIELD_NUMBER: _builtins.int
+    RULE_ID_FIELD_NUMBER: _builtins.int
+    TYPOLOGY_FIELD_NUMBER: _builtins.int
+    THRESHOLD_FIELD_NUMBER: _builtins.int
+    SCORE_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    kind: Global___ReferralReason.Kind.ValueType
+    rule_id: _builtins.str
+    typology: _builtins.str
+    threshold: _builtins.float
+    score: _builtins.float
+    """The score compared with the threshold (total or the typology's)."""
+    text: _builtins.str
+    """The reason in one sentence, for display."""
+    def __init__(
+        self,
+        *,
+        kind: Global___ReferralReason.Kind.ValueType = ...,
+        rule_id: _builtins.str = ...,
+        typology: _builtins.str = ...,
+        threshold: _builtins.float = ...,
+        score: _builtins.float = ...,
+        text: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "rule_id", b"rule_id", "score", b"score", "text", b"text", "threshold", b"threshold", "typology", b"typology"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ReferralReason: _TypeAlias = ReferralReason  # noqa: Y015
+
+@_typing.final
+class GuidanceItem(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    KIND_FIELD_NUMBER: _builtins.int
+    TEXT_FIELD_NUMBER: _builtins.int
+    SOURCE_FIELD_NUMBER: _builtins.int
+    kind: Global___GuidanceKind.ValueType
+    text: _builtins.str
+    source: _builtins.str
+    """The public material it comes from."""
+    def __init__(
+        self,
+        *,
+        kind: Global___GuidanceKind.ValueType = ...,
+        text: _builtins.str = ...,
+        source: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["kind", b"kind", "source", b"source", "text", b"text"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GuidanceItem: _TypeAlias = GuidanceItem  # noqa: Y015
+
+@_typing.final
+class TypologyGuidance(_message.Message):
+    """Interview guidance for one typology that contributed to the referral."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TYPOLOGY_FIELD_NUMBER: _builtins.int
+    TITLE_FIELD_NUMBER: _builtins.int
+    ITEMS_FIELD_NUMBER: _builtins.int
+    typology: _builtins.str
+    title: _builtins.str
+    @_builtins.property
+    def items(self) -> _containers.RepeatedCompositeFieldContainer[Global___GuidanceItem]: ...
+    def __init__(
+        self,
+        *,
+        typology: _builtins.str = ...,
+        title: _builtins.str = ...,
+        items: _abc.Iterable[Global___GuidanceItem] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["items", b"items", "title", b"title", "typology", b"typology"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___TypologyGuidance: _TypeAlias = TypologyGuidance  # noqa: Y015
 
 @_typing.final
 class TypologyScore(_message.Message):
@@ -688,6 +871,8 @@ class Decision(_message.Message):
     RULESET_VERSION_FIELD_NUMBER: _builtins.int
     RULESET_HASH_FIELD_NUMBER: _builtins.int
     EVALUATED_AT_FIELD_NUMBER: _builtins.int
+    REFERRAL_REASON_FIELD_NUMBER: _builtins.int
+    GUIDANCE_FIELD_NUMBER: _builtins.int
     CAVEATS_FIELD_NUMBER: _builtins.int
     traveler_id: _builtins.str
     decision_id: _builtins.str
@@ -709,6 +894,16 @@ class Decision(_message.Message):
     @_builtins.property
     def evaluated_at(self) -> _timestamp_pb2.Timestamp: ...
     @_builtins.property
+    def referral_reason(self) -> Global___ReferralReason:
+        """Which rule or threshold made the referral."""
+
+    @_builtins.property
+    def guidance(self) -> _containers.RepeatedCompositeFieldContainer[Global___TypologyGuidance]:
+        """For a referral: suggested questions and checks for each typology whose
+        indicators fired, from pack.yaml.
+        """
+
+    @_builtins.property
     def caveats(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
         """What this decision could not take into account, in words (for example,
         the travel history was unavailable and history fields were unknown).
@@ -727,11 +922,13 @@ class Decision(_message.Message):
         ruleset_version: _builtins.str = ...,
         ruleset_hash: _builtins.str = ...,
         evaluated_at: _timestamp_pb2.Timestamp | None = ...,
+        referral_reason: Global___ReferralReason | None = ...,
+        guidance: _abc.Iterable[Global___TypologyGuidance] | None = ...,
         caveats: _abc.Iterable[_builtins.str] | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["evaluated_at", b"evaluated_at"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["evaluated_at", b"evaluated_at", "referral_reason", b"referral_reason"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["caveats", b"caveats", "decision_id", b"decision_id", "evaluated_at", b"evaluated_at", "indicators", b"indicators", "referral", b"referral", "ruleset_hash", b"ruleset_hash", "ruleset_version", b"ruleset_version", "score", b"score", "shadow_indicators", b"shadow_indicators", "traveler_id", b"traveler_id", "typology_scores", b"typology_scores"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["caveats", b"caveats", "decision_id", b"decision_id", "evaluated_at", b"evaluated_at", "guidance", b"guidance", "indicators", b"indicators", "referral", b"referral", "referral_reason", b"referral_reason", "ruleset_hash", b"ruleset_hash", "ruleset_version", b"ruleset_version", "score", b"score", "shadow_indicators", b"shadow_indicators", "traveler_id", b"traveler_id", "typology_scores", b"typology_scores"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
