@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from screening_service.engine.facts import to_fact
 from screening_service.engine.native import Engine
 from screening_service.pipeline.decide import UNKNOWN, decide
+from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules.build import compile_directory
 from screening_service.values import Record
@@ -26,6 +26,17 @@ from tests.rules.packs import rule, write_pack
 
 A = UNKNOWN
 EXPECTED: dict[str, list[tuple[str, str]]] = {
+    "purchaser-buys-for-many-across-flights": [
+        ("booking.purchaser_on_flight", "false"),
+        ("history.purchaser_travelers_30d", "9"),
+        ("flight.same_purchaser_count", "3"),
+        ("history.contact_travelers_30d", A),
+        ("flight.same_contact_count", A),
+    ],
+    "minor-with-many-unrelated-adults": [
+        ("traveler.is_minor", "true"),
+        ("history.minor_adult_companions_90d", "3"),
+    ],
     "third-party-purchase": [
         ("booking.purchaser_is_traveler", "false"),
         ("booking.purchaser_on_flight", "false"),
@@ -136,7 +147,7 @@ def snapshot() -> Iterator[Snapshot]:
 def evidence_of(snapshot: Snapshot, rule_id: str, example: int) -> list[tuple[str, str]]:
     compiled = next(c for c in snapshot.compiled.rules if c.rule.id == rule_id)
     values: Record = dict(compiled.rule.examples_refer[example].values)
-    fired = snapshot.engine.evaluate([to_fact(values, 0)])[0]
+    fired = snapshot.engine.evaluate(facts_of([values], snapshot.compiled))[0]
     assert compiled.index in fired, f"{rule_id}: its own example did not fire it"
     decision = decide(snapshot, "T-1", values, fired, dt.datetime(2026, 11, 1, tzinfo=dt.UTC))
     hits = [*decision.indicators, *decision.shadow_indicators]

@@ -114,7 +114,11 @@ MUTATIONS: dict[str, tuple[Callable[[pb.Traveler, Any], None], Any, tuple[str, .
         dates,
         ("traveler.document.expiry_date",),
     ),
-    "origin": (lambda t, v: setattr(_segment(t), "origin", v), texts, (f"{SEG}.origin",)),
+    "origin": (
+        lambda t, v: setattr(_segment(t), "origin", v),
+        texts,
+        (f"{SEG}.origin", f"{SEG}.destination"),  # an origin equal to the destination
+    ),
     "carrier": (lambda t, v: setattr(_segment(t), "carrier", v), texts, (f"{SEG}.carrier",)),
     "departure_time": (
         lambda t, v: setattr(_segment(t).departure_time, "seconds", v),
