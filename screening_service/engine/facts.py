@@ -17,7 +17,7 @@ whole numbers only.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any, Final
 
 from screening_service.catalog import CATALOG, FieldType
@@ -50,14 +50,17 @@ def to_fact(
     record: Mapping[str, FactValue | None],
     fact_id: int,
     extra: Mapping[str, bool | int] | None = None,
+    fields: Collection[str] | None = None,
 ) -> dict[str, Any]:
     """The engine fact of one record; raises KeyError/ValueTypeError on a field or type error.
 
     Names outside the catalog are accepted only as generated ``flight.*``
     aggregate values (booleans or whole numbers); anything else is a KeyError.
+    ``fields`` limits the fact to the fields a pack reads (None: all of the record's).
     """
     fact: dict[str, Any] = {"id": fact_id, "kind": FACT_KIND}
-    for name, value in record.items():
+    for name in record if fields is None else fields:
+        value = record.get(name)
         if value is None or name in _SKIPPED:
             continue
         fast = _FAST.get(name, KeyError)

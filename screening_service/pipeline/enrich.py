@@ -20,14 +20,16 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import math
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Final
 
 from screening_service import geography
 from screening_service.catalog import LOOKOUT_DOB_AGREEMENT_VALUES
 from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
-from screening_service.pipeline.records import Flight, Segment, Traveler
+from screening_service.pipeline.records import Flight, Traveler
 from screening_service.values import Record, date_to_ordinal
 
 ADULT_AGE: Final = 18
@@ -88,11 +90,29 @@ def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
     return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(h))
 
 
-def _circuity(segments: Sequence[Segment]) -> float | None:
+@dataclass(frozen=True)
+class _Route:
+    """What an itinerary's airports alone decide; computed once per distinct route."""
+
+    countries: tuple[str, ...]
+    country_count: int
+    circuity: float | None
+
+
+@lru_cache(maxsize=65536)
+def _route(legs: tuple[tuple[str, str], ...]) -> _Route:
+    countries: list[str] = []
+    for origin, destination in legs:
+        for code in (origin, destination):
+            airport = geography.airport(code)
+            if airport is not None and (not countries or countries[-1] != airport.country):
+                countries.append(airport.country)
+    return _Route(tuple(countries), len(set(countries)), _circuity(legs))
+
+
+def _circuity(legs: Sequence[tuple[str, str]]) -> float | None:
     """Flown over direct distance; None when origin and end are the same or too close."""
-    airports = [geography.airport(segments[0].origin)] + [
-        geography.airport(s.destination) for s in segments
-    ]
+    airports = [geography.airport(legs[0][0])] + [geography.airport(d) for _, d in legs]
     if any(a is None for a in airports):
         return None
     known = [a for a in airports if a is not None]
@@ -110,15 +130,10 @@ def _itinerary(t: Traveler, record: Record) -> None:
     record["itinerary.segment_count"] = len(segments)
     record["itinerary.origin"] = segments[0].origin
     record["itinerary.destination"] = segments[-1].destination
-    countries: list[str] = []
-    for segment in segments:
-        for code in (segment.origin, segment.destination):
-            airport = geography.airport(code)
-            if airport is not None and (not countries or countries[-1] != airport.country):
-                countries.append(airport.country)
-    record["itinerary.countries"] = countries
-    record["itinerary.circuity"] = _circuity(segments)
-    record["itinerary.country_count"] = len(set(countries))
+    route = _route(tuple((s.origin, s.destination) for s in segments))
+    record["itinerary.countries"] = list(route.countries)
+    record["itinerary.circuity"] = route.circuity
+    record["itinerary.country_count"] = route.country_count
     last = segments[-1].arrival
     if last and last > segments[0].departure:
         record["itinerary.total_hours"] = _hours(last - segments[0].departure)
@@ -225,7 +240,7 @@ class _Group:
         self.minors = 0
         self.under_25 = 0
         self.adults = 0
-        self.adults_by_locator: Counter[str] = Counter()
+        self.adults_by_locator: dict[str, int] = {}
         self.bookings: set[str] = set()
 
     def add(self, position: int, age: int, locator: str | None) -> None:
@@ -236,7 +251,7 @@ class _Group:
         if age >= ADULT_AGE:
             self.adults += 1
             if locator:
-                self.adults_by_locator[locator] += 1
+                self.adults_by_locator[locator] = self.adults_by_locator.get(locator, 0) + 1
 
 
 def unrelated_adult(
@@ -260,7 +275,7 @@ def _unrelated_adults(
 ) -> int:
     """Adults sharing the contact on another booking, not declared companions."""
     locator = _locator(travelers[i])
-    excluded = group.adults_by_locator[locator] if locator else 0
+    excluded = group.adults_by_locator.get(locator, 0) if locator else 0
     own = {i} | {position_of[c.traveler_id] for c in travelers[i].companions}
     for m in own - {-1}:
         if (

@@ -27,4 +27,7 @@ def facts_of(
         return [to_fact(record, n) for n, record in enumerate(records)]
     derivations = compiled.derivations
     derivations.aggregate(records)
-    return [to_fact(record, n, derivations.extras(record)) for n, record in enumerate(records)]
+    fields = compiled.fact_fields
+    return [
+        to_fact(record, n, derivations.extras(record), fields) for n, record in enumerate(records)
+    ]

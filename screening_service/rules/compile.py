@@ -86,6 +86,16 @@ class CompiledPack:
         return body
 
     @cached_property
+    def fact_fields(self) -> frozenset[str]:
+        """Every field a rule of the pack reads: the only ones worth sending to the engine.
+
+        A field no pattern names cannot change a firing (a missing property
+        never matches), so leaving the rest out of the facts changes nothing
+        but the encoding cost.
+        """
+        return frozenset(name for compiled in self.rules for name in compiled.fields)
+
+    @cached_property
     def engine_spec(self) -> EngineSpec:
         """What an engine loads: every shard's definition and its rule names."""
         return EngineSpec(

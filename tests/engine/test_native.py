@@ -17,7 +17,11 @@ from screening_service.engine.spec import SENTINEL, EngineSpec
 from screening_service.rules.build import compile_directory
 from tests.conftest import BUNDLED_RULES
 
-MINOR = {"traveler.age_years": 15, "traveler.is_minor": True}
+MINOR = {
+    "traveler.age_years": 15,
+    "traveler.is_minor": True,
+    "booking.has_parent_or_guardian": False,
+}
 ADULT = {"traveler.age_years": 40, "traveler.is_minor": False}
 
 
