@@ -17,7 +17,8 @@ whole numbers only.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 from screening_service.catalog import CATALOG, FieldType
@@ -46,11 +47,17 @@ def _generated(name: str, value: object) -> bool | int:
     raise ValueTypeError(f"generated property {name} must be a boolean or a whole number")
 
 
+@lru_cache(maxsize=64)
+def _plan(fields: frozenset[str]) -> tuple[tuple[str, object], ...]:
+    """The fields worth sending, each with its fast-path type, in a stable order."""
+    return tuple((name, _FAST.get(name, KeyError)) for name in sorted(fields - _SKIPPED))
+
+
 def to_fact(
     record: Mapping[str, FactValue | None],
     fact_id: int,
     extra: Mapping[str, bool | int] | None = None,
-    fields: Collection[str] | None = None,
+    fields: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """The engine fact of one record; raises KeyError/ValueTypeError on a field or type error.
 
@@ -59,11 +66,15 @@ def to_fact(
     ``fields`` limits the fact to the fields a pack reads (None: all of the record's).
     """
     fact: dict[str, Any] = {"id": fact_id, "kind": FACT_KIND}
-    for name in record if fields is None else fields:
+    plan = (
+        ((name, _FAST.get(name, KeyError)) for name in record if name not in _SKIPPED)
+        if fields is None
+        else _plan(fields)
+    )
+    for name, fast in plan:
         value = record.get(name)
-        if value is None or name in _SKIPPED:
+        if value is None:
             continue
-        fast = _FAST.get(name, KeyError)
         if fast is KeyError:
             if not name.startswith("flight."):
                 raise KeyError(name)
