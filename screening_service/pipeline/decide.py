@@ -30,12 +30,13 @@ import enum
 import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from typing import Final
 
 from screening_service.catalog import CATALOG, Field, FieldType
 from screening_service.pipeline.phrase import phrase, unit
 from screening_service.pipeline.records import Observation
-from screening_service.pipeline.related import NOBODY, Related
+from screening_service.pipeline.related import MAX_NAMED, NOBODY, Related
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules import condition_ast as ast
 from screening_service.rules.compile import CompiledRule
@@ -203,7 +204,9 @@ def _hit(
     related: Related,
 ) -> Hit:
     rule = compiled.rule
-    others = dict.fromkeys(i for name in compiled.fields for i in related.get(name, ()))
+    others = dict.fromkeys(
+        islice((i for name in compiled.fields for i in related.get(name, ())), MAX_NAMED)
+    )
     return Hit(
         rule.id,
         rule.title,

@@ -7,12 +7,16 @@ enrichment counted (`enrich.FlightGroups`), in manifest order. Declared
 aggregates (``flight.<name>`` in pack.yaml) name the other travelers of the
 same ``same:`` key for whom the aggregate's condition is true.
 
-Computed only for a flight on which a rule reading such a field fired.
+Computed only for a flight on which a rule reading such a field fired. At most
+`MAX_NAMED` others are named per field, the first in manifest order (the
+evidence value says how many there are): a flight where hundreds share one
+purchaser stays linear in time and in the size of its answer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import islice
 from typing import Final
 
 from screening_service.pipeline.enrich import ADULT_AGE, YOUNG_AGE, FlightGroups, unrelated_adult
@@ -23,6 +27,28 @@ from screening_service.values import Record
 
 Related = Mapping[str, tuple[str, ...]]
 NOBODY: Final[Related] = {}
+MAX_NAMED: Final = 20
+
+
+def _first(members: Iterable[int], i: int) -> list[int]:
+    """Up to `MAX_NAMED` of ``members`` other than ``i``, in order."""
+    return list(islice((m for m in members if m != i), MAX_NAMED))
+
+
+class _Cohorts:
+    """A group's members that meet a condition, listed once per flight, not per traveler."""
+
+    def __init__(self) -> None:
+        self._lists: dict[tuple[str, str], list[int]] = {}
+
+    def get(
+        self, key: tuple[str, str], members: list[int], keep: Callable[[int], bool]
+    ) -> list[int]:
+        found = self._lists.get(key)
+        if found is None:
+            found = self._lists[key] = [m for m in members if keep(m)]
+        return found
+
 
 PURCHASER_FIELDS: Final = (
     "flight.same_purchaser_count",
@@ -51,35 +77,50 @@ def reads_related(fields: Sequence[str], aggregates: Sequence[Aggregate]) -> boo
     return any(name in RELATED_FIELDS or name in declared for name in fields)
 
 
-def _purchaser(groups: FlightGroups, travelers: Sequence[Traveler], i: int) -> dict[str, list[int]]:
+def _purchaser(
+    groups: FlightGroups, cohorts: _Cohorts, travelers: Sequence[Traveler], i: int
+) -> dict[str, list[int]]:
     b = travelers[i].booking
     if b is None or not b.purchaser_id:
         return {}
-    others = [m for m in groups.by_purchaser[b.purchaser_id].members if m != i]
+    members = groups.by_purchaser[b.purchaser_id].members
     age = groups.age_of
-    found = {
-        "flight.same_purchaser_count": others,
-        "flight.same_purchaser_minors": [m for m in others if age[m] < ADULT_AGE],
-        "flight.same_purchaser_under_25": [m for m in others if age[m] < YOUNG_AGE],
+    key = b.purchaser_id
+
+    def buying(m: int) -> bool:
+        other = travelers[m].booking
+        return other is not None and other.purchaser_is_traveler is True
+
+    return {
+        "flight.same_purchaser_count": _first(members, i),
+        "flight.same_purchaser_minors": _first(
+            cohorts.get(("minors", key), members, lambda m: age[m] < ADULT_AGE), i
+        ),
+        "flight.same_purchaser_under_25": _first(
+            cohorts.get(("under_25", key), members, lambda m: age[m] < YOUNG_AGE), i
+        ),
+        "booking.purchaser_on_flight": _first(cohorts.get(("buying", key), members, buying), i),
     }
-    found["booking.purchaser_on_flight"] = [
-        m for m in others if (other := travelers[m].booking) and other.purchaser_is_traveler
-    ]
-    return found
 
 
 def _contact(groups: FlightGroups, travelers: Sequence[Traveler], i: int) -> dict[str, list[int]]:
     b = travelers[i].booking
     if b is None or not b.contact_id:
         return {}
-    others = [m for m in groups.by_contact[b.contact_id].members if m != i]
-    unrelated = [
-        m for m in others if unrelated_adult(travelers, i, m, groups.position_of, groups.age_of)
-    ]
+    members = groups.by_contact[b.contact_id].members
+    unrelated = islice(
+        (
+            m
+            for m in members
+            if m != i and unrelated_adult(travelers, i, m, groups.position_of, groups.age_of)
+        ),
+        MAX_NAMED,
+    )
+    others = _first(members, i)
     return {
         "flight.same_contact_count": others,
         "flight.same_contact_bookings": others,
-        "flight.same_contact_unrelated_adults": unrelated,
+        "flight.same_contact_unrelated_adults": list(unrelated),
     }
 
 
@@ -97,7 +138,7 @@ def _aggregates(
         for n, record in enumerate(records):
             key = record.get(aggregate.same) if aggregate.same else ""
             members = by_key.get(key, []) if key is not None else []
-            found[n][aggregate.field_name] = [m for m in members if m != n]
+            found[n][aggregate.field_name] = _first(members, n)
     return found
 
 
@@ -108,13 +149,14 @@ def related_travelers(
 ) -> list[Related]:
     """Per traveler: flight-level field -> the ids of the other travelers behind its value."""
     groups = FlightGroups(travelers, records)
+    cohorts = _Cohorts()
     declared = _aggregates(aggregates, records)
     result: list[Related] = []
     for i, t in enumerate(travelers):
-        positions = _purchaser(groups, travelers, i) | _contact(groups, travelers, i)
+        positions = _purchaser(groups, cohorts, travelers, i) | _contact(groups, travelers, i)
         companions = [
             p for c in t.companions if (p := groups.position_of[c.traveler_id]) >= 0 and p != i
-        ]
+        ][:MAX_NAMED]
         positions |= dict.fromkeys(COMPANION_FIELDS, companions)
         positions |= declared[i]
         result.append(
