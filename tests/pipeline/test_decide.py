@@ -106,7 +106,7 @@ def test_referral_score_and_typologies(
     shadow = {"outbound-minor-long-layover-alone"} & set(fired)
     assert sorted(set(fired) - shadow) == sorted(h.rule_id for h in decision.indicators)
     assert sorted(shadow) == [h.rule_id for h in decision.shadow_indicators]
-    assert ("2026.11.1", WHEN, "T-1") == (
+    assert ("2026.12.0", WHEN, "T-1") == (
         decision.ruleset_version,
         decision.evaluated_at,
         decision.traveler_id,
