@@ -33,7 +33,7 @@ from tests.fakes import (
 )
 
 NOW = DEPARTURE - dt.timedelta(hours=6)
-BUNDLED_RULE_COUNT = 29  # rules/*.yaml: 5+2+2+2+3+4+8+3
+BUNDLED_RULE_COUNT = 33  # rules/*.yaml: 5+2+2+2+4+5+8+3+2
 
 
 @pytest.fixture(scope="module")

@@ -76,8 +76,8 @@ def test_dropping_a_rule_needs_a_new_version(rules: Path, reloader: PackReloader
     assert outcome.applied is False
     assert outcome.errors == (
         "4 enforced rule(s) removed or set to shadow without a new version (still 2026.12.0): "
-        "minor-shares-contact-with-unrelated-adult, minor-third-party-cash-last-minute, "
-        "minor-without-parent-or-guardian, several-minors-one-absent-purchaser",
+        "minor-alone-one-way-no-bags-or-short-notice, minor-shares-contact-with-unrelated-adult, "
+        "minor-third-party-cash-last-minute, minor-without-parent-or-guardian",
     )
     assert reloader.active.snapshot is running
 
