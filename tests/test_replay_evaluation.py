@@ -138,16 +138,17 @@ def test_a_group_over_the_disparity_limit_fails_the_replay_naming_group_and_rule
 
 
 @pytest.mark.slow
-def test_replay_of_100000_labelled_travelers_writes_json_and_html(tmp_path: Path) -> None:
-    """Measured at about 50 s on two cores (population 7 s, replay 40 s)."""
+def test_replay_of_20000_labelled_travelers_writes_json_and_html(tmp_path: Path) -> None:
+    """20,000, not 100,000: the 100,000 run took 40 s on two idle cores but 98 s on a
+    loaded machine, over the 90 s a slow test may take; it is run by hand for the report."""
     records = tmp_path / "evaluation.jsonl"
-    assert 0 == main(["synth", "--population", "evaluation", "--travelers", "100000",
+    assert 0 == main(["synth", "--population", "evaluation", "--travelers", "20000",
                       "--seed", "1", str(records)])  # fmt: skip
     out, page = tmp_path / "report.json", tmp_path / "report.html"
     code = main(["replay", "--rules", str(BUNDLED_RULES), "--json", str(out), "--html",
                  str(page), str(records)])  # fmt: skip
     evaluation = json.loads(out.read_text())["evaluation"]
     assert code == (1 if evaluation["flagged"] else 0)
-    assert 100_000 == evaluation["candidate"]["travelers"]
+    assert 20_000 == evaluation["candidate"]["travelers"]
     assert {} == evaluation["mismatches"]
     assert '<section id="disparity">' in page.read_text(encoding="utf-8")
