@@ -293,6 +293,13 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
     replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
     replay.add_argument("--json", type=Path, help="also write the full report as JSON")
+    replay.add_argument("--html", type=Path, help="also write the evaluation as an HTML page")
+    replay.add_argument(
+        "--labels",
+        type=Path,
+        help="ground truth, one JSON line per traveler (default: NAME.labels.jsonl beside "
+        "the records, when it exists)",
+    )
     replay.add_argument(
         "--decisions", type=Path, help="write every traveler's referral under both packs"
     )
@@ -319,12 +326,20 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _labels_beside(records: Path) -> Path | None:
+    """``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth` writes), if there."""
+    beside = records.with_name(records.name.removesuffix(".jsonl") + ".labels.jsonl")
+    return beside if beside != records and beside.is_file() else None
+
+
 def _replay(args: argparse.Namespace) -> int:
+    from screening_service.evaluation.html import render_html
     from screening_service.lookout import LookoutLoadError
     from screening_service.messages import MessageError
-    from screening_service.replay import print_report, replay, report_json
+    from screening_service.replay import disparity_findings, print_report, replay, report_json
     from screening_service.rules.errors import PackError
 
+    labels = args.labels or _labels_beside(args.records)
     try:
         report = replay(
             args.rules,
@@ -336,9 +351,16 @@ def _replay(args: argparse.Namespace) -> int:
             processes=args.processes,
             progress=sys.stderr.isatty(),
             keep_decisions=args.decisions is not None,
+            labels=labels,
         )
-    except (PackError, LookoutLoadError, MessageError) as error:
+    except PackError as error:
+        print(f"screening replay: refusing to replay this pack: {error}", file=sys.stderr)
+        return 1
+    except (LookoutLoadError, MessageError) as error:
         print(error, file=sys.stderr)
+        return 1
+    except ValueError as error:  # an unreadable labels file names its line
+        print(f"screening replay: labels: {error}", file=sys.stderr)
         return 1
     except OSError as error:
         print(f"screening replay: {error}", file=sys.stderr)
@@ -346,11 +368,18 @@ def _replay(args: argparse.Namespace) -> int:
     print_report(report, args.records, sys.stdout)
     if args.json:
         args.json.write_text(json.dumps(report_json(report), indent=2) + "\n")
+    if args.html and report.report is not None:
+        args.html.write_text(render_html(report.report), encoding="utf-8")
     if args.decisions:
         with args.decisions.open("w", encoding="utf-8") as handle:
             for line in report.decisions:
                 handle.write(json.dumps(line) + "\n")
-    return 0
+    for warning in report.warnings:
+        print(f"screening replay: warning: {warning}", file=sys.stderr)
+    findings = disparity_findings(report)
+    for finding in findings:
+        print(f"screening replay: {finding}", file=sys.stderr)
+    return 1 if findings else 0
 
 
 def _convert(args: argparse.Namespace) -> int:

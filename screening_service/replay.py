@@ -8,6 +8,13 @@ own pipeline entry point (`pipeline.screen.screen`) with an in-process
 engine, judging each record as of its own time. The report has per-rule
 hits, referral counts by level for both packs, every traveler whose referral
 changed, the invalid records by line, and the throughput.
+
+Replay is also an evaluation (`screening_service.evaluation`): each chunk's
+decisions become plain outcomes (judgement.py) with the traveler's label
+(from ``NAME.labels.jsonl``, when given) and audit groups, and are tallied in
+the worker; the parent adds the tallies, which is exact, so any number of
+processes gives the same report. The candidate must pass its own examples
+before anything is replayed.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ import os
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -28,13 +35,24 @@ from typing import Any, TextIO
 from google.protobuf import json_format
 from tqdm import tqdm
 
+from screening_service.evaluation.labels import Label, read_labels
+from screening_service.evaluation.metrics import (
+    EvaluationReport,
+    PackSpec,
+    Tally,
+    build_report,
+    merge_all,
+    tally,
+)
+from screening_service.evaluation.text import format_text
 from screening_service.history import open_history
+from screening_service.judgement import pack_spec, traveler_outcomes
 from screening_service.lookout import LookoutIndex, load_lookout
 from screening_service.messages import convert, is_message
 from screening_service.pipeline.decide import Decision
 from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.history import HistoryOptions, add_history
-from screening_service.pipeline.screen import Context, Request, screen, validate
+from screening_service.pipeline.screen import Context, FlightResult, Request, screen, validate
 from screening_service.pipeline.validate import Invalid
 from screening_service.proto import pb
 from screening_service.pseudonyms import PseudonymKey
@@ -67,21 +85,27 @@ class ChunkResult:
     baseline: PackTally | None = None
     changed: list[tuple[str, str, str]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
+    evaluation: Tally = field(default_factory=Tally)
 
 
 @dataclass
 class ReplayReport(ChunkResult):
     seconds: float = 0.0
     processes: int = 1
+    labelled: bool = False
+    report: EvaluationReport | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def travelers_per_second(self) -> float:
         return self.travelers / self.seconds if self.seconds else 0.0
 
 
-# Per worker process: the packs' contexts and options, set once by _init.
+# Per worker process: the packs' contexts, their specs and options, set once by _init.
 _contexts: dict[str, Context] = {}
+_specs: dict[str, PackSpec] = {}
 _options: dict[str, bool] = {"keep_decisions": False}
+_labels: dict[str, Mapping[str, Label] | None] = {"labels": None}
 
 
 def _init(
@@ -89,6 +113,7 @@ def _init(
     baseline: str | None,
     lookout: str | None,
     keep_decisions: bool,
+    labels: Mapping[str, Label] | None = None,
     history: tuple[str, str] | None = None,
 ) -> None:
     index = LookoutIndex.build(load_lookout(Path(lookout))) if lookout else None
@@ -98,13 +123,17 @@ def _init(
         store = open_history(f"sqlite:{path}", data_dir=Path(path).parent, instrumented=False)
         assert store is not None
         options = HistoryOptions(store, PseudonymKey(bytes.fromhex(key)))
-    snapshot = build_snapshot(Path(candidate), prove_examples=False)
-    _contexts["candidate"] = Context(snapshot, index, options)
+    _contexts["candidate"] = Context(
+        build_snapshot(Path(candidate), prove_examples=False), index, options
+    )
+    _specs["candidate"] = pack_spec(_contexts["candidate"].snapshot)
     if baseline:
         _contexts["baseline"] = Context(
             build_snapshot(Path(baseline), prove_examples=False), index, options
         )
+        _specs["baseline"] = pack_spec(_contexts["baseline"].snapshot)
     _options["keep_decisions"] = keep_decisions
+    _labels["labels"] = labels
 
 
 def _record_chunk(lines: list[tuple[int, str]]) -> int:
@@ -156,18 +185,38 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _tally(context: Context, request: Request, tally: PackTally) -> list[Decision] | str:
+def _tally(context: Context, request: Request, counts: PackTally) -> FlightResult | str:
     outcome = screen(context, request, live=False)
     if isinstance(outcome, Invalid):
         first = outcome.violations[0]
         return f"{len(outcome.violations)} violation(s), first: {first.field} {first.description}"
-    tally.version = context.snapshot.version
-    tally.content_hash = context.snapshot.content_hash
+    counts.version = context.snapshot.version
+    counts.content_hash = context.snapshot.content_hash
     for decision in outcome.decisions:
-        tally.referrals[decision.referral.value] += 1
-        tally.hits.update(h.rule_id for h in decision.indicators)
-        tally.shadow_hits.update(h.rule_id for h in decision.shadow_indicators)
-    return outcome.decisions
+        counts.referrals[decision.referral.value] += 1
+        counts.hits.update(h.rule_id for h in decision.indicators)
+        counts.shadow_hits.update(h.rule_id for h in decision.shadow_indicators)
+    return outcome
+
+
+def flight_key(request: Request, number: int) -> str:
+    """The flight a record stands for, for the workload: carrier, number, local date of the
+    manifest (or of a single traveler's first segment); the line number when neither says."""
+    if isinstance(request, pb.ScreenManifestRequest):
+        m = request.manifest
+        carrier, number_text, when = m.carrier, m.flight_number, m.scheduled_departure
+        if not (carrier and number_text) and m.travelers and m.travelers[0].itinerary.segments:
+            first = m.travelers[0].itinerary.segments[0]
+            carrier, number_text, when = first.carrier, first.flight_number, first.departure_time
+    elif isinstance(request, pb.ScreenRequest) and request.traveler.itinerary.segments:
+        first = request.traveler.itinerary.segments[0]
+        carrier, number_text, when = first.carrier, first.flight_number, first.departure_time
+    else:
+        return f"line {number}"
+    if not (carrier and number_text):
+        return f"line {number}"
+    day = when.ToDatetime().date().isoformat() if when.seconds else "?"
+    return f"{carrier}{number_text} {day}"
 
 
 def _screen_chunk(lines: list[tuple[int, str]]) -> ChunkResult:
@@ -183,13 +232,21 @@ def _screen_chunk(lines: list[tuple[int, str]]) -> ChunkResult:
         if isinstance(candidate, str):
             result.invalid.append((number, candidate))
             continue
-        result.travelers += len(candidate)
+        result.travelers += len(candidate.decisions)
         baseline = candidate
         if result.baseline is not None:
             screened = _tally(_contexts["baseline"], request, result.baseline)
             assert not isinstance(screened, str), "both packs validate the same request"
             baseline = screened
-        for before, after in zip(baseline, candidate, strict=True):
+        outcomes = traveler_outcomes(
+            flight_key(request, number),
+            candidate.records,
+            candidate.decisions,
+            baseline.decisions if result.baseline is not None else None,
+            _labels["labels"],
+        )
+        result.evaluation.merge(tally(outcomes, _specs["candidate"], _specs.get("baseline")))
+        for before, after in zip(baseline.decisions, candidate.decisions, strict=True):
             was, now = before.referral.value, after.referral.value
             if was != now:
                 result.changed.append((after.traveler_id, was, now))
@@ -258,24 +315,44 @@ def replay(
     processes: int | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
+    labels: Path | None = None,
     history: bool = True,
 ) -> ReplayReport:
-    """Replay ``records`` through the packs.
+    """Replay ``records`` through the packs and evaluate the candidate.
 
     ``records`` holds JSON lines, or airline messages (PAXLST, PNRGOV) converted flight by
-    flight. Raises PackError if a pack does not compile, LookoutLoadError if the list does
-    not load, MessageError if a message file cannot be read. With ``history`` the
-    travel history is computed from the input itself (two passes over it, in a
-    temporary store), so history rules decide as the live service would have.
+    flight; ``labels`` the ground truth (`evaluation.labels`). Raises PackError if a pack
+    does not compile or the candidate's own examples fail, LookoutLoadError if the list
+    does not load, MessageError if a message file cannot be read, ValueError if the labels
+    cannot be read. With ``history`` the travel history is computed from the input itself
+    (two passes over it, in a temporary store), so history rules decide as the live
+    service would have.
     """
-    build_snapshot(candidate, prove_examples=False).engine.close()
+    proven = build_snapshot(candidate, prove_examples=True)
+    candidate_spec = pack_spec(proven)
+    proven.engine.close()
+    baseline_spec = None
+    warnings = []
     if baseline:
-        build_snapshot(baseline, prove_examples=False).engine.close()
+        base = build_snapshot(baseline, prove_examples=False)
+        baseline_spec = pack_spec(base)
+        base.engine.close()
+        if baseline_spec.version == candidate_spec.version:
+            warnings.append(
+                f"baseline and candidate both carry version {candidate_spec.version}: "
+                "decisions logged under one will be indistinguishable from the other's"
+            )
     if lookout:
         load_lookout(lookout)
+    truth = read_labels(labels) if labels else None
     lines = _lines(records, home_country)
     processes = processes or os.cpu_count() or 1
-    report = ReplayReport(baseline=PackTally() if baseline else None, processes=processes)
+    report = ReplayReport(
+        baseline=PackTally() if baseline else None,
+        processes=processes,
+        labelled=truth is not None,
+        warnings=warnings,
+    )
     started = time.perf_counter()
     total = records.stat().st_size
     context = multiprocessing.get_context("fork")
@@ -285,10 +362,12 @@ def replay(
         str(baseline) if baseline else None,
         str(lookout) if lookout else None,
         keep_decisions,
+        truth,
         (str(Path(scratch.name) / "history.sqlite3"), PseudonymKey.generate().secret.hex())
         if scratch is not None
         else None,
     )
+    parts: list[Tally] = []
     with (
         scratch or contextlib.nullcontext(),
         context.Pool(processes, initializer=_init, initargs=init) as pool,
@@ -315,6 +394,9 @@ def replay(
                 report.baseline.merge(result.baseline)
             report.changed += result.changed
             report.decisions += result.decisions
+            parts.append(result.evaluation)
+    report.evaluation = merge_all(parts)
+    report.report = build_report(report.evaluation, candidate_spec, baseline_spec)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -327,6 +409,8 @@ def print_report(report: ReplayReport, records: Path, out: TextIO) -> None:
         f"{report.travelers_per_second:,.0f} travelers/s on {report.processes} processes",
         file=out,
     )
+    for warning in report.warnings:
+        print(f"WARNING: {warning}", file=out)
     header = f"candidate {report.candidate.version} ({report.candidate.content_hash[:12]})"
     if base:
         header = f"baseline {base.version} ({base.content_hash[:12]}) -> " + header
@@ -356,6 +440,25 @@ def print_report(report: ReplayReport, records: Path, out: TextIO) -> None:
         print(f"  ... and {len(report.changed) - 50} more (see --json)", file=out)
     for number, problem in report.invalid[:20]:
         print(f"invalid record at line {number}: {problem}", file=out)
+    if report.report is not None:
+        if not report.labelled:
+            print("\nno labels: precision and recall need NAME.labels.jsonl or --labels", file=out)
+        print("\n" + format_text(report.report), end="", file=out)
+
+
+def disparity_findings(report: ReplayReport) -> list[str]:
+    """One line per group over its limit: the group, its ratio, the rules that drive it."""
+    if report.report is None:
+        return []
+    lines = []
+    for row in report.report.flagged:
+        drivers = ", ".join(d.rule_id for d in row.drivers) or "no single rule"
+        lines.append(
+            f"disparity: {row.attribute}={row.group or '(unknown)'} is referred at "
+            f"{row.ratio or 0:.2f}x the overall rate (limit {row.limit:g}x; "
+            f"{row.referred} of {row.travelers} travelers); driven by {drivers}"
+        )
+    return lines
 
 
 def report_json(report: ReplayReport) -> dict[str, Any]:
@@ -380,4 +483,7 @@ def report_json(report: ReplayReport) -> dict[str, Any]:
         "baseline": tally(report.baseline),
         "changed": [{"traveler_id": t, "from": a, "to": b} for t, a, b in report.changed],
         "invalid": [{"line": n, "problem": p} for n, p in report.invalid],
+        "warnings": report.warnings,
+        "labelled": report.labelled,
+        "evaluation": report.report.as_dict() if report.report is not None else None,
     }

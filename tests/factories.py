@@ -155,7 +155,9 @@ def assert_lone_minor_referred(decision: pb.Decision) -> None:
     assert {"minor-without-parent-or-guardian", "minor-third-party-cash-last-minute"} <= set(fired)
     evidence = {e.field: e.value for e in fired["minor-third-party-cash-last-minute"].evidence}
     assert evidence == LONE_MINOR_EVIDENCE
-    assert decision.score == sum(i.weight for i in decision.indicators)
+    # child: minor alone 15 + this rule 50 + minor-alone-one-way-no-bags-or-short-notice 30;
+    # general: third-party-cash-one-way-last-minute 50, which replaces its four parts.
+    assert decision.score == 145.0
 
 
 def valid(request: pb.ScreenRequest | pb.ScreenManifestRequest) -> ValidFlight:

@@ -93,6 +93,7 @@ def test_server_replay_and_explain_decide_alike(
     planted: set[str],
     lookout_server: RunningServer,
     tmp_path: Path,
+    capfd: pytest.CaptureFixture[str],
 ) -> None:
     server: dict[str, Outcome] = {}
     with grpc.insecure_channel(lookout_server.address) as channel:
@@ -110,7 +111,10 @@ def test_server_replay_and_explain_decide_alike(
     decisions = tmp_path / "decisions.jsonl"
     replay_args = ["replay", "--rules", str(BUNDLED_RULES), "--lookout", str(SAMPLE_LOOKOUT)]
     replay_args += ["--processes", "1", "--decisions", str(decisions), str(records)]
-    assert main(replay_args) == 0
+    code = main(replay_args)
+    # Unlabelled planted scenarios count in the disparity audit (replay cannot tell them
+    # from lawful travelers), so the audit may flag a group: exit 1 then, decisions written.
+    assert code == 0 or (code == 1 and "disparity:" in capfd.readouterr().err)
     replayed = {
         line["traveler_id"]: _from_replay(line["detail"])
         for line in map(json.loads, decisions.read_text().splitlines())

@@ -198,6 +198,14 @@ def _workload(report: EvaluationReport) -> str:
     )
 
 
+def _own_limits(report: EvaluationReport) -> str:
+    """The attributes with their own limit, as a clause of the note."""
+    own = ", ".join(
+        f"{escape(a)} {limit:g}x" for a, limit in sorted(report.disparity_limits.items())
+    )
+    return f" (own limits: {own})" if own else ""
+
+
 def _disparity(report: EvaluationReport) -> str:
     limit = report.disparity_limit
     sized = [r for r in report.disparity if r.travelers >= report.min_group_size and r.ratio]
@@ -224,14 +232,16 @@ def _disparity(report: EvaluationReport) -> str:
                 r.flights,
                 pct(r.rate, 2),
                 "n/a" if r.ratio is None else f"{r.ratio:.2f}x",
+                f"{r.limit:g}x",
                 "OVER LIMIT" if r.flagged else "",
                 drivers,
             )
         )
-    flagged = [row for row in rows if row[7]]
+    flagged = [row for row in rows if row[8]]
     note = (
         f"<p class=note>Travelers not in a trafficking case. A group is flagged above "
-        f"{limit:g}x the overall rate with at least {report.min_group_size} travelers and "
+        f"{limit:g}x the overall rate{_own_limits(report)} with at least "
+        f"{report.min_group_size} travelers and "
         f"{report.min_group_referrals} referrals on at least {report.min_group_flights} "
         "flights.</p>"
     )
@@ -243,6 +253,7 @@ def _disparity(report: EvaluationReport) -> str:
         "flights",
         "rate",
         "ratio",
+        "limit",
         "flag",
         "driven by",
     )

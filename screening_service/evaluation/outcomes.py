@@ -6,8 +6,7 @@ referral is recomputed from those numbers by `referral_of` (the rule of
 pipeline/decide.py: enforced weights add up; a fired ``refer_priority`` rule
 or the priority threshold gives a priority interview, the interview
 threshold an interview; optional per-typology thresholds apply to a
-typology's own sum), which is what makes "without this rule" and "with the
-shadow rules enforced" computable. A recomputed referral that disagrees with
+typology's own sum). A recomputed referral that disagrees with
 the engine's is counted (`Tally.mismatches`), never silently preferred.
 """
 
@@ -33,6 +32,9 @@ class RuleSpec:
     weight: float
     mode: Mode = "enforce"
     refer_priority: bool = False
+    group: str = ""
+    replaces: tuple[str, ...] = ()
+    mitigates: bool = False
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,14 @@ class PackSpec:
     priority: float
     typology_thresholds: Mapping[str, TypologyThreshold] = field(default_factory=dict)
     disparity_limit: float = DEFAULT_DISPARITY_LIMIT
+    # Group id -> cap on the summed weights of its fired rules.
+    group_caps: Mapping[str, float] = field(default_factory=dict)
+    # Audit attribute (nationality, sex, age_band, origin_region) -> its own limit.
+    disparity_limits: Mapping[str, float] = field(default_factory=dict)
+
+    def limit_for(self, attribute: str) -> float:
+        """The disparity limit of one audit attribute (the pack's default unless it sets one)."""
+        return self.disparity_limits.get(attribute, self.disparity_limit)
 
     def rule(self, rule_id: str) -> RuleSpec | None:
         return self._index.get(rule_id)
@@ -118,6 +128,46 @@ def age_band(age: int | None) -> str:
     return next(name for low, name in AGE_BANDS if age >= low)
 
 
+def typology_sums(
+    pack: PackSpec, fired: Iterable[str], *, without: str | None = None, promote: bool = False
+) -> tuple[dict[str, float], bool]:
+    """Per-typology scores of ``fired`` (minus ``without``), and whether a priority rule fired.
+
+    The scoring of pipeline/decide.py, restated over plain data: a rule
+    another fired rule replaces counts nothing, a group counts at most its
+    cap, a mitigating rule subtracts its weight (never below zero) and never
+    cancels a priority rule. With ``promote``, shadow rules count as
+    enforced; otherwise shadow rules and unknown ids count nothing.
+    """
+    rules = [
+        rule
+        for rule_id in fired
+        if rule_id != without
+        and (rule := pack.rule(rule_id)) is not None
+        and (rule.mode == "enforce" or promote)
+    ]
+    replaced = {other for rule in rules for other in rule.replaces}
+    counted = [rule for rule in rules if rule.rule_id not in replaced]
+    adding: dict[str, dict[str, float]] = {}
+    for rule in counted:
+        if not rule.mitigates:
+            by_group = adding.setdefault(rule.typology, {})
+            key = rule.group or f"#{rule.rule_id}"
+            by_group[key] = by_group.get(key, 0.0) + rule.weight
+    sums = {
+        typology: sum(
+            min(weight, pack.group_caps[key]) if key in pack.group_caps else weight
+            for key, weight in groups.items()
+        )
+        for typology, groups in adding.items()
+    }
+    for rule in counted:
+        if rule.mitigates:
+            sums[rule.typology] = max(0.0, sums.get(rule.typology, 0.0) - rule.weight)
+    priority = any(rule.refer_priority and not rule.mitigates for rule in rules)
+    return sums, priority
+
+
 def referral_of(
     pack: PackSpec, fired: Iterable[str], *, without: str | None = None, promote: bool = False
 ) -> Referral:
@@ -126,26 +176,19 @@ def referral_of(
     With ``promote``, shadow rules count as enforced (the "enforce the shadow
     rules" question); otherwise shadow rules and unknown ids count nothing.
     """
-    score = 0.0
-    by_typology: dict[str, float] = {}
-    priority = False
-    for rule_id in fired:
-        if rule_id == without:
-            continue
-        rule = pack.rule(rule_id)
-        if rule is None or (rule.mode != "enforce" and not promote):
-            continue
-        score += rule.weight
-        by_typology[rule.typology] = by_typology.get(rule.typology, 0.0) + rule.weight
-        priority = priority or rule.refer_priority
+    by_typology, priority = typology_sums(pack, fired, without=without, promote=promote)
+    score = sum(by_typology.values())
     if priority or score >= pack.priority:
         return "priority_interview"
-    interview = score >= pack.interview
-    for typology, sub in by_typology.items():
-        own = pack.typology_thresholds.get(typology)
-        if own is None:
-            continue
-        if own.priority is not None and sub >= own.priority:
-            return "priority_interview"
-        interview = interview or (own.interview is not None and sub >= own.interview)
-    return "interview" if interview else "none"
+    own = [
+        (pack.typology_thresholds[t], sub)
+        for t, sub in by_typology.items()
+        if t in pack.typology_thresholds
+    ]
+    if any(t.priority is not None and sub >= t.priority for t, sub in own):
+        return "priority_interview"
+    if score >= pack.interview:
+        return "interview"
+    if any(t.interview is not None and sub >= t.interview for t, sub in own):
+        return "interview"
+    return "none"

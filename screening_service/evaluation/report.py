@@ -16,7 +16,8 @@ valid and a reader sees "not measurable" rather than 0%. Definitions:
 - disparity: among travelers not in a trafficking case (so that correctly
   referred victims, concentrated in the source countries of the cases, do
   not count as unfairness), each group's referral rate over the overall
-  rate. A group is flagged when that ratio exceeds the pack's limit and the
+  rate. A group is flagged when that ratio exceeds the pack's limit (its
+  default, or the limit it sets for that attribute) and the
   group has at least ``min_group_size`` travelers and ``min_group_referrals``
   referrals on at least ``min_group_flights`` flights: below that, one or two
   referrals decide the ratio (with an overall rate of 1%, a group of 100
@@ -146,6 +147,7 @@ class GroupRow:
     ratio: float | None
     flagged: bool
     drivers: tuple[Driver, ...] = ()
+    limit: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ class EvaluationReport:
     histogram: tuple[HistogramBin, ...]
     workload: Workload
     disparity_limit: float
+    disparity_limits: dict[str, float]
     min_group_size: int
     min_group_referrals: int
     min_group_flights: int
@@ -340,7 +343,7 @@ def _workload(t: Tally) -> Workload:
 
 
 def _disparity(
-    t: Tally, limit: float, min_size: int, min_referrals: int, min_flights: int
+    t: Tally, pack: PackSpec, min_size: int, min_referrals: int, min_flights: int
 ) -> tuple[GroupRow, ...]:
     rows = []
     flights: Counter[tuple[str, str]] = Counter()
@@ -363,6 +366,7 @@ def _disparity(
         everyone, everyone_referred = totals[attribute]
         overall = ratio(everyone_referred, everyone)
         rate = ratio(referred, size)
+        limit = pack.limit_for(attribute)
         relative = ratio(rate, overall) if rate is not None and overall else None
         flagged = (
             relative is not None
@@ -385,6 +389,7 @@ def _disparity(
                 relative,
                 flagged,
                 drivers,
+                limit,
             )
         )
     return tuple(rows)
@@ -430,12 +435,11 @@ def build_report(
         histogram=_histogram(t, candidate),
         workload=_workload(t),
         disparity_limit=candidate.disparity_limit,
+        disparity_limits=dict(candidate.disparity_limits),
         min_group_size=min_group_size,
         min_group_referrals=min_group_referrals,
         min_group_flights=min_group_flights,
-        disparity=_disparity(
-            t, candidate.disparity_limit, min_group_size, min_group_referrals, min_group_flights
-        ),
+        disparity=_disparity(t, candidate, min_group_size, min_group_referrals, min_group_flights),
         changed=changed,
         mismatches=dict(sorted(t.mismatches.items())),
     )

@@ -26,6 +26,7 @@ from screening_service.evaluation.outcomes import (
     Referral,
     TravelerOutcome,
     referral_of,
+    typology_sums,
 )
 
 CLASSES: Final = ("victim", "escort", "lawful", "background", "unlabelled")
@@ -103,11 +104,7 @@ def merge_all(parts: Iterable[Tally]) -> Tally:
 
 
 def _top_typology(pack: PackSpec, fired: Iterable[str]) -> str:
-    sums: dict[str, float] = {}
-    for rule_id in fired:
-        rule = pack.rule(rule_id)
-        if rule is not None and rule.mode == "enforce":
-            sums[rule.typology] = sums.get(rule.typology, 0.0) + rule.weight
+    sums = {t: s for t, s in typology_sums(pack, fired)[0].items() if s > 0}
     if not sums:
         return "(none)"
     return min(sums, key=lambda t: (-sums[t], t))

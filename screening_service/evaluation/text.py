@@ -25,6 +25,11 @@ def _summary(name: str, s: Summary) -> list[str]:
     ]
 
 
+def _limits(report: EvaluationReport) -> str:
+    own = ", ".join(f"{a} {limit:g}x" for a, limit in sorted(report.disparity_limits.items()))
+    return f"{report.disparity_limit:g}x" + (f"; {own}" if own else "") + " of"
+
+
 def format_text(report: EvaluationReport) -> str:
     lines = [
         f"Evaluation of pack {report.candidate_version}"
@@ -78,7 +83,7 @@ def format_text(report: EvaluationReport) -> str:
         )
     lines += [
         "",
-        f"Disparity (limit {report.disparity_limit:g}x the overall referral rate; "
+        f"Disparity (limit {_limits(report)} the overall referral rate; "
         f"groups of at least {report.min_group_size} travelers and "
         f"{report.min_group_referrals} referrals on {report.min_group_flights} flights):",
     ]
@@ -91,7 +96,8 @@ def format_text(report: EvaluationReport) -> str:
         )
         lines.append(
             f"  OVER LIMIT {row.attribute}={row.group}: {pct(row.rate, 2)}, "
-            f"{row.ratio:.2f}x overall; driven by {drivers or 'no single rule'}"
+            f"{row.ratio:.2f}x overall (limit {row.limit:g}x); "
+            f"driven by {drivers or 'no single rule'}"
         )
     if report.changed:
         lines += ["", f"Changed travelers: {len(report.changed)}"]

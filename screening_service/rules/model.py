@@ -149,6 +149,13 @@ class PackInfo:
     location: Location
     groups: MappingProxyType[str, Group] = field(default_factory=lambda: MappingProxyType({}))
     aggregates: tuple[Aggregate, ...] = ()
+    # Replay's disparity audit: a group referred more than this many times the
+    # overall rate fails the replay (None: the audit's default); ``disparity_limits``
+    # sets one audit attribute's own limit (nationality, sex, age_band, origin_region).
+    disparity_limit: float | None = None
+    disparity_limits: MappingProxyType[str, float] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
 
 @dataclass(frozen=True)

@@ -73,7 +73,10 @@ PACK_KEYS: Final = (
     "groups",
     "aggregates",
     "guidance",
+    "disparity_limit",
 )
+# The attributes replay's disparity audit compares; each may carry its own limit.
+DISPARITY_ATTRIBUTES: Final = ("nationality", "sex", "age_band", "origin_region")
 THRESHOLD_KEYS: Final = ("interview", "priority_interview")
 TYPOLOGY_KEYS: Final = ("title", "description", "interview", "priority_interview", "guidance")
 GUIDANCE_KEYS: Final = (*(k.value for k in GuidanceKind), "source")
@@ -504,6 +507,7 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
     aggregates = _aggregates(entries, file, source, sink)
     if "guidance" in entries:
         typologies = _guidance_block(entries["guidance"][1], file, sink, typologies)
+    limit, limits = _disparity_limit(entries, file, sink)
     return PackInfo(
         name=name or "",
         version=version,
@@ -513,6 +517,8 @@ def _pack_info(node: yaml.Node, file: str, source: str, sink: ErrorSink) -> Pack
         location=_loc(file, pack_node),
         groups=MappingProxyType(groups),
         aggregates=aggregates,
+        disparity_limit=limit,
+        disparity_limits=MappingProxyType(limits),
     )
 
 
@@ -577,6 +583,51 @@ def _guidance_block(
             continue
         merged[key] = dataclasses.replace(typology, guidance=_guidance(value_node, file, sink, key))
     return merged
+
+
+def _disparity_limit(
+    entries: dict[str, tuple[yaml.Node, yaml.Node]], file: str, sink: ErrorSink
+) -> tuple[float | None, dict[str, float]]:
+    """``disparity_limit: 2.0``, or ``{default: 2.0, age_band: 6.0}``: one limit per attribute."""
+    if "disparity_limit" not in entries:
+        return None, {}
+    node = entries["disparity_limit"][1]
+    if isinstance(node, yaml.ScalarNode):
+        value = _number(node, file, sink, "disparity_limit")
+        return (_above_one(value, node, file, sink, "disparity_limit"), {})
+    fields = _mapping(node, file, sink, "disparity_limit") or {}
+    _check_keys(
+        fields,
+        ("default", *DISPARITY_ATTRIBUTES),
+        ("default",),
+        file,
+        node,
+        sink,
+        "disparity_limit",
+    )
+    values = {
+        key: _above_one(
+            _number(value_node, file, sink, f"disparity_limit.{key}"),
+            value_node,
+            file,
+            sink,
+            f"disparity_limit.{key}",
+        )
+        for key, (_, value_node) in fields.items()
+        if key == "default" or key in DISPARITY_ATTRIBUTES
+    }
+    own = {key: v for key, v in values.items() if key != "default" and v is not None}
+    return values.get("default"), own
+
+
+def _above_one(
+    value: float | None, node: yaml.Node, file: str, sink: ErrorSink, what: str
+) -> float | None:
+    """A limit of 1 or less would flag every group referred at the overall rate."""
+    if value is not None and value <= 1:
+        sink.add(errors.E_PACK, f"{what} must be greater than 1", _loc(file, node))
+        return None
+    return value
 
 
 def _groups(

@@ -195,6 +195,7 @@ def pack_file_schema() -> dict[str, Any]:
         "additionalProperties": False,
         "properties": {"cap": {"type": "number", "minimum": 0}, "description": {"type": "string"}},
     }
+    limit = {"type": "number", "exclusiveMinimum": 1}
     aggregate = {
         "type": "object",
         "additionalProperties": False,
@@ -242,6 +243,22 @@ def pack_file_schema() -> dict[str, Any]:
                         "additionalProperties": {"oneOf": [typology, {"type": "string"}]},
                     },
                     "groups": {"type": "object", "additionalProperties": group},
+                    "disparity_limit": {
+                        "description": "Replay fails when a group's referral rate exceeds this "
+                        "many times the overall rate; a mapping sets an attribute's own limit",
+                        "oneOf": [
+                            limit,
+                            {
+                                "type": "object",
+                                "required": ["default"],
+                                "additionalProperties": False,
+                                "properties": dict.fromkeys(
+                                    ("default", "nationality", "sex", "age_band", "origin_region"),
+                                    limit,
+                                ),
+                            },
+                        ],
+                    },
                     "aggregates": {
                         "type": "object",
                         "propertyNames": {"pattern": "^[a-z][a-z0-9_]*$"},

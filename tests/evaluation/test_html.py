@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from screening_service.cli import main
 from screening_service.evaluation.html import render_html
 from screening_service.evaluation.labels import Label
 from screening_service.evaluation.metrics import (
@@ -23,6 +24,8 @@ from screening_service.evaluation.metrics import (
     TravelerOutcome,
     evaluate,
 )
+from screening_service.evaluation.population import write_evaluation_population
+from tests.conftest import BUNDLED_RULES
 from tests.evaluation.test_merge_and_disparity import BASE, PACK, POPULATION, random_outcomes
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -170,5 +173,30 @@ def test_chromium_renders_the_report_without_console_errors(
     for section in SECTIONS:
         assert f'<section id="{section}">' in dumped.stdout
     assert "OVER LIMIT" in dumped.stdout
+    assert [] == _console_errors(dumped.stderr)
+    assert [] == survivors(tmp_path / "shot") + survivors(tmp_path / "dom")
+
+
+def test_chromium_renders_the_page_screening_replay_writes(tmp_path: Path) -> None:
+    """The page `screening replay --html` writes, from a labelled population, in Chromium."""
+    chromium = _chromium()
+    records = tmp_path / "evaluation.jsonl"
+    write_evaluation_population(records, 2000, 9)
+    page = tmp_path / "replay.html"
+    code = main(["replay", "--rules", str(BUNDLED_RULES), "--processes", "1",
+                 "--html", str(page), str(records)])  # fmt: skip
+    assert code in (0, 1)  # 1: a group over the disparity limit, still reported
+    shot = tmp_path / "replay.png"
+    painted = _run(
+        chromium,
+        tmp_path / "shot",
+        [f"--screenshot={shot}", "--window-size=1280,2000", page.as_uri()],
+    )
+    assert 0 == painted.returncode, painted.stderr[-2000:]
+    assert shot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert [] == _console_errors(painted.stderr)
+    dumped = _run(chromium, tmp_path / "dom", ["--dump-dom", page.as_uri()])
+    for section in SECTIONS:
+        assert f'<section id="{section}">' in dumped.stdout
     assert [] == _console_errors(dumped.stderr)
     assert [] == survivors(tmp_path / "shot") + survivors(tmp_path / "dom")

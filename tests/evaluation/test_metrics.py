@@ -286,3 +286,33 @@ def test_typology_thresholds() -> None:
 )
 def test_age_band(age: int | None, band: str) -> None:
     assert band == age_band(age)
+
+
+COMPOSED = PackSpec(
+    "c",
+    (
+        RuleSpec("a", "t", 20, group="g"),
+        RuleSpec("b", "t", 20, group="g"),
+        RuleSpec("combo", "t", 50, replaces=("a", "b")),
+        RuleSpec("m", "t", 15, mitigates=True),
+        RuleSpec("p", "u", 10, refer_priority=True),
+    ),
+    50,
+    100,
+    group_caps={"g": 25},
+)
+
+
+@pytest.mark.parametrize(
+    ("fired", "expected"),
+    [
+        (("a", "b"), "none"),  # 20 + 20 capped at 25
+        (("a", "b", "combo"), "interview"),  # the combination replaces its parts: 50
+        (("a", "b", "combo", "m"), "none"),  # 50 - 15 = 35
+        (("m", "p"), "priority_interview"),  # mitigation never cancels a priority rule
+    ],
+)
+def test_referral_of_follows_replaces_caps_and_mitigation(
+    fired: tuple[str, ...], expected: str
+) -> None:
+    assert expected == referral_of(COMPOSED, fired)

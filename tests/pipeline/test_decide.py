@@ -35,40 +35,61 @@ def index(snapshot: Snapshot, rule_id: str) -> int:
 CASES: list[tuple[str, list[str], Referral, float, dict[str, float]]] = [
     ("nothing fired", [], Referral.NONE, 0, {}),
     (
-        "three weak indicators: 15 + 10 + 15 = 40",
+        "three booking indicators, 15 + 10 + 15, capped at 25 (group booking_pattern)",
         ["third-party-purchase", "cash-payment", "last-minute-booking"],
         Referral.NONE,
-        40,
-        {"trafficking_general": 40},
+        25,
+        {"trafficking_general": 25},
     ),
     (
-        "exactly the interview threshold: 40 + 10 = 50",
-        ["third-party-purchase", "cash-payment", "last-minute-booking", "one-way-ticket"],
+        "the four booking indicators are replaced by their combination: 50",
+        [
+            "third-party-purchase",
+            "cash-payment",
+            "last-minute-booking",
+            "one-way-ticket",
+            "third-party-cash-one-way-last-minute",
+        ],
         Referral.INTERVIEW,
         50,
         {"trafficking_general": 50},
     ),
     (
-        "two typologies: 35 (sex) + 30 (labor) + 25 (labor) = 90",
-        [
-            "young-group-one-absent-purchaser",
-            "recent-document-third-party-one-way",
-            "outbound-young-adult-recruited-abroad",
-        ],
-        Referral.INTERVIEW,
-        90,
-        {"labor_trafficking": 55, "sex_trafficking": 35},
+        "a minor alone, said twice, counts once: 15 (group minor_alone)",
+        ["minor-without-parent-or-guardian", "outbound-minor-third-party-one-way"],
+        Referral.NONE,
+        15,
+        {"child_trafficking": 15},
     ),
     (
-        "exactly the priority threshold: 40 + 40 + 20 = 100",
+        "two typologies: 20 + 50 (labor) + 15 (child) = 85",
+        [
+            "recent-document-third-party-one-way",
+            "household-worker-visa-employer-paid",
+            "minor-without-parent-or-guardian",
+        ],
+        Referral.INTERVIEW,
+        85,
+        {"labor_trafficking": 70, "child_trafficking": 15},
+    ),
+    (
+        "exactly the priority threshold: 15 + 40 (child) + 30 + 15 (general) = 100",
         [
             "minor-without-parent-or-guardian",
             "minor-shares-contact-with-unrelated-adult",
             "shared-contact-across-bookings",
+            "third-party-purchase",
         ],
         Referral.PRIORITY_INTERVIEW,
         100,
-        {"child_trafficking": 80, "trafficking_general": 20},
+        {"child_trafficking": 55, "trafficking_general": 45},
+    ),
+    (
+        "a single crew report of a core indicator refers: 50",
+        ["observation-signs-of-control-or-fear"],
+        Referral.INTERVIEW,
+        50,
+        {"trafficking_general": 50},
     ),
     (
         "refer: priority at a score of 60, under the priority threshold",
@@ -106,7 +127,7 @@ def test_referral_score_and_typologies(
     shadow = {"outbound-minor-long-layover-alone"} & set(fired)
     assert sorted(set(fired) - shadow) == sorted(h.rule_id for h in decision.indicators)
     assert sorted(shadow) == [h.rule_id for h in decision.shadow_indicators]
-    assert ("2026.11.1", WHEN, "T-1") == (
+    assert ("2026.12.0", WHEN, "T-1") == (
         decision.ruleset_version,
         decision.evaluated_at,
         decision.traveler_id,

@@ -64,8 +64,8 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("booking.purchaser_on_flight", "false"),
     ],
     "shared-contact-across-bookings": [
-        ("flight.same_contact_bookings", "3"),
-        ("booking.purchaser_is_traveler", "false"),
+        ("flight.same_contact_bookings", "2"),
+        ("companion.relationship", "none"),
     ],
     "circuitous-routing": [("itinerary.circuity", "2.4"), ("itinerary.segment_count", "3")],
     "no-checked-bags-long-one-way-trip": [
@@ -73,8 +73,44 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("booking.ticket_type", "one_way"),
         ("itinerary.total_hours", "14"),
     ],
-    "lookout-missing-person": [("lookout.kinds", "missing_person")],
-    "lookout-known-trafficker": [("lookout.kinds", "known_trafficker")],
+    "lookout-missing-person": [
+        ("lookout.kinds", "missing_person"),
+        ("lookout.document_match", A),
+        ("lookout.best_score", "97"),
+    ],
+    "lookout-known-trafficker": [
+        ("lookout.kinds", "known_trafficker"),
+        ("lookout.document_match", A),
+        ("lookout.best_score", "95"),
+    ],
+    "lookout-weak-match": [
+        ("lookout.kinds", "missing_person"),
+        ("lookout.best_score", "90"),
+        ("lookout.document_match", "false"),
+    ],
+    "minor-alone-one-way-no-bags-or-short-notice": [
+        ("traveler.is_minor", "true"),
+        ("booking.has_parent_or_guardian", "false"),
+        ("booking.ticket_type", "one_way"),
+        ("booking.purchaser_is_traveler", "false"),
+        ("booking.checked_bags", "0"),
+        ("booking.hours_before_departure", "400"),
+    ],
+    "young-adult-alone-one-way-arranged": [
+        ("traveler.age_years", "19"),
+        ("booking.ticket_type", "one_way"),
+        ("booking.purchaser_is_traveler", "false"),
+        ("booking.purchaser_on_flight", "false"),
+        ("companion.relationship", A),
+        ("booking.hours_before_departure", "30"),
+        ("document.days_since_issue", A),
+        ("booking.checked_bags", A),
+    ],
+    "household-worker-visa-employer-paid": [
+        ("traveler.visa_category", "A3"),
+        ("booking.purchaser_is_traveler", "false"),
+        ("booking.purchaser_on_flight", "true"),
+    ],
     "lookout-other-list": [("lookout.kinds", "other")],
     "minor-without-parent-or-guardian": [
         ("traveler.is_minor", "true"),

@@ -194,12 +194,12 @@ def empty_pack(rules: Path) -> Callable[[], None]:
     for path in rules.glob("*.yaml"):
         if path.name != "pack.yaml":
             shutil.move(path, stash / path.name)
-    set_version(rules, "2026.11.1-empty")
+    set_version(rules, "2026.12.0-empty")
 
     def undo() -> None:
         for path in stash.iterdir():
             shutil.move(path, rules / path.name)
-        set_version(rules, "2026.11.1")
+        set_version(rules, "2026.12.0")
         stash.rmdir()
 
     return undo
@@ -299,6 +299,6 @@ def test_a_valid_change_still_goes_live_afterwards(
     setup: tuple[ServeProcess, Path, Path],
 ) -> None:
     served, rules, _lookout = setup
-    set_version(rules, "2026.11.1-after-hostile")
+    set_version(rules, "2026.12.0-after-hostile")
     with grpc.insecure_channel(served.address) as channel:
-        wait_version(pb_grpc.ScreeningServiceStub(channel), "2026.11.1-after-hostile", timeout=60)
+        wait_version(pb_grpc.ScreeningServiceStub(channel), "2026.12.0-after-hostile", timeout=60)

@@ -131,7 +131,7 @@ def test_twenty_changes_under_sustained_traffic_lose_no_call(
     Every change keeps the rules and only renames the version, so each
     traveler's referral is fixed whatever version answers.
     """
-    valid_versions = {"2026.11.1"}
+    valid_versions = {"2026.12.0"}
     answers: list[tuple[str, int, str]] = []
     failures: list[str] = []
     stop = threading.Event()
@@ -175,7 +175,7 @@ def test_twenty_changes_under_sustained_traffic_lose_no_call(
     assert len(seen_versions) > 3
 
 
-RUNNING_VERSION = "2026.11.1"
+RUNNING_VERSION = "2026.12.0"
 RUNNING_RULES = 29
 
 

@@ -40,6 +40,6 @@ def test_shadow_rule_is_reported_and_counted_but_changes_nothing(
     evidence = {e.field: e.value for e in decision.shadow_indicators[0].evidence}
     assert evidence["itinerary.max_layover_hours"] == "8.25"
     assert [i.rule_id for i in decision.indicators] == ["minor-without-parent-or-guardian"]
-    assert decision.score == 40.0
+    assert decision.score == 15.0  # minor-without-parent-or-guardian
     assert decision.referral == pb.REFERRAL_NONE
     assert shadow_hits() == before + 1
