@@ -16,7 +16,9 @@ REPORTED = DEPARTURE - dt.timedelta(minutes=40)
 
 
 def _indicator(decision: pb.Decision, rule_id: str) -> pb.Indicator:
-    return next(i for i in decision.indicators if i.rule_id == rule_id)
+    """The rule's indicator, enforced or (pack 2026.12.0 keeps group rules so) in shadow."""
+    found = [*decision.indicators, *decision.shadow_indicators]
+    return next(i for i in found if i.rule_id == rule_id)
 
 
 def test_a_crew_report_comes_back_with_its_note_source_time_and_guidance(
