@@ -144,7 +144,7 @@ def _inproc_flights(context: Context, flights: list[GeneratedFlight], seconds: f
     stop = time.perf_counter() + seconds
     while time.perf_counter() < stop:
         for flight in flights:
-            result = screen(context, pb.ScreenManifestRequest(manifest=flight.manifest))
+            result = screen(context, pb.ScreenManifestRequest(manifest=flight.manifest), live=False)
             assert not isinstance(result, Invalid)
             pb.ScreenManifestResponse(
                 decisions=[to_proto(d) for d in result.decisions]
@@ -155,7 +155,7 @@ def _inproc_singles(context: Context, singles: list[pb.Traveler], seconds: float
     stop = time.perf_counter() + seconds
     while time.perf_counter() < stop:
         for traveler in singles:
-            result = screen(context, pb.ScreenRequest(traveler=traveler))
+            result = screen(context, pb.ScreenRequest(traveler=traveler), live=False)
             assert not isinstance(result, Invalid)
             pb.ScreenResponse(decision=to_proto(result.decisions[0])).SerializeToString()
 
