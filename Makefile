@@ -59,6 +59,9 @@ proto-check: $(STAMP) ## Fail when the generated code is stale against proto/
 
 bench: $(STAMP) ## Run the benchmarks (prints a table, writes benchmarks/results/*.json)
 	$(BIN)/python -m benchmarks
+	$(BIN)/python -m benchmarks.bench_messages
+	$(BIN)/python -m benchmarks.bench_lookout_quality
+	$(BIN)/python -m benchmarks.bench_history
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
