@@ -47,7 +47,11 @@ def test_hits_refer_and_the_list_reloads_on_change(tmp_path: Path) -> None:
             assert decision.referral == pb.REFERRAL_PRIORITY_INTERVIEW
             hit = next(i for i in decision.indicators if i.rule_id == "lookout-missing-person")
             evidence = {e.field: e.value for e in hit.evidence}
-            assert evidence == {"lookout.kinds": "missing_person"}
+            assert evidence == {
+                "lookout.kinds": "missing_person",
+                "lookout.document_match": "false",
+                "lookout.best_score": "100",
+            }
 
             newcomer = traveler(
                 "T-NEW", surname="NEWLYLISTED", given_names="EXAMPLE", document_number="ZZ7777777"
