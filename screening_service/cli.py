@@ -327,9 +327,27 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _labels_beside(records: Path) -> Path | None:
-    """``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth` writes), if there."""
+    """``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth` writes), if there.
+
+    Only the evaluation population's labels are ground truth for the evaluation; the
+    scenario generator's labels file (one scenario per planted traveler) is left alone,
+    with a note, rather than failing the replay the caller did not ask to evaluate.
+    """
+    from screening_service.evaluation.labels import read_labels
+
     beside = records.with_name(records.name.removesuffix(".jsonl") + ".labels.jsonl")
-    return beside if beside != records and beside.is_file() else None
+    if beside == records or not beside.is_file():
+        return None
+    try:
+        read_labels(beside)
+    except ValueError:
+        print(
+            f"screening replay: {beside} is not an evaluation labels file "
+            "(screening synth --population evaluation writes one); replaying without labels",
+            file=sys.stderr,
+        )
+        return None
+    return beside
 
 
 def _replay(args: argparse.Namespace) -> int:
