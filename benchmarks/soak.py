@@ -17,6 +17,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import re
 import shutil
 import signal
 import socket
@@ -62,7 +63,14 @@ def _metric(address: str, name: str) -> float:
     return 0.0
 
 
-ORIGINAL_VERSION = "2026.11.1"
+def _bundled_version() -> str:
+    """The bundled pack's own version, read from the pack (it changes with every release)."""
+    found = re.search(r'version: "([^"]+)"', (ROOT / "rules" / "pack.yaml").read_text())
+    assert found is not None, "rules/pack.yaml names no version"
+    return found.group(1)
+
+
+ORIGINAL_VERSION = _bundled_version()
 # The bundled pack's answers for the two travelers the load sends (README).
 EXPECTED_REFERRAL = {"T-ADULT": pb.REFERRAL_NONE, "T-MINOR": pb.REFERRAL_PRIORITY_INTERVIEW}
 
