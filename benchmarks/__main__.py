@@ -34,6 +34,7 @@ from benchmarks import (
     engine_floor,
     manifest_throughput,
     memory,
+    peers,
     report,
     rpc_vs_echo,
     whatif,
@@ -42,7 +43,15 @@ from benchmarks.config import FULL_MEMORY_TRAVELERS, QUICK_MEMORY_TRAVELERS, Con
 
 MODULES: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (engine_floor, rpc_vs_echo, manifest_throughput, cost_curves, memory, whatif)
+    for module in (
+        engine_floor,
+        peers,
+        rpc_vs_echo,
+        manifest_throughput,
+        cost_curves,
+        memory,
+        whatif,
+    )
 }
 DEFAULT: tuple[str, ...] = tuple(name for name in MODULES if name != whatif.NAME)
 
