@@ -28,7 +28,6 @@ evaluation alone, on the already-enriched records.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -59,7 +58,7 @@ FLIGHTS: Final = 50
 FLIGHT_SIZE: Final = 200
 TARGET: Final = 0.8
 DECISION_KEY: Final = "pack"
-NOW: Final = dt.datetime(2026, 11, 1, 12, tzinfo=dt.UTC)
+NOW: Final = workload.START
 
 Fact = Mapping[str, Any]
 Test = Callable[[Fact], bool]
