@@ -7,7 +7,8 @@ Each tree runs in its own worker process (``PYTHONPATH`` set to the tree),
 which builds the bundled pack's snapshot (in-process engine) and its
 synthetic flights once, then times one round of `pipeline.screen.screen`
 (``live=False``, the same ``now``) plus the servicer's respond step
-(`to_proto` + serialise) each time it is asked. The workers are asked in
+(`to_proto` + serialise) each time it is asked, in CPU time of the worker
+(less disturbed by other work on the machine than wall time). The workers are asked in
 turn, in a rotating order, so the machine's noise (shared with other work)
 falls on both alike. A code change is measured against the commit before it
 this way: export the base with ``git archive <commit> | tar -x -C <dir>``.
@@ -54,14 +55,14 @@ def worker(shape: str) -> None:
     now = workload.START
 
     def one_round() -> float:
-        started = time.perf_counter()
+        started = time.process_time()
         for request in requests:
             result = screen(context, request, now=now, live=False)
             assert isinstance(result, FlightResult)
             pb.ScreenManifestResponse(
                 decisions=[to_proto(d) for d in result.decisions]
             ).SerializeToString()
-        return (time.perf_counter() - started) / travelers * 1e6
+        return (time.process_time() - started) / travelers * 1e6
 
     one_round()
     print(f"ready {Path(screening_service.__file__).parent.parent}", flush=True)
