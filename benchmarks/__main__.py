@@ -10,8 +10,8 @@ its targets as met / MISSED; results go to ``benchmarks/results/<UTC
 timestamp>.json``. Missed targets do not fail the command (exit 0); a
 benchmark that could not run does (exit 1).
 
-Time on the 2-core machine (measured, shared with other work): about 3
-minutes with ``--quick`` (the soak takes ~25 s) and about 5.5 minutes with
+Time on the 2-core machine (measured, shared with other work): about 4
+minutes with ``--quick`` (3 min 52 s on 2026-11-30, the soak ~20 s) and about 5.5 minutes with
 the default ``--full`` (the 1,000,000-traveler soak alone takes 2.5-4
 minutes at 4,000-6,500 travelers/s). ``--only whatif`` adds ~1.5 minutes.
 """
@@ -34,6 +34,7 @@ from benchmarks import (
     engine_floor,
     manifest_throughput,
     memory,
+    peers,
     report,
     rpc_vs_echo,
     whatif,
@@ -42,7 +43,15 @@ from benchmarks.config import FULL_MEMORY_TRAVELERS, QUICK_MEMORY_TRAVELERS, Con
 
 MODULES: dict[str, ModuleType] = {
     module.NAME: module
-    for module in (engine_floor, rpc_vs_echo, manifest_throughput, cost_curves, memory, whatif)
+    for module in (
+        engine_floor,
+        peers,
+        rpc_vs_echo,
+        manifest_throughput,
+        cost_curves,
+        memory,
+        whatif,
+    )
 }
 DEFAULT: tuple[str, ...] = tuple(name for name in MODULES if name != whatif.NAME)
 
@@ -56,7 +65,7 @@ def _parser() -> argparse.ArgumentParser:
     size.add_argument(
         "--quick",
         action="store_true",
-        help=f"memory soak over {QUICK_MEMORY_TRAVELERS:,} travelers (about 3 min in all)",
+        help=f"memory soak over {QUICK_MEMORY_TRAVELERS:,} travelers (about 4 min in all)",
     )
     size.add_argument(
         "--full",

@@ -29,7 +29,7 @@ TITLE: Final = "ScreenManifest throughput, 300-traveler flights"
 FLIGHT_SIZE: Final = 300
 FLIGHTS: Final = 16
 LEVELS: Final = (1, 4)
-TARGET: Final = 16_700.0
+TARGET: Final = 25_000.0
 
 
 def in_process_ceiling(config: Config) -> float:
@@ -143,6 +143,7 @@ def run(config: Config) -> BenchmarkResult:
     row = result.compare("2 workers, best", two, "travelers/s", "1 worker", one)
     row.target = f"ScreenManifest >= {TARGET:,.0f} travelers/s with 2 workers"
     row.met = None if two is None else two >= TARGET
+    row.note = "the load client runs on the same 2 cores"
     result.notes.append(
         f"{FLIGHTS} distinct synthetic flights of {FLIGHT_SIZE}, cycled; each level 1 s warm-up "
         f"then up to {config.load_seconds + 1:.0f} s; the load client is its own process on the "

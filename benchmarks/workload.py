@@ -4,10 +4,16 @@ Flights come from `screening_service.synthetic.generate_flight` (realistic
 parties, planted scenarios at the default rate), so the rule hits, group
 fields and response sizes are those of ordinary traffic, not of one record
 repeated.
+
+Departures lie 60 to 32 days before the run's UTC date (`START`): the live
+server refuses departures more than 400 days from today and booking times in
+the future (bookings precede departures), and the synthetic population's
+own default start date is fixed, so it ages out of that window.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable, Mapping
@@ -17,13 +23,18 @@ from screening_service.proto import pb
 from screening_service.synthetic import GeneratedFlight, generate_flight
 
 SEED: Final = 20261101
+START: Final = dt.datetime.combine(
+    dt.datetime.now(dt.UTC).date() - dt.timedelta(days=60), dt.time(), tzinfo=dt.UTC
+)
 
 
 def flights(count: int, size: int, seed: int = SEED) -> list[GeneratedFlight]:
     """``count`` flights of exactly ``size`` travelers, reproducible from ``seed``."""
     rng = random.Random(seed * 1000 + size)
     return [
-        generate_flight(random.Random(rng.getrandbits(64)), size, key=f"B{size}X{n:04d}")
+        generate_flight(
+            random.Random(rng.getrandbits(64)), size, start=START, key=f"B{size}X{n:04d}"
+        )
         for n in range(count)
     ]
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from screening_service.engine import lifeline, protocol
-from screening_service.engine.native import SIDS, EngineError
+from screening_service.engine.native import SIDS, EngineError, encode_facts
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS, EngineSpec
 
 START_SECONDS: Final = 60.0
@@ -216,7 +216,7 @@ class IsolatedEngine:
         sid = next(self._sids)
         for fact in facts:
             fact["sid"] = sid
-        body = json.dumps(facts, separators=(",", ":")).encode()
+        body = encode_facts(facts).encode()
         return f"{sid} {len(facts)}\n".encode() + body
 
     def _budget(self, timeout: float | None) -> float:

@@ -146,13 +146,21 @@ def related_travelers(
     travelers: Sequence[Traveler],
     records: Sequence[Record],
     aggregates: Sequence[Aggregate] = (),
+    wanted: Sequence[bool] | None = None,
 ) -> list[Related]:
-    """Per traveler: flight-level field -> the ids of the other travelers behind its value."""
+    """Per traveler: flight-level field -> the ids of the other travelers behind its value.
+
+    With ``wanted``, only the travelers it marks get theirs (the others get
+    `NOBODY`): on a large flight, few travelers fire a rule that names others.
+    """
     groups = FlightGroups(travelers, records)
     cohorts = _Cohorts()
     declared = _aggregates(aggregates, records)
     result: list[Related] = []
     for i, t in enumerate(travelers):
+        if wanted is not None and not wanted[i]:
+            result.append(NOBODY)
+            continue
         positions = _purchaser(groups, cohorts, travelers, i) | _contact(groups, travelers, i)
         companions = [
             p for c in t.companions if (p := groups.position_of[c.traveler_id]) >= 0 and p != i

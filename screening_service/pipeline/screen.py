@@ -156,13 +156,23 @@ def _related(
     records: list[Record],
     fired: Sequence[set[int]],
 ) -> list[Related]:
-    """Who else each flight-level indicator is about; computed only when such a rule fired."""
+    """Who else each flight-level indicator is about; computed only for the travelers
+    whose fired rules read such a field (`decide` reads no one else's)."""
+    if len(travelers) < 2:
+        return [NOBODY] * len(travelers)
     rules = snapshot.compiled.rules
     aggregates = snapshot.compiled.pack.info.aggregates
-    if len(travelers) > 1 and any(
-        reads_related(rules[i].fields, aggregates) for hits in fired for i in hits
-    ):
-        return related_travelers(travelers, records, aggregates)
+    naming: dict[int, bool] = {}
+    wanted = []
+    for hits in fired:
+        reads = False
+        for i in hits:
+            if i not in naming:
+                naming[i] = reads_related(rules[i].fields, aggregates)
+            reads = reads or naming[i]
+        wanted.append(reads)
+    if any(wanted):
+        return related_travelers(travelers, records, aggregates, wanted)
     return [NOBODY] * len(travelers)
 
 
