@@ -17,12 +17,13 @@ FILE`` / ``SCREENING_PSEUDONYM_KEY_FILE``) or given as hex in
 from __future__ import annotations
 
 import enum
-import hashlib
 import hmac
 import os
+import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Final
 
@@ -47,17 +48,37 @@ class IdentifierKind(enum.StrEnum):
     OTHER = "other"
 
 
+_NOT_DIGIT: Final = re.compile(r"\D+")
+_NOT_ALNUM: Final = re.compile(r"[\W_]+")
+
+
 def normalise(kind: IdentifierKind, value: str) -> str:
     """The comparable form of an identifier: case, width, spacing and punctuation folded."""
-    text = unicodedata.normalize("NFKC", value).casefold().strip()
+    # NFKC leaves ASCII as it is: most identifiers skip the Unicode tables.
+    text = (value if value.isascii() else unicodedata.normalize("NFKC", value)).casefold()
+    text = text.strip()
     if kind is IdentifierKind.PHONE:
-        digits = "".join(c for c in text if c.isdigit())
-        return digits.removeprefix("00")
+        return _NOT_DIGIT.sub("", text).removeprefix("00")
     if kind is IdentifierKind.EMAIL:
         return "".join(text.split())
     if kind is IdentifierKind.DOCUMENT:
-        return "".join(c for c in text if c.isalnum())
+        return _NOT_ALNUM.sub("", text)
     return " ".join(text.replace("/", " ").split())
+
+
+def _digest(secret: bytes, kind: IdentifierKind, value: str) -> str:
+    text = normalise(kind, value)
+    if not text:
+        return ""
+    return hmac.digest(secret, f"{kind.value}\x1f{text}".encode(), "sha256").hex()[:PSEUDONYM_HEX]
+
+
+# A purchaser or contact recurs on a flight and across flights, so its pseudonym is
+# kept; a person's name, birth date or document number is never kept in this cache.
+_recurring_digest = lru_cache(maxsize=65536)(_digest)
+RECURRING: Final = frozenset(
+    {IdentifierKind.PAYER, IdentifierKind.PHONE, IdentifierKind.EMAIL, IdentifierKind.OTHER}
+)
 
 
 @dataclass(frozen=True)
@@ -124,8 +145,6 @@ class PseudonymKey:
 
     def pseudonym(self, kind: IdentifierKind, value: str) -> str:
         """The pseudonym of one identifier; "" for an identifier that normalises to nothing."""
-        text = normalise(kind, value)
-        if not text:
-            return ""
-        digest = hmac.new(self.secret, f"{kind.value}\x1f{text}".encode(), hashlib.sha256)
-        return digest.hexdigest()[:PSEUDONYM_HEX]
+        if kind in RECURRING:
+            return _recurring_digest(self.secret, kind, value)
+        return _digest(self.secret, kind, value)
