@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 import grpc
 import pytest
@@ -97,3 +98,31 @@ def test_missing_message_or_bad_home_country_is_invalid(
         stub.ScreenMessage(request_, timeout=10)
     assert caught.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert [field] == [f for f, _ in bad_request(caught.value)]
+
+
+def test_random_bytes_truncations_and_shuffles_get_a_clear_answer(
+    stub: pb_grpc.ScreeningServiceStub,
+) -> None:
+    """Never INTERNAL or UNKNOWN: a screened message or INVALID_ARGUMENT naming a segment."""
+    rng = random.Random(17)
+    message = LIVE_PAXLST.encode()
+    segments = LIVE_PAXLST.split("'")
+    cases = [bytes(rng.randrange(256) for _ in range(rng.randrange(1, 400))) for _ in range(40)]
+    cases += [message[: rng.randrange(1, len(message))] for _ in range(40)]
+    for _ in range(40):
+        shuffled = segments[:]
+        rng.shuffle(shuffled)
+        cases.append("'".join(shuffled).encode())
+    answers: dict[str, int] = {}
+    unexplained = 0
+    for case in cases:
+        code = "OK"
+        try:
+            stub.ScreenMessage(pb.ScreenMessageRequest(message=case), timeout=10)
+        except grpc.RpcError as error:
+            code = error.code().name
+            unexplained += code == "INVALID_ARGUMENT" and not bad_request(error)
+        answers[code] = answers.get(code, 0) + 1
+    assert set(answers) <= {"OK", "INVALID_ARGUMENT"}, answers
+    assert answers.get("INVALID_ARGUMENT", 0) > 0
+    assert 0 == unexplained, "an invalid message names what is wrong in a BadRequest"
