@@ -18,6 +18,7 @@ import json
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -90,6 +91,10 @@ def describe(error: sqlite3.Error) -> str:
     return f"{type(error).__name__} {name}" if name else type(error).__name__
 
 
+# Another connection holds the lock: worth waiting for.
+BUSY_CODES: Final = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED})
+
+
 class SqliteStore:
     """History in one SQLite file; see the module docstring."""
 
@@ -117,7 +122,7 @@ class SqliteStore:
             cause = describe(error) if isinstance(error, sqlite3.Error) else type(error).__name__
             raise HistoryUnavailable("open", BACKEND, cause) from error
         try:
-            self._run("open", self._prepare)
+            self._run("open", lambda: self._prepare_when_free(busy_timeout_seconds))
         except HistoryUnavailable:
             self._db.close()
             raise
@@ -129,6 +134,30 @@ class SqliteStore:
     @property
     def retention_days(self) -> int:
         return self._retention_days
+
+    def _prepare_when_free(self, patience_seconds: float) -> None:
+        """`_prepare`, retried while another process prepares the same file.
+
+        Server workers of one `--workers N` start together: switching a new
+        file to WAL and creating its tables take locks the busy handler does
+        not always wait for, so the one that loses the race waits its turn.
+        """
+        deadline = time.monotonic() + patience_seconds
+        pause = 0.01
+        while True:
+            try:
+                self._prepare()
+                return
+            except sqlite3.OperationalError as error:
+                code = getattr(error, "sqlite_errorcode", None)
+                # Extended codes (SQLITE_BUSY_RECOVERY, ...) keep the primary code in the low byte.
+                busy = isinstance(code, int) and code & 0xFF in BUSY_CODES
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                time.sleep(pause)
+                pause = min(pause * 2, 0.5)
 
     def _prepare(self) -> None:
         db = self._db
