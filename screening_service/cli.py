@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
+from screening_service.addresses import is_loopback, split_address
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
 
 if TYPE_CHECKING:
@@ -494,9 +495,11 @@ def _run_server(args: argparse.Namespace, worker: int | None) -> int:
 
 
 def _is_loopback(address: str) -> bool:
-    """HOST:PORT names this machine only (grpc must not be imported before the fork)."""
-    host = address.rpartition(":")[0].strip("[]")
-    return host in ("", "localhost", "::1") or host.startswith("127.")
+    """HOST:PORT names this machine only (a malformed address does not)."""
+    try:
+        return is_loopback(split_address(address)[0])
+    except ValueError:
+        return False
 
 
 def _serve(args: argparse.Namespace) -> int:

@@ -12,17 +12,12 @@ from typing import Final
 
 from prometheus_client import REGISTRY, CollectorRegistry, start_http_server
 
+from screening_service.addresses import split_address
 from screening_service.observability.logging import get_logger
 
 RETRY_SECONDS: Final = 5.0
 
 log = get_logger("screening.metrics")
-
-
-def split_address(address: str) -> tuple[str, int]:
-    """HOST:PORT (IPv6 hosts in brackets) as host and port; an empty host is loopback."""
-    host, _, port = address.rpartition(":")
-    return host.strip("[]") or "127.0.0.1", int(port)
 
 
 def serve_metrics(

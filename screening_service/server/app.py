@@ -25,6 +25,7 @@ from grpc_reflection.v1alpha import reflection
 from watchfiles import awatch
 
 from screening_service import geography
+from screening_service.addresses import is_loopback, split_address
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
 from screening_service.history import (
     DEFAULT_RETENTION_DAYS,
@@ -33,7 +34,7 @@ from screening_service.history import (
     purge_periodically,
 )
 from screening_service.observability import metrics
-from screening_service.observability.exposition import serve_metrics, split_address
+from screening_service.observability.exposition import serve_metrics
 from screening_service.observability.logging import get_logger
 from screening_service.pipeline.history import HistoryOptions
 from screening_service.pipeline.snapshot import Snapshot
@@ -53,7 +54,6 @@ from screening_service.server.security import (
     AuthConfigError,
     Authenticator,
     TlsConfig,
-    is_loopback,
 )
 from screening_service.server.servicer import ScreeningServicer
 

@@ -158,7 +158,3 @@ def authorize(authenticator: Authenticator | None, method: str, context: Any) ->
     if role not in caller.roles:
         raise PermissionDenied(f"caller '{caller.name}' lacks the '{role}' role")
     return caller
-
-
-def is_loopback(host: str) -> bool:
-    return host in ("localhost", "::1", "[::1]") or host.startswith("127.")

@@ -8,7 +8,8 @@ import pytest
 from prometheus_client import CollectorRegistry, Counter
 from structlog.testing import capture_logs
 
-from screening_service.observability.exposition import serve_metrics, split_address
+from screening_service.addresses import split_address
+from screening_service.observability.exposition import serve_metrics
 
 
 @pytest.mark.parametrize(
