@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
@@ -19,6 +19,7 @@ from screening_service.addresses import is_loopback, split_address
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
 
 if TYPE_CHECKING:
+    from screening_service.evaluation.labels import Label
     from screening_service.server.app import ServeConfig
     from screening_service.server.security import TlsConfig
 
@@ -327,8 +328,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _labels_beside(records: Path) -> Path | None:
-    """``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth` writes), if there.
+def _labels_beside(records: Path) -> Mapping[str, Label] | None:
+    """The labels in ``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth`
+    writes), if there.
 
     Only the evaluation population's labels are ground truth for the evaluation; the
     scenario generator's labels file (one scenario per planted traveler) is left alone,
@@ -340,7 +342,7 @@ def _labels_beside(records: Path) -> Path | None:
     if beside == records or not beside.is_file():
         return None
     try:
-        read_labels(beside)
+        return read_labels(beside)
     except ValueError:
         print(
             f"screening replay: {beside} is not an evaluation labels file "
@@ -348,18 +350,18 @@ def _labels_beside(records: Path) -> Path | None:
             file=sys.stderr,
         )
         return None
-    return beside
 
 
 def _replay(args: argparse.Namespace) -> int:
     from screening_service.evaluation.html import render_html
+    from screening_service.evaluation.labels import read_labels
     from screening_service.lookout import LookoutLoadError
     from screening_service.messages import MessageError
     from screening_service.replay import disparity_findings, print_report, replay, report_json
     from screening_service.rules.errors import PackError
 
-    labels = args.labels or _labels_beside(args.records)
     try:
+        labels = read_labels(args.labels) if args.labels else _labels_beside(args.records)
         report = replay(
             args.rules,
             args.records,

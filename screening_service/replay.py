@@ -35,7 +35,7 @@ from typing import Any, TextIO
 from google.protobuf import json_format
 from tqdm import tqdm
 
-from screening_service.evaluation.labels import Label, read_labels
+from screening_service.evaluation.labels import Label
 from screening_service.evaluation.metrics import (
     EvaluationReport,
     PackSpec,
@@ -315,18 +315,17 @@ def replay(
     processes: int | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
-    labels: Path | None = None,
+    labels: Mapping[str, Label] | None = None,
     history: bool = True,
 ) -> ReplayReport:
     """Replay ``records`` through the packs and evaluate the candidate.
 
     ``records`` holds JSON lines, or airline messages (PAXLST, PNRGOV) converted flight by
-    flight; ``labels`` the ground truth (`evaluation.labels`). Raises PackError if a pack
-    does not compile or the candidate's own examples fail, LookoutLoadError if the list
-    does not load, MessageError if a message file cannot be read, ValueError if the labels
-    cannot be read. With ``history`` the travel history is computed from the input itself
-    (two passes over it, in a temporary store), so history rules decide as the live
-    service would have.
+    flight; ``labels`` the ground truth (`evaluation.labels.read_labels`). Raises PackError
+    if a pack does not compile or the candidate's own examples fail, LookoutLoadError if
+    the list does not load, MessageError if a message file cannot be read. With
+    ``history`` the travel history is computed from the input itself (two passes over it,
+    in a temporary store), so history rules decide as the live service would have.
     """
     proven = build_snapshot(candidate, prove_examples=True)
     candidate_spec = pack_spec(proven)
@@ -344,7 +343,7 @@ def replay(
             )
     if lookout:
         load_lookout(lookout)
-    truth = read_labels(labels) if labels else None
+    truth = labels
     lines = _lines(records, home_country)
     processes = processes or os.cpu_count() or 1
     report = ReplayReport(

@@ -10,6 +10,7 @@ import pytest
 from google.protobuf import json_format
 
 from screening_service.cli import main
+from screening_service.evaluation.labels import read_labels
 from screening_service.evaluation.population import write_evaluation_population
 from screening_service.proto import pb
 from screening_service.replay import replay
@@ -55,7 +56,7 @@ def population(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_one_process_and_two_give_the_same_report(population: Path) -> None:
-    labels = population.with_name("evaluation.labels.jsonl")
+    labels = read_labels(population.with_name("evaluation.labels.jsonl"))
     one = replay(BUNDLED_RULES, population, processes=1, labels=labels)
     two = replay(BUNDLED_RULES, population, processes=2, labels=labels)
     assert one.report is not None
