@@ -13,7 +13,7 @@ import pytest
 
 from screening_service.engine.facts import to_fact
 from screening_service.engine.native import Engine, EngineError
-from screening_service.engine.spec import SENTINEL, EngineSpec
+from screening_service.engine.spec import FACT_KIND, SENTINEL, EngineSpec
 from screening_service.rules.build import compile_directory
 from tests.conftest import BUNDLED_RULES
 
@@ -49,18 +49,26 @@ def test_the_bundled_pack_fires_for_the_minor_and_sees_both_facts(
     assert engine.healthy
 
 
-def test_a_shard_without_its_sentinel_is_an_error_and_retires_the_engine(
+def test_a_shard_whose_sentinel_misses_a_fact_is_an_error_and_retires_the_engine(
     spec: EngineSpec, engines: list[Engine]
 ) -> None:
-    blind = {name: rule for name, rule in spec.definitions[0].items() if name != SENTINEL}
-    assert len(blind) == len(spec.definitions[0]) - 1
+    """The sentinel sees the minor but not the adult: the guard must refuse the reply.
+
+    The sentinel is narrowed, not removed: a ruleset that has never matched
+    crashes the process on `delete_state` (ENGINE_NOTES crash path 2), so the
+    minor keeps the shard "having matched" and the run safe.
+    """
+    narrowed = {
+        **spec.definitions[0],
+        SENTINEL: {"all": [{"m": {"$and": [{"kind": FACT_KIND}, {"traveler.age_years": 15}]}}]},
+    }
     altered = dataclasses.replace(
-        spec, prefix=spec.prefix + "blind", definitions=(blind, *spec.definitions[1:])
+        spec, prefix=spec.prefix + "narrow", definitions=(narrowed, *spec.definitions[1:])
     )
     engine = Engine(altered)
     engines.append(engine)
-    with pytest.raises(EngineError, match=r"evaluated 0 of 2 facts in shard 0"):
-        engine.evaluate([to_fact(ADULT, 0), to_fact(ADULT, 1)])
+    with pytest.raises(EngineError, match=r"evaluated 1 of 2 facts in shard 0"):
+        engine.evaluate([to_fact(MINOR, 0), to_fact(ADULT, 1)])
     assert not engine.healthy
     with pytest.raises(EngineError, match="retired"):
         engine.evaluate([to_fact(ADULT, 0)])
