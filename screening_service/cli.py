@@ -292,8 +292,19 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="do not compute travel history from the input (history fields unknown)",
     )
-    replay.add_argument("records", type=Path, help="JSON lines of {traveler} or {manifest}")
-    replay.add_argument("--processes", type=int, help="worker processes (default: every core)")
+    replay.add_argument(
+        "records",
+        type=Path,
+        help="JSON lines of {traveler} or {manifest} (.jsonl, .jsonl.gz), Parquet, airline "
+        "messages, or a directory of such partitions",
+    )
+    replay.add_argument(
+        "--processes", type=int, help="local Dask worker processes (default: every core)"
+    )
+    replay.add_argument(
+        "--scheduler",
+        help="run on an existing Dask cluster: its scheduler's address (tcp://HOST:PORT)",
+    )
     replay.add_argument("--json", type=Path, help="also write the full report as JSON")
     replay.add_argument("--html", type=Path, help="also write the evaluation as an HTML page")
     replay.add_argument(
@@ -338,7 +349,13 @@ def _labels_beside(records: Path) -> Mapping[str, Label] | None:
     """
     from screening_service.evaluation.labels import read_labels
 
-    beside = records.with_name(records.name.removesuffix(".jsonl") + ".labels.jsonl")
+    if records.is_dir():
+        beside = records / "labels.jsonl"
+    else:
+        stem = records.name
+        for suffix in (".gz", ".jsonl", ".parquet"):
+            stem = stem.removesuffix(suffix)
+        beside = records.with_name(stem + ".labels.jsonl")
     if beside == records or not beside.is_file():
         return None
     try:
@@ -357,7 +374,14 @@ def _replay(args: argparse.Namespace) -> int:
     from screening_service.evaluation.labels import read_labels
     from screening_service.lookout import LookoutLoadError
     from screening_service.messages import MessageError
-    from screening_service.replay import disparity_findings, print_report, replay, report_json
+    from screening_service.replay import (
+        ClusterError,
+        InputError,
+        disparity_findings,
+        print_report,
+        replay,
+        report_json,
+    )
     from screening_service.rules.errors import PackError
 
     try:
@@ -370,6 +394,7 @@ def _replay(args: argparse.Namespace) -> int:
             home_country=args.home_country,
             history=not args.no_history,
             processes=args.processes,
+            scheduler=args.scheduler,
             progress=sys.stderr.isatty(),
             keep_decisions=args.decisions is not None,
             labels=labels,
@@ -380,6 +405,9 @@ def _replay(args: argparse.Namespace) -> int:
     except (LookoutLoadError, MessageError) as error:
         print(error, file=sys.stderr)
         return 1
+    except (InputError, ClusterError) as error:
+        print(f"screening replay: {error}", file=sys.stderr)
+        return 2
     except ValueError as error:  # an unreadable labels file names its line
         print(f"screening replay: labels: {error}", file=sys.stderr)
         return 1

@@ -19,7 +19,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -191,28 +191,54 @@ class SqliteStore:
         if not flight.events:
             return []
         written = rows(flight)
-        query = CountQuery.of(flight)
 
         def work() -> list[HistoryCounts]:
             with transaction(self._db):
                 self._write(written)
-                result = self._db.execute(
-                    COUNT,
-                    {
-                        "purchasers": json.dumps(query.purchasers),
-                        "contacts": json.dumps(query.contacts),
-                        "travelers": json.dumps(query.travelers),
-                        "minors": json.dumps(query.minors),
-                        "until": query.until,
-                        "purchaser_since": query.purchaser_since,
-                        "contact_since": query.contact_since,
-                        "traveler_since": query.traveler_since,
-                        "companion_since": query.companion_since,
-                    },
-                ).fetchall()
-            return assemble(flight, result)
+                return self._count(flight)
 
         return self._run("record", work)
+
+    def record_many(self, flights: Sequence[FlightEvents]) -> None:
+        """Record many flights in one transaction, counting nothing (replay's first pass)."""
+        written = [rows(f) for f in flights if f.events]
+
+        def work() -> None:
+            with transaction(self._db):
+                for flight in written:
+                    self._write(flight)
+
+        self._run("record", work)
+
+    def count(self, flight: FlightEvents) -> list[HistoryCounts]:
+        """`record_and_count` for a flight already recorded: a read, no write (replay's
+        second pass, where every flight was recorded by the first)."""
+        if not flight.events:
+            return []
+
+        def work() -> list[HistoryCounts]:
+            with transaction(self._db, read_only=True):
+                return self._count(flight)
+
+        return self._run("count", work)
+
+    def _count(self, flight: FlightEvents) -> list[HistoryCounts]:
+        query = CountQuery.of(flight)
+        result = self._db.execute(
+            COUNT,
+            {
+                "purchasers": json.dumps(query.purchasers),
+                "contacts": json.dumps(query.contacts),
+                "travelers": json.dumps(query.travelers),
+                "minors": json.dumps(query.minors),
+                "until": query.until,
+                "purchaser_since": query.purchaser_since,
+                "contact_since": query.contact_since,
+                "traveler_since": query.traveler_since,
+                "companion_since": query.companion_since,
+            },
+        ).fetchall()
+        return assemble(flight, result)
 
     def _write(self, written: FlightRows) -> None:
         db = self._db

@@ -121,6 +121,27 @@ def _events(
     return events
 
 
+def _flight_events(
+    flight: Flight, travelers: Sequence[Traveler], events: Sequence[TravelEvent | None]
+) -> FlightEvents | None:
+    keyed = _flight_key(flight, travelers)
+    if keyed is None:
+        return None
+    flight_key, departs = keyed
+    unique = {e.traveler: e for e in events if e is not None}  # one person listed twice: once
+    if not unique:
+        return None
+    return FlightEvents(flight_key, departs, tuple(unique.values()))
+
+
+def flight_events(
+    key: PseudonymKey, flight: Flight, travelers: Sequence[Traveler], records: Sequence[Record]
+) -> FlightEvents | None:
+    """What the flight adds to the history (None: nothing, its flight cannot be named);
+    `add_history` records it, replay's first pass collects it."""
+    return _flight_events(flight, travelers, _events(travelers, records, key))
+
+
 def add_history(
     options: HistoryOptions,
     flight: Flight,
@@ -132,19 +153,12 @@ def add_history(
     Returns False when the store failed and the options say to go on with
     history unknown; raises `HistoryFailed` when they say to fail closed.
     """
-    keyed = _flight_key(flight, travelers)
-    if keyed is None:
-        return True
-    flight_key, departs = keyed
     events = _events(travelers, records, options.key)
-    recorded = [e for e in events if e is not None]
-    unique = {e.traveler: e for e in recorded}  # one person listed twice counts once
-    if not unique:
+    flight_events = _flight_events(flight, travelers, events)
+    if flight_events is None:
         return True
     try:
-        counts = options.store.record_and_count(
-            FlightEvents(flight_key, departs, tuple(unique.values()))
-        )
+        counts = options.store.record_and_count(flight_events)
     except HistoryUnavailable as error:
         if options.degraded_unknown:
             return False

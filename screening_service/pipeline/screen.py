@@ -15,11 +15,12 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
+from screening_service.pipeline import json_requests as js
 from screening_service.pipeline.decide import Decision, decide
 from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.evaluate import facts_of
@@ -38,7 +39,13 @@ from screening_service.pipeline.validate import (
 from screening_service.proto import pb
 from screening_service.values import Record
 
-Request = pb.ScreenRequest | pb.ScreenManifestRequest | ValidFlight
+Request = (
+    pb.ScreenRequest
+    | pb.ScreenManifestRequest
+    | js.ScreenRequest
+    | js.ScreenManifestRequest
+    | ValidFlight
+)
 # Travelers above which `screen_async` validates, enriches and decides in a
 # worker thread: a 1,000-traveler flight takes about a second of CPU, which on
 # the event loop would hold up every other call (health checks included).
@@ -72,6 +79,8 @@ class FlightResult:
     evaluation_seconds: float
     # What every decision of the flight could not take into account (shown to the caller).
     caveats: tuple[str, ...] = ()
+    # The same flight decided by each of `screen`'s ``also`` packs, from the same records.
+    alternatives: tuple[FlightResult, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -91,7 +100,7 @@ def validate(
     if isinstance(request, ValidFlight):
         return request
     today = live_today() if live else None
-    if isinstance(request, pb.ScreenRequest):
+    if isinstance(request, pb.ScreenRequest | js.ScreenRequest):
         return validate_screen(request, today, departure_window_days=departure_window_days)
     return validate_manifest(request, today, departure_window_days=departure_window_days)
 
@@ -99,9 +108,9 @@ def validate(
 def _travelers(request: Request) -> int:
     if isinstance(request, ValidFlight):
         return len(request.travelers)
-    if isinstance(request, pb.ScreenRequest):
+    if isinstance(request, pb.ScreenRequest | js.ScreenRequest):
         return 1
-    return len(request.manifest.travelers)
+    return len(request.manifest.travelers) if request.manifest is not None else 0
 
 
 def _begin(
@@ -205,17 +214,31 @@ def screen(
     live: bool = True,
     timeout: float | None = None,
     departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
+    also: Sequence[Snapshot] = (),
 ) -> FlightResult | Invalid:
     """Screen one flight (a `ScreenRequest` is a flight of one).
 
     ``live`` turns on the checks that depend on the present (with
     ``departure_window_days``); replay and explain pass False (and their own
     ``now``) to judge each record as of its own time. ``timeout`` bounds the
-    engine call.
+    engine call. Each pack in ``also`` (replay's baseline) decides the same
+    flight from the same validated, enriched records: `FlightResult.alternatives`.
     """
     pending = _begin(context, request, now, live, departure_window_days)
     if isinstance(pending, Invalid):
         return pending
+    result = _evaluate(context, pending, timeout)
+    if not also:
+        return result
+    alternatives = []
+    for snapshot in also:
+        other = replace(context, snapshot=snapshot)
+        facts = facts_of(pending.records, snapshot.compiled)
+        alternatives.append(_evaluate(other, replace(pending, facts=facts), timeout))
+    return replace(result, alternatives=tuple(alternatives))
+
+
+def _evaluate(context: Context, pending: _Pending, timeout: float | None) -> FlightResult:
     _usable(context)
     try:
         fired = context.snapshot.engine.evaluate(pending.facts, timeout)

@@ -22,12 +22,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service import geography, proto
+from screening_service.pipeline import json_requests as js
 from screening_service.pipeline.records import (
     NO_FLIGHT,
     Booking,
@@ -70,6 +72,14 @@ _INVISIBLE: Final = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 # Zero-width (non-)joiners shape letters in Indic and Arabic scripts; they are
 # accepted between two letters only.
 _JOINERS: Final = frozenset({"\u200c", "\u200d"})
+
+# Validation walks protobuf messages (the wire) and their JSON twins (replay's records) alike.
+TravelerIn = pb.Traveler | js.Traveler
+DocumentIn = pb.TravelDocument | js.TravelDocument
+ItineraryIn = pb.Itinerary | js.Itinerary
+BookingIn = pb.Booking | js.Booking
+ScreenIn = pb.ScreenRequest | js.ScreenRequest
+ManifestIn = pb.ScreenManifestRequest | js.ScreenManifestRequest
 
 CARRIER_RULE: Final = "an IATA airline designator (2 characters)"
 FLIGHT_NUMBER_RULE: Final = "1-4 digits and an optional letter"
@@ -185,8 +195,17 @@ class _Collector:
             self.add(path, "must be a date written YYYY-MM-DD")
             return None
 
-    def instant(self, path: str, value: Timestamp, *, required: bool) -> dt.datetime | None:
-        seconds, nanos = value.seconds, value.nanos
+    def instant(
+        self, path: str, value: Timestamp | dt.datetime | None, *, required: bool
+    ) -> dt.datetime | None:
+        if value is None:
+            seconds = nanos = 0
+        elif isinstance(value, dt.datetime):
+            since = value - EPOCH
+            seconds = since.days * 86_400 + since.seconds
+            nanos = since.microseconds * 1000
+        else:
+            seconds, nanos = value.seconds, value.nanos
         if seconds == 0 and nanos == 0:
             if required:
                 self.add(path, "is required")
@@ -200,8 +219,11 @@ class _Collector:
         return EPOCH + dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
 
     def enum(
-        self, path: str, number: int, words: dict[int, str], *, required: bool = False
+        self, path: str, number: int | str, words: dict[int, str], *, required: bool = False
     ) -> str | None:
+        if isinstance(number, str):  # json_requests turns names into numbers as it decodes
+            self.add(path, "has an unknown enum name")
+            return None
         if number == 0:
             if required:
                 self.add(path, "is required")
@@ -230,7 +252,7 @@ def _has_invisible(text: str) -> bool:
 
 
 def _traveler(
-    c: _Collector, t: pb.Traveler, p: str, scheduled: dt.datetime | None = None
+    c: _Collector, t: TravelerIn, p: str, scheduled: dt.datetime | None = None
 ) -> Traveler | None:
     """One traveler; ``scheduled`` is the manifest's departure, used without an itinerary."""
     before = len(c.violations)
@@ -248,15 +270,24 @@ def _traveler(
     visa = c.code(f"{p}.visa_category", t.visa_category, required=False, limit=16)
     direction = c.enum(f"{p}.direction", t.direction, proto.DIRECTION)
     role = c.enum(f"{p}.role", t.role, proto.ROLE)
-    document = _document(c, t.document, f"{p}.document", birth) if t.HasField("document") else None
-    segments = _itinerary(c, t.itinerary, f"{p}.itinerary") if t.HasField("itinerary") else ()
+    d, i, b = t.document, t.itinerary, t.booking
+    document = (
+        _document(c, d, f"{p}.document", birth)
+        if d is not None and t.HasField("document")
+        else None
+    )
+    segments = (
+        _itinerary(c, i, f"{p}.itinerary") if i is not None and t.HasField("itinerary") else ()
+    )
     first_departure = segments[0].departure if segments else scheduled
     if segments:
         c.departure(f"{p}.itinerary.segments[0].departure_time", first_departure)
     if birth is not None and first_departure is not None and birth > first_departure.date():
         c.add(f"{p}.date_of_birth", "is after the departure")
     booking = (
-        _booking(c, t.booking, f"{p}.booking", first_departure) if t.HasField("booking") else None
+        _booking(c, b, f"{p}.booking", first_departure)
+        if b is not None and t.HasField("booking")
+        else None
     )
     companions = _companions(c, t, p)
     observations = _observations(c, t, p)
@@ -287,11 +318,12 @@ def _traveler(
     )
 
 
-def _companions(c: _Collector, t: pb.Traveler, p: str) -> tuple[Companion, ...]:
+def _companions(c: _Collector, t: TravelerIn, p: str) -> tuple[Companion, ...]:
     if len(t.companions) > MAX_COMPANIONS:
         c.add(f"{p}.companions", f"has more than {MAX_COMPANIONS} entries")
     companions = []
-    for i, companion in enumerate(t.companions[:MAX_COMPANIONS]):
+    given: Sequence[pb.Companion | js.Companion] = t.companions
+    for i, companion in enumerate(given[:MAX_COMPANIONS]):
         cp = f"{p}.companions[{i}]"
         other = c.code(f"{cp}.traveler_id", companion.traveler_id, required=True, limit=MAX_ID)
         if other is not None and other == t.traveler_id:
@@ -301,11 +333,12 @@ def _companions(c: _Collector, t: pb.Traveler, p: str) -> tuple[Companion, ...]:
     return tuple(companions)
 
 
-def _observations(c: _Collector, t: pb.Traveler, p: str) -> tuple[Observation, ...]:
+def _observations(c: _Collector, t: TravelerIn, p: str) -> tuple[Observation, ...]:
     if len(t.observations) > MAX_OBSERVATIONS:
         c.add(f"{p}.observations", f"has more than {MAX_OBSERVATIONS} entries")
     observations = []
-    for i, observation in enumerate(t.observations[:MAX_OBSERVATIONS]):
+    given: Sequence[pb.Observation | js.Observation] = t.observations
+    for i, observation in enumerate(given[:MAX_OBSERVATIONS]):
         op = f"{p}.observations[{i}]"
         code = c.enum(f"{op}.code", observation.code, proto.OBSERVATION_CODE, required=True)
         source = c.enum(f"{op}.source", observation.source, proto.OBSERVATION_SOURCE)
@@ -315,9 +348,7 @@ def _observations(c: _Collector, t: pb.Traveler, p: str) -> tuple[Observation, .
     return tuple(observations)
 
 
-def _document(
-    c: _Collector, d: pb.TravelDocument, p: str, birth: dt.date | None
-) -> Document | None:
+def _document(c: _Collector, d: DocumentIn, p: str, birth: dt.date | None) -> Document | None:
     kind = c.enum(f"{p}.type", d.type, proto.DOCUMENT_TYPE)
     number = d.number or None
     if number is not None and number != number.strip():
@@ -336,8 +367,8 @@ def _document(
     return Document(kind, number, issuer, issued, expires)
 
 
-def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> tuple[Segment, ...]:
-    raw = itinerary.segments
+def _itinerary(c: _Collector, itinerary: ItineraryIn, p: str) -> tuple[Segment, ...]:
+    raw: Sequence[pb.Segment | js.Segment] = itinerary.segments
     if len(raw) > MAX_SEGMENTS:
         c.add(f"{p}.segments", f"has more than {MAX_SEGMENTS} segments")
     segments: list[Segment] = []
@@ -368,7 +399,7 @@ def _itinerary(c: _Collector, itinerary: pb.Itinerary, p: str) -> tuple[Segment,
     return tuple(segments)
 
 
-def _booking(c: _Collector, b: pb.Booking, p: str, first_departure: dt.datetime | None) -> Booking:
+def _booking(c: _Collector, b: BookingIn, p: str, first_departure: dt.datetime | None) -> Booking:
     locator = c.code(f"{p}.record_locator", b.record_locator, required=False, limit=16)
     booked = c.instant(f"{p}.booking_time", b.booking_time, required=False)
     if booked and first_departure and booked > first_departure:
@@ -407,30 +438,31 @@ def _result(c: _Collector, flight: Flight, travelers: list[Traveler | None]) -> 
 
 
 def validate_screen(
-    request: pb.ScreenRequest,
+    request: ScreenIn,
     today: dt.date | None = None,
     *,
     departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> Validated:
     """One traveler (a flight of one); ``today`` turns on the live plausibility checks."""
     c = _Collector(today, departure_window_days)
-    if not request.HasField("traveler"):
+    traveler = request.traveler
+    if traveler is None or not request.HasField("traveler"):
         c.add("traveler", "is required")
         return Invalid(tuple(c.violations))
-    return _result(c, NO_FLIGHT, [_traveler(c, request.traveler, "traveler")])
+    return _result(c, NO_FLIGHT, [_traveler(c, traveler, "traveler")])
 
 
 def validate_manifest(
-    request: pb.ScreenManifestRequest,
+    request: ManifestIn,
     today: dt.date | None = None,
     *,
     departure_window_days: int = DEFAULT_DEPARTURE_WINDOW_DAYS,
 ) -> Validated:
     c = _Collector(today, departure_window_days)
-    if not request.HasField("manifest"):
+    m = request.manifest
+    if m is None or not request.HasField("manifest"):
         c.add("manifest", "is required")
         return Invalid(tuple(c.violations))
-    m = request.manifest
     p = "manifest"
     carrier = c.pattern(f"{p}.carrier", m.carrier, _CARRIER, CARRIER_RULE)
     number = c.pattern(f"{p}.flight_number", m.flight_number, _FLIGHT_NUMBER, FLIGHT_NUMBER_RULE)
@@ -446,7 +478,8 @@ def validate_manifest(
         return Invalid(tuple(c.violations))
     travelers: list[Traveler | None] = []
     seen: dict[str, int] = {}
-    for i, traveler in enumerate(m.travelers):
+    listed: Sequence[pb.Traveler | js.Traveler] = m.travelers
+    for i, traveler in enumerate(listed):
         tp = f"{p}.travelers[{i}]"
         travelers.append(_traveler(c, traveler, tp, departs))
         if traveler.traveler_id:

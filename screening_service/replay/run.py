@@ -1,0 +1,166 @@
+"""`replay`: the candidate (and a baseline) over recorded traffic, on a Dask cluster.
+
+The client proves the candidate's own examples, reads the input into
+partitions of whole records, and hands them to the cluster (`cluster`):
+with history, a first pass records every flight's travel events in the
+replay's own store, in any order, because counts are by event time; the
+second pass screens each partition (`work.screen_partition`). Results are
+added up in partition order, so the report is the same on one process, on
+many, or after a worker died mid-run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+from tqdm import tqdm
+
+from screening_service.evaluation.labels import Label
+from screening_service.evaluation.metrics import PackSpec, build_report
+from screening_service.history.sqlite import SqliteStore
+from screening_service.judgement import pack_spec
+from screening_service.lookout import load_lookout
+from screening_service.pseudonyms import PseudonymKey
+from screening_service.replay.cluster import dask_client, run_partitions
+from screening_service.replay.inputs import Partition, partitions, sources
+from screening_service.replay.report import ReplayReport
+from screening_service.replay.work import (
+    Job,
+    PackTally,
+    PartitionResult,
+    read_files,
+    record_partition,
+    screen_partition,
+)
+from screening_service.runtime.packs import build_snapshot
+
+
+def _specs(candidate: Path, baseline: Path | None) -> tuple[PackSpec, PackSpec | None]:
+    """Both packs' specs; the candidate's own examples must pass (PackError if one fails)."""
+    proven = build_snapshot(candidate, prove_examples=True)
+    try:
+        candidate_spec = pack_spec(proven)
+    finally:
+        proven.engine.close()
+    if baseline is None:
+        return candidate_spec, None
+    base = build_snapshot(baseline, prove_examples=False)
+    try:
+        return candidate_spec, pack_spec(base)
+    finally:
+        base.engine.close()
+
+
+class _InOrder:
+    """Partition results added to the report in partition order, as soon as they can be."""
+
+    def __init__(self, report: ReplayReport) -> None:
+        self.report = report
+        self.waiting: dict[int, PartitionResult] = {}
+        self.next = 0
+        self.travelers = 0
+
+    def __call__(self, number: int, result: PartitionResult) -> None:
+        self.travelers += result.travelers
+        self.waiting[number] = result
+        while self.next in self.waiting:
+            self.report.add(self.waiting.pop(self.next))
+            self.next += 1
+
+
+def replay(
+    candidate: Path,
+    records: Path,
+    baseline: Path | None = None,
+    *,
+    lookout: Path | None = None,
+    home_country: str | None = None,
+    processes: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    keep_decisions: bool = False,
+    labels: Mapping[str, Label] | None = None,
+    history: bool = True,
+) -> ReplayReport:
+    """Replay ``records`` (a file or a directory of partitions) through the packs.
+
+    ``scheduler`` is a Dask scheduler's address; without it a local cluster
+    of ``processes`` workers (default: every core) runs the replay. Raises
+    PackError if a pack does not compile or the candidate's examples fail,
+    LookoutLoadError if the list does not load, InputError or MessageError
+    if the input cannot be read, ClusterError if the cluster cannot be used.
+    """
+    candidate_spec, baseline_spec = _specs(candidate, baseline)
+    warnings = []
+    if baseline_spec is not None and baseline_spec.version == candidate_spec.version:
+        warnings.append(
+            f"baseline and candidate both carry version {candidate_spec.version}: "
+            "decisions logged under one will be indistinguishable from the other's"
+        )
+    if lookout:
+        load_lookout(lookout)
+    files = sources(records)
+    processes = processes or os.cpu_count() or 1
+    report = ReplayReport(
+        baseline=PackTally() if baseline else None,
+        processes=processes,
+        labelled=labels is not None,
+        warnings=warnings,
+    )
+    started = time.perf_counter()
+    scratch = tempfile.TemporaryDirectory(prefix="replay-history-") if history else None
+    with scratch or contextlib.nullcontext(), dask_client(scheduler, processes) as client:
+        job = Job(
+            candidate=read_files(candidate),
+            baseline=read_files(baseline) if baseline else None,
+            lookout=read_files(lookout) if lookout else None,
+            lookout_is_file=bool(lookout and lookout.is_file()),
+            keep_decisions=keep_decisions,
+            labels=labels,
+            history=_history_store(scratch),
+        ).sealed()
+        if scheduler:
+            report.processes = len(client.scheduler_info().get("workers", {}))
+        total = sum(s.size for s in files)
+        if job.history is not None:
+            with _bar(progress, total, "history") as bar:
+
+                def recorded(_n: int, partition: Partition, travelers: int) -> None:
+                    bar.update(partition.weight)
+
+                run_partitions(
+                    client, record_partition, job, partitions(files, home_country), recorded
+                )
+        in_order = _InOrder(report)
+        with _bar(progress, total, "replay") as bar:
+
+            def screened(number: int, partition: Partition, result: PartitionResult) -> None:
+                in_order(number, result)
+                bar.update(partition.weight)
+                bar.set_postfix_str(f"{in_order.travelers:,} travelers", refresh=False)
+
+            run_partitions(client, screen_partition, job, partitions(files, home_country), screened)
+    report.report = build_report(report.evaluation, candidate_spec, baseline_spec)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _history_store(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[str, bytes] | None:
+    """The replay's own history file, created (schema and all) before any worker opens it,
+    with a key that lives as long as the replay: its pseudonyms mean nothing afterwards."""
+    if scratch is None:
+        return None
+    path = Path(scratch.name) / "history.sqlite3"
+    SqliteStore(path).close()
+    return str(path), PseudonymKey.generate().secret
+
+
+@contextlib.contextmanager
+def _bar(shown: bool, total: int, what: str) -> Iterator[tqdm]:  # type: ignore[type-arg]
+    with tqdm(total=total, unit="B", unit_scale=True, disable=not shown, desc=what) as bar:
+        yield bar
