@@ -48,7 +48,10 @@ def dask_client(scheduler: str | None, processes: int) -> Iterator[Client]:
             n_workers=processes,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,
+            host="127.0.0.1",
+            # The scheduler's HTTP server (health, metrics) runs even without a dashboard:
+            # on a free loopback port, not on 8787 where another cluster may be.
+            dashboard_address="127.0.0.1:0",
             silence_logs=logging.ERROR,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,

@@ -199,7 +199,8 @@ def parse_line(line: bytes) -> Request | str:
         pass
     try:
         return _protobuf(json.loads(line))
-    except (ValueError, json_format.ParseError) as error:
+    # json_format raises TypeError or AttributeError for some shapes ({"traveler": null}).
+    except (ValueError, TypeError, AttributeError, json_format.ParseError) as error:
         return f"not a record: {type(error).__name__}"
 
 
@@ -211,7 +212,7 @@ def parse_row(row: dict[str, Any]) -> Request | str:
     try:
         present = {k: v for k, v in row.items() if v is not None}
         return _protobuf(json.loads(json.dumps(present, default=str)))
-    except (ValueError, json_format.ParseError) as error:
+    except (ValueError, TypeError, AttributeError, json_format.ParseError) as error:
         return f"not a record: {type(error).__name__}"
 
 

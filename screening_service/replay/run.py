@@ -27,7 +27,7 @@ from screening_service.judgement import pack_spec
 from screening_service.lookout import load_lookout
 from screening_service.pseudonyms import PseudonymKey
 from screening_service.replay.cluster import dask_client, run_partitions
-from screening_service.replay.inputs import Partition, partitions, sources
+from screening_service.replay.inputs import PARTITION_BYTES, Partition, partitions, sources
 from screening_service.replay.report import ReplayReport
 from screening_service.replay.work import (
     Job,
@@ -86,11 +86,13 @@ def replay(
     keep_decisions: bool = False,
     labels: Mapping[str, Label] | None = None,
     history: bool = True,
+    partition_bytes: int = PARTITION_BYTES,
 ) -> ReplayReport:
     """Replay ``records`` (a file or a directory of partitions) through the packs.
 
     ``scheduler`` is a Dask scheduler's address; without it a local cluster
-    of ``processes`` workers (default: every core) runs the replay. Raises
+    of ``processes`` workers (default: every core) runs the replay; JSON lines are
+    cut into partitions of about ``partition_bytes``. Raises
     PackError if a pack does not compile or the candidate's examples fail,
     LookoutLoadError if the list does not load, InputError or MessageError
     if the input cannot be read, ClusterError if the cluster cannot be used.
@@ -134,7 +136,11 @@ def replay(
                     bar.update(partition.weight)
 
                 run_partitions(
-                    client, record_partition, job, partitions(files, home_country), recorded
+                    client,
+                    record_partition,
+                    job,
+                    partitions(files, home_country, partition_bytes),
+                    recorded,
                 )
         in_order = _InOrder(report)
         with _bar(progress, total, "replay") as bar:
@@ -144,7 +150,13 @@ def replay(
                 bar.update(partition.weight)
                 bar.set_postfix_str(f"{in_order.travelers:,} travelers", refresh=False)
 
-            run_partitions(client, screen_partition, job, partitions(files, home_country), screened)
+            run_partitions(
+                client,
+                screen_partition,
+                job,
+                partitions(files, home_country, partition_bytes),
+                screened,
+            )
     report.report = build_report(report.evaluation, candidate_spec, baseline_spec)
     report.seconds = time.perf_counter() - started
     return report
