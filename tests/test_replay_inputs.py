@@ -208,7 +208,10 @@ def test_blank_and_broken_lines_keep_their_numbers(tmp_path: Path) -> None:
 
 def test_unreadable_inputs_are_named_not_quoted(tmp_path: Path) -> None:
     broken = tmp_path / "broken.jsonl.gz"
-    broken.write_bytes(gzip.compress(b'{"traveler": {}}\n' * 1000)[:200])
+    whole = gzip.compress(
+        b"".join(b'{"traveler": {"traveler_id": "T-%d"}}\n' % i for i in range(9999))
+    )
+    broken.write_bytes(whole[: len(whole) // 2])
     with pytest.raises(InputError, match=r"broken\.jsonl\.gz: unreadable"):
         list(partitions(sources(broken), None))
     fake = tmp_path / "fake.parquet"
