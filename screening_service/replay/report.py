@@ -18,6 +18,8 @@ class ReplayReport(PartitionResult):
     labelled: bool = False
     report: EvaluationReport | None = None
     warnings: list[str] = field(default_factory=list)
+    # The largest peak resident memory of any worker process (bytes; 0: not measured).
+    worker_peak_rss: int = 0
 
     @property
     def travelers_per_second(self) -> float:
@@ -46,7 +48,8 @@ def print_report(report: ReplayReport, records: Path, out: TextIO) -> None:
     print(
         f"replayed {records}: {report.travelers} travelers in {report.records} records "
         f"({len(report.invalid)} invalid) in {report.seconds:.1f} s, "
-        f"{report.travelers_per_second:,.0f} travelers/s on {report.processes} processes",
+        f"{report.travelers_per_second:,.0f} travelers/s on {report.processes} processes "
+        f"(peak worker memory {report.worker_peak_rss / 2**20:,.0f} MiB)",
         file=out,
     )
     for warning in report.warnings:
@@ -131,4 +134,5 @@ def report_json(report: ReplayReport, *, timing: bool = True) -> dict[str, Any]:
         body["seconds"] = round(report.seconds, 3)
         body["travelers_per_second"] = round(report.travelers_per_second, 1)
         body["processes"] = report.processes
+        body["worker_peak_rss_bytes"] = report.worker_peak_rss
     return body

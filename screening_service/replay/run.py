@@ -33,6 +33,7 @@ from screening_service.replay.work import (
     Job,
     PackTally,
     PartitionResult,
+    peak_rss,
     read_files,
     record_partition,
     screen_partition,
@@ -157,6 +158,7 @@ def replay(
                 partitions(files, home_country, partition_bytes),
                 screened,
             )
+        report.worker_peak_rss = max(client.run(peak_rss).values(), default=0)
     report.report = build_report(report.evaluation, candidate_spec, baseline_spec)
     report.seconds = time.perf_counter() - started
     return report

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
+import resource
 import tempfile
 import threading
 from collections import Counter
@@ -239,6 +240,11 @@ class RecordedHistory:
 
     def close(self) -> None:
         self.recorded.close()
+
+
+def peak_rss() -> int:
+    """This worker process's peak resident memory, in bytes (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def flight_key(valid: ValidFlight, number: int) -> str:
