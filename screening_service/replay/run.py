@@ -16,6 +16,7 @@ import os
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from tqdm import tqdm
@@ -25,6 +26,8 @@ from screening_service.evaluation.metrics import PackSpec, build_report
 from screening_service.history.sqlite import SqliteStore
 from screening_service.judgement import pack_spec
 from screening_service.lookout import load_lookout
+from screening_service.pipeline.history import PREFIX as HISTORY_PREFIX
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pseudonyms import PseudonymKey
 from screening_service.replay.cluster import dask_client, run_partitions
 from screening_service.replay.inputs import PARTITION_BYTES, Partition, partitions, sources
@@ -38,21 +41,39 @@ from screening_service.replay.work import (
     record_partition,
     screen_partition,
 )
+from screening_service.rules.condition_ast import fields_read
 from screening_service.runtime.packs import build_snapshot
 
 
-def _specs(candidate: Path, baseline: Path | None) -> tuple[PackSpec, PackSpec | None]:
+@dataclass(frozen=True)
+class _Packs:
+    candidate: PackSpec
+    baseline: PackSpec | None
+    # Whether either pack reads a `history.*` field: if neither does, the passes that
+    # compute history would change no decision, and are skipped.
+    reads_history: bool
+
+
+def _reads_history(snapshot: Snapshot) -> bool:
+    compiled = snapshot.compiled
+    read = set(compiled.fact_fields)
+    for aggregate in compiled.pack.info.aggregates:
+        read.update(fields_read(aggregate.condition))
+    return any(name.startswith(HISTORY_PREFIX) for name in read)
+
+
+def _packs(candidate: Path, baseline: Path | None) -> _Packs:
     """Both packs' specs; the candidate's own examples must pass (PackError if one fails)."""
     proven = build_snapshot(candidate, prove_examples=True)
     try:
-        candidate_spec = pack_spec(proven)
+        candidate_spec, reads = pack_spec(proven), _reads_history(proven)
     finally:
         proven.engine.close()
     if baseline is None:
-        return candidate_spec, None
+        return _Packs(candidate_spec, None, reads)
     base = build_snapshot(baseline, prove_examples=False)
     try:
-        return candidate_spec, pack_spec(base)
+        return _Packs(candidate_spec, pack_spec(base), reads or _reads_history(base))
     finally:
         base.engine.close()
 
@@ -98,7 +119,8 @@ def replay(
     LookoutLoadError if the list does not load, InputError or MessageError
     if the input cannot be read, ClusterError if the cluster cannot be used.
     """
-    candidate_spec, baseline_spec = _specs(candidate, baseline)
+    packs = _packs(candidate, baseline)
+    candidate_spec, baseline_spec = packs.candidate, packs.baseline
     warnings = []
     if baseline_spec is not None and baseline_spec.version == candidate_spec.version:
         warnings.append(
@@ -116,7 +138,8 @@ def replay(
         warnings=warnings,
     )
     started = time.perf_counter()
-    scratch = tempfile.TemporaryDirectory(prefix="replay-history-") if history else None
+    with_history = history and packs.reads_history
+    scratch = tempfile.TemporaryDirectory(prefix="replay-history-") if with_history else None
     with scratch or contextlib.nullcontext(), dask_client(scheduler, processes) as client:
         job = Job(
             candidate=read_files(candidate),
