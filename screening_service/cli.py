@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, TextIO
 
 from screening_service.addresses import is_loopback, split_address
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
@@ -384,8 +384,11 @@ def _replay(args: argparse.Namespace) -> int:
     )
     from screening_service.rules.errors import PackError
 
+    decisions: TextIO | None = None
     try:
         labels = read_labels(args.labels) if args.labels else _labels_beside(args.records)
+        if args.decisions:
+            decisions = args.decisions.open("w", encoding="utf-8")
         report = replay(
             args.rules,
             args.records,
@@ -396,7 +399,7 @@ def _replay(args: argparse.Namespace) -> int:
             processes=args.processes,
             scheduler=args.scheduler,
             progress=sys.stderr.isatty(),
-            keep_decisions=args.decisions is not None,
+            decisions=decisions,
             labels=labels,
         )
     except PackError as error:
@@ -414,15 +417,14 @@ def _replay(args: argparse.Namespace) -> int:
     except OSError as error:
         print(f"screening replay: {error}", file=sys.stderr)
         return 2
+    finally:
+        if decisions is not None:
+            decisions.close()
     print_report(report, args.records, sys.stdout)
     if args.json:
         args.json.write_text(json.dumps(report_json(report), indent=2) + "\n")
     if args.html and report.report is not None:
         args.html.write_text(render_html(report.report), encoding="utf-8")
-    if args.decisions:
-        with args.decisions.open("w", encoding="utf-8") as handle:
-            for line in report.decisions:
-                handle.write(json.dumps(line) + "\n")
     for warning in report.warnings:
         print(f"screening replay: warning: {warning}", file=sys.stderr)
     findings = disparity_findings(report)

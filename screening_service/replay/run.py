@@ -12,12 +12,14 @@ many, or after a worker died mid-run.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from tqdm import tqdm
 
@@ -81,8 +83,10 @@ def _packs(candidate: Path, baseline: Path | None) -> _Packs:
 class _InOrder:
     """Partition results added to the report in partition order, as soon as they can be."""
 
-    def __init__(self, report: ReplayReport) -> None:
+    def __init__(self, report: ReplayReport, decisions: TextIO | None, keep: bool) -> None:
         self.report = report
+        self.decisions = decisions
+        self.keep = keep
         self.waiting: dict[int, PartitionResult] = {}
         self.next = 0
         self.travelers = 0
@@ -91,7 +95,13 @@ class _InOrder:
         self.travelers += result.travelers
         self.waiting[number] = result
         while self.next in self.waiting:
-            self.report.add(self.waiting.pop(self.next))
+            part = self.waiting.pop(self.next)
+            if self.decisions is not None:
+                for line in part.decisions:
+                    self.decisions.write(json.dumps(line) + "\n")
+            if not self.keep:
+                part.decisions = []
+            self.report.add(part)
             self.next += 1
 
 
@@ -106,6 +116,7 @@ def replay(
     scheduler: str | None = None,
     progress: bool = False,
     keep_decisions: bool = False,
+    decisions: TextIO | None = None,
     labels: Mapping[str, Label] | None = None,
     history: bool = True,
     partition_bytes: int = PARTITION_BYTES,
@@ -146,7 +157,7 @@ def replay(
             baseline=read_files(baseline) if baseline else None,
             lookout=read_files(lookout) if lookout else None,
             lookout_is_file=bool(lookout and lookout.is_file()),
-            keep_decisions=keep_decisions,
+            keep_decisions=keep_decisions or decisions is not None,
             labels=labels,
             history=_history_store(scratch),
         ).sealed()
@@ -166,7 +177,7 @@ def replay(
                     partitions(files, home_country, partition_bytes),
                     recorded,
                 )
-        in_order = _InOrder(report)
+        in_order = _InOrder(report, decisions, keep_decisions)
         with _bar(progress, total, "replay") as bar:
 
             def screened(number: int, partition: Partition, result: PartitionResult) -> None:
