@@ -77,7 +77,7 @@ CASES: list[tuple[str, list[str], Referral, float, dict[str, float]]] = [
         [
             "minor-without-parent-or-guardian",
             "minor-shares-contact-with-unrelated-adult",
-            "shared-contact-across-bookings",
+            "lookout-other-list",
             "third-party-purchase",
         ],
         Referral.PRIORITY_INTERVIEW,
@@ -127,7 +127,7 @@ def test_referral_score_and_typologies(
     shadow = {"outbound-minor-long-layover-alone"} & set(fired)
     assert sorted(set(fired) - shadow) == sorted(h.rule_id for h in decision.indicators)
     assert sorted(shadow) == [h.rule_id for h in decision.shadow_indicators]
-    assert ("2026.12.0", WHEN, "T-1") == (
+    assert ("2026.12.1", WHEN, "T-1") == (
         decision.ruleset_version,
         decision.evaluated_at,
         decision.traveler_id,

@@ -33,6 +33,9 @@ REFERS_ALONE = {
     # Patterns across flights that no lawful traveler shares by accident (issue 18).
     "purchaser-buys-for-many-across-flights",
     "minor-with-many-unrelated-adults",
+    # The escort's contact shared across bookings (2026.12.1): no lawful traveler of the
+    # evaluation population shares a contact with an unrelated adult on another booking.
+    "shared-contact-across-bookings",
 }
 
 
