@@ -52,7 +52,7 @@ def dask_client(scheduler: str | None, processes: int) -> Iterator[Client]:
             # The scheduler's HTTP server (health, metrics) runs even without a dashboard:
             # on a free loopback port, not on 8787 where another cluster may be.
             dashboard_address="127.0.0.1:0",
-            silence_logs=logging.ERROR,
+            silence_logs=logging.CRITICAL,
         ) as cluster,
         Client(cluster, set_as_default=False) as client,
     ):

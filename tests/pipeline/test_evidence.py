@@ -36,6 +36,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     "minor-with-many-unrelated-adults": [
         ("traveler.is_minor", "true"),
         ("history.minor_adult_companions_90d", "3"),
+        ("history.traveler_flights_30d", "2"),
     ],
     "third-party-purchase": [
         ("booking.purchaser_is_traveler", "false"),
@@ -65,6 +66,7 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
     ],
     "shared-contact-across-bookings": [
         ("flight.same_contact_bookings", "2"),
+        ("flight.same_contact_unrelated_adults", "1"),
         ("companion.relationship", "none"),
     ],
     "circuitous-routing": [("itinerary.circuity", "2.4"), ("itinerary.segment_count", "3")],
@@ -102,9 +104,18 @@ EXPECTED: dict[str, list[tuple[str, str]]] = {
         ("booking.purchaser_is_traveler", "false"),
         ("booking.purchaser_on_flight", "false"),
         ("companion.relationship", A),
+        ("booking.payment_form", A),
         ("booking.hours_before_departure", "30"),
         ("document.days_since_issue", A),
         ("booking.checked_bags", A),
+    ],
+    "young-adult-group-absent-purchaser": [
+        ("traveler.age_years", "21"),
+        ("flight.same_purchaser_under_25", "4"),
+        ("booking.purchaser_on_flight", "false"),
+        ("booking.minors_in_party", "0"),
+        ("companion.relationship", "none, none, none"),
+        ("booking.payment_form", "card"),
     ],
     "household-worker-visa-employer-paid": [
         ("traveler.visa_category", "A3"),

@@ -33,7 +33,7 @@ from tests.fakes import (
 )
 
 NOW = DEPARTURE - dt.timedelta(hours=6)
-BUNDLED_RULE_COUNT = 35  # rules/*.yaml, the two history rules included
+BUNDLED_RULE_COUNT = 36  # rules/*.yaml, the two history rules included
 
 
 @pytest.fixture(scope="module")

@@ -30,9 +30,10 @@ REFERS_ALONE = {
     "third-party-cash-one-way-last-minute",
     "household-worker-visa-employer-paid",
     "lookout-weak-match",
-    # Patterns across flights that no lawful traveler shares by accident (issue 18).
+    # A pattern across flights that no lawful traveler shares by accident (issue 18).
+    # (minor-with-many-unrelated-adults is in shadow: one team trip with three chaperones
+    # reached it.)
     "purchaser-buys-for-many-across-flights",
-    "minor-with-many-unrelated-adults",
     # The escort's contact shared across bookings (2026.12.1): no lawful traveler of the
     # evaluation population shares a contact with an unrelated adult on another booking.
     "shared-contact-across-bookings",
