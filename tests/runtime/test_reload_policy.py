@@ -48,7 +48,7 @@ def test_a_pack_of_zero_rules_is_never_loaded(rules: Path, reloader: PackReloade
     for path in rules.glob("*.yaml"):
         if path.name != "pack.yaml":
             path.unlink()
-    edit(rules / "pack.yaml", 'version: "2026.12.0"', 'version: "2026.12.1"')
+    edit(rules / "pack.yaml", 'version: "2026.12.1"', 'version: "2026.12.2"')
     outcome = reloader.reload("test")
     assert outcome.applied is False
     assert outcome.errors == (
@@ -75,13 +75,13 @@ def test_dropping_a_rule_needs_a_new_version(rules: Path, reloader: PackReloader
     outcome = reloader.reload("test")
     assert outcome.applied is False
     assert outcome.errors == (
-        "4 enforced rule(s) removed or set to shadow without a new version (still 2026.12.0): "
+        "4 enforced rule(s) removed or set to shadow without a new version (still 2026.12.1): "
         "minor-alone-one-way-no-bags-or-short-notice, minor-shares-contact-with-unrelated-adult, "
         "minor-third-party-cash-last-minute, minor-without-parent-or-guardian",
     )
     assert reloader.active.snapshot is running
 
-    edit(rules / "pack.yaml", 'version: "2026.12.0"', 'version: "2026.11.2"')
+    edit(rules / "pack.yaml", 'version: "2026.12.1"', 'version: "2026.11.2"')
     outcome = reloader.reload("test")
     assert outcome.applied is True
     assert outcome.snapshot is not None
@@ -94,7 +94,7 @@ def test_raising_a_threshold_or_dropping_a_typology_needs_a_new_version(
     edit(rules / "pack.yaml", "interview: 50\n", "interview: 60\n")
     outcome = reloader.reload("test")
     assert outcome.errors == (
-        "threshold interview raised from 50 to 60 without a new version (still 2026.12.0)",
+        "threshold interview raised from 50 to 60 without a new version (still 2026.12.1)",
     )
     # Lowering a threshold refers more travelers, never fewer: allowed.
     edit(rules / "pack.yaml", "interview: 60\n", "interview: 40\n")

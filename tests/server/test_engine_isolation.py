@@ -80,7 +80,7 @@ def test_workers_killed_during_a_call_fail_it_as_unavailable_then_serving_resume
         assert outcome == [grpc.StatusCode.UNAVAILABLE]
         assert screen(stub).referral == pb.REFERRAL_PRIORITY_INTERVIEW
         health = stub.GetRuleset(pb.GetRulesetRequest()).ruleset.version
-        assert health == "2026.12.0"
+        assert health == "2026.12.1"
     assert restarts(served) >= 1
 
 

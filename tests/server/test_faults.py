@@ -118,7 +118,7 @@ def test_unreadable_rules_keep_the_running_pack_and_recover(tmp_path: Path) -> N
             ).decision
             assert (decision.referral, decision.ruleset_version) == (
                 pb.REFERRAL_PRIORITY_INTERVIEW,
-                "2026.12.0",
+                "2026.12.1",
             )
 
             moved = tmp_path / "rules-moved"
@@ -129,7 +129,7 @@ def test_unreadable_rules_keep_the_running_pack_and_recover(tmp_path: Path) -> N
                 stub.Screen(
                     pb.ScreenRequest(traveler=ordinary_adult()), timeout=10
                 ).decision.ruleset_version
-                == "2026.12.0"
+                == "2026.12.1"
             )
             moved.rename(rules)
             (rules / "zz-unreadable.yaml").unlink()

@@ -199,7 +199,7 @@ def empty_pack(rules: Path) -> Callable[[], None]:
     def undo() -> None:
         for path in stash.iterdir():
             shutil.move(path, rules / path.name)
-        set_version(rules, "2026.12.0")
+        set_version(rules, "2026.12.1")
         stash.rmdir()
 
     return undo

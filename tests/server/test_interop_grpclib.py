@@ -221,7 +221,7 @@ def test_get_ruleset(server: RunningServer, stubs: StubFactory) -> None:
 
     ruleset = run(server, stubs, scenario)
 
-    assert ruleset.version == "2026.12.0"
+    assert ruleset.version == "2026.12.1"
     assert len(ruleset.hash) == 64
     assert ruleset.loaded_at.seconds > 0
     by_id = {r.rule_id: r for r in ruleset.rules}

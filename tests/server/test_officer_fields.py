@@ -16,7 +16,7 @@ REPORTED = DEPARTURE - dt.timedelta(minutes=40)
 
 
 def _indicator(decision: pb.Decision, rule_id: str) -> pb.Indicator:
-    """The rule's indicator, enforced or (pack 2026.12.0 keeps group rules so) in shadow."""
+    """The rule's indicator, enforced or (pack 2026.12.1 keeps group rules so) in shadow."""
     found = [*decision.indicators, *decision.shadow_indicators]
     return next(i for i in found if i.rule_id == rule_id)
 

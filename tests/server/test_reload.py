@@ -132,7 +132,7 @@ def test_twenty_changes_under_sustained_traffic_lose_no_call(
     Every change keeps the rules and only renames the version, so each
     traveler's referral is fixed whatever version answers.
     """
-    valid_versions = {"2026.12.0"}
+    valid_versions = {"2026.12.1"}
     answers: list[tuple[str, int, str]] = []
     failures: list[str] = []
     stop = threading.Event()
@@ -176,7 +176,7 @@ def test_twenty_changes_under_sustained_traffic_lose_no_call(
     assert len(seen_versions) > 3
 
 
-RUNNING_VERSION = "2026.12.0"
+RUNNING_VERSION = "2026.12.1"
 RUNNING_RULES = len(compile_directory(BUNDLED_RULES).rules)
 MINOR_RULES = (BUNDLED_RULES / "minors.yaml").read_text().count("\n  - id: ")
 

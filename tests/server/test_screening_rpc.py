@@ -35,7 +35,7 @@ def test_lone_minor_on_last_minute_cash_ticket_is_referred_with_evidence(
     decision = stub.Screen(pb.ScreenRequest(traveler=lone_minor_cash_last_minute())).decision
 
     assert_lone_minor_referred(decision)
-    assert decision.ruleset_version == "2026.12.0"
+    assert decision.ruleset_version == "2026.12.1"
     assert len(decision.ruleset_hash) == 64
     assert len(decision.decision_id) == 32
     assert decision.evaluated_at.seconds > 0
@@ -160,7 +160,7 @@ def test_stream_answers_each_item_and_survives_a_bad_one(
 def test_get_ruleset_lists_the_active_pack(stub: pb_grpc.ScreeningServiceStub) -> None:
     ruleset = stub.GetRuleset(pb.GetRulesetRequest()).ruleset
 
-    assert ruleset.version == "2026.12.0"
+    assert ruleset.version == "2026.12.1"
     assert len(ruleset.hash) == 64
     assert ruleset.interview_threshold == 50
     assert ruleset.priority_threshold == 100

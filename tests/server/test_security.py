@@ -106,7 +106,7 @@ def test_unknown_client_certificate_needs_a_token(
         assert code_of(lambda: screen(ch, "wrong-token")) == grpc.StatusCode.UNAUTHENTICATED
         assert screen(ch, SCREEN_TOKEN).referral == pb.REFERRAL_NONE
         assert code_of(lambda: reload(ch, SCREEN_TOKEN)) == grpc.StatusCode.PERMISSION_DENIED
-        assert reload(ch, ADMIN_TOKEN).ruleset.version == "2026.12.0"
+        assert reload(ch, ADMIN_TOKEN).ruleset.version == "2026.12.1"
 
 
 def test_health_needs_no_credentials_but_a_client_certificate(
