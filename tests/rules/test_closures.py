@@ -285,7 +285,7 @@ def test_kleene_connectives() -> None:
 
 
 def test_quantifiers_over_companions() -> None:
-    record = {
+    record: dict[str, Any] = {
         "companion.on_flight": ["true", "true"],
         "companion.relationship": ["none", ""],
     }
@@ -308,7 +308,7 @@ def test_a_wrongly_typed_operand_raises_even_after_a_false_one() -> None:
 def test_derivations_pickle_without_their_closures() -> None:
     compiled = compile_directory(ROOT / "rules")
     derivations = compiled.derivations
-    record = {
+    record: dict[str, Any] = {
         "companion.on_flight": ["true"],
         "companion.relationship": ["none"],
         "traveler.visa_category": "A-3",
@@ -349,7 +349,10 @@ def test_no_short_circuit_hides_what_the_evaluator_raises(
     text: str, record: dict[str, Any], error: type[Exception]
 ) -> None:
     condition = parse_condition(text)
-    decided = {**record, "traveler.is_minor": " or " in text}  # the operand that decides
+    decided: dict[str, Any] = {
+        **record,
+        "traveler.is_minor": " or " in text,
+    }  # the operand that decides
     with pytest.raises(error):
         Evaluator(decided).truth(condition)
     with pytest.raises(error):
