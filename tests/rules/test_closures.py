@@ -298,7 +298,7 @@ def test_quantifiers_over_companions() -> None:
 def test_a_wrongly_typed_operand_raises_even_after_a_false_one() -> None:
     """The evaluator evaluates every operand; a short-circuit would have answered False."""
     condition = parse_condition("traveler.is_minor and traveler.age_years > 3")
-    record = {"traveler.is_minor": False, "traveler.age_years": "three"}
+    record: dict[str, Any] = {"traveler.is_minor": False, "traveler.age_years": "three"}
     with pytest.raises(AssertionError):
         Evaluator(record).truth(condition)
     with pytest.raises(AssertionError):
