@@ -60,6 +60,7 @@ class _Value:
     get: Getter
     total: bool
     constant: bool = False
+    name: str = ""  # a plain record field: the comparisons read it themselves, one call less
 
 
 @dataclass(frozen=True)
@@ -92,16 +93,27 @@ def _field(name: str, in_quantifier: bool) -> _Value:
         def plain(record: Row, companion: int) -> Value:
             return record.get(name)
 
-        return _Value(plain, True)
+        return _Value(plain, True, name=name)
     field = CATALOG.get(name)
-
-    def of_companion(record: Row, companion: int) -> Value:
-        return companion_value(record, name, companion)
-
     # int() of a companion's text can fail; outside a quantifier the index is -1,
     # which reads past an empty list.
     total = in_quantifier and field is not None and field.type is not FieldType.INT
-    return _Value(of_companion, total)
+    if field is None or field.type is FieldType.INT:
+
+        def of_companion(record: Row, companion: int) -> Value:
+            return companion_value(record, name, companion)
+
+        return _Value(of_companion, total)
+    as_bool = field.type is FieldType.BOOL
+
+    def companion_text(record: Row, companion: int) -> Value:  # `companion_value`, inlined
+        items = record.get(name)
+        if not isinstance(items, list) or companion >= len(items) or items[companion] == "":
+            return None
+        text = items[companion]
+        return text == "true" if as_bool else text
+
+    return _Value(companion_text, total)
 
 
 def _arith(node: ast.Arith, in_quantifier: bool) -> _Value:
@@ -190,6 +202,8 @@ def _value(node: ast.Expr, in_quantifier: bool) -> _Value:
 def _equality(left: _Value, equal: bool, right: _Value, constant: Value) -> _Test:
     get_left, get_right = left.get, right.get
     total = left.total and right.total
+    if right.constant and constant is not None and left.name:
+        return _Test(_field_equality(left.name, equal, constant), total)
     if right.constant and constant is not None:
         if equal:
 
@@ -214,11 +228,29 @@ def _equality(left: _Value, equal: bool, right: _Value, constant: Value) -> _Tes
     return _Test(compared, total)
 
 
+def _field_equality(name: str, equal: bool, constant: Value) -> Test:
+    if equal:
+
+        def field_equals(record: Row, companion: int) -> Truth:
+            a = record.get(name)
+            return None if a is None else a == constant
+
+        return field_equals
+
+    def field_differs(record: Row, companion: int) -> Truth:
+        a = record.get(name)
+        return None if a is None else a != constant
+
+    return field_differs
+
+
 def _ordering(left: _Value, op: str, right: _Value, constant: Value) -> _Test:
     get_left, get_right = left.get, right.get
     compare = _ORDERING.get(op, _ORDERING[">="])  # the evaluator reads any other one as >=
     if right.constant and isinstance(constant, int | float) and not isinstance(constant, bool):
         number = constant
+        if left.name:
+            return _Test(_field_against_number(left.name, compare, number), False)
 
         def against_number(record: Row, companion: int) -> Truth:
             a = get_left(record, companion)
@@ -238,6 +270,19 @@ def _ordering(left: _Value, op: str, right: _Value, constant: Value) -> _Test:
         return bool(compare(a, b))
 
     return _Test(ordered, False)
+
+
+def _field_against_number(
+    name: str, compare: Callable[[float, float], bool], number: float
+) -> Test:
+    def field_against_number(record: Row, companion: int) -> Truth:
+        a = record.get(name)
+        if a is None:
+            return None
+        assert isinstance(a, int | float)
+        return bool(compare(a, number))
+
+    return field_against_number
 
 
 def _relation(left: _Value, op: str, right: _Value, constant: Value) -> _Test:
@@ -396,11 +441,16 @@ def _or(tests: list[Test], total: bool) -> Test:
 
 def _at_least(count: int, tests: list[Test]) -> Test:
     def at_least(record: Row, companion: int) -> Truth:
-        results = [test(record, companion) for test in tests]
-        true = results.count(True)
+        true = unknown = 0
+        for test in tests:
+            result = test(record, companion)
+            if result is True:
+                true += 1
+            elif result is None:
+                unknown += 1
         if true >= count:
             return True
-        return False if true + results.count(None) < count else None
+        return False if true + unknown < count else None
 
     return at_least
 
