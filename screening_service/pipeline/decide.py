@@ -25,6 +25,7 @@ of every typology whose indicators fired.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import os
@@ -164,23 +165,40 @@ def _described(info: PackInfo | None) -> dict[str, str]:
     return {a.field_name: a.description for a in info.aggregates} if info else {}
 
 
+def _item(name: str, value: FactValue | None, described: Mapping[str, str]) -> Evidence:
+    shown = _shown(name, value)
+    known = value is not None
+    return Evidence(
+        name, shown, unit(name), phrase(name, shown, known, described.get(name, "")), not known
+    )
+
+
+# Evidence items kept per pack: values that repeat (flags, codes, small counts) are
+# phrased once. Floats are not kept: -0.0 equals 0.0 but is shown "-0".
+_REMEMBERED: Final = (bool, int, str, type(None))
+MAX_REMEMBERED: Final = 4096
+
+
 def _evidence(
-    fields: tuple[str, ...], record: Record, described: Mapping[str, str]
+    fields: tuple[str, ...],
+    record: Record,
+    described: Mapping[str, str],
+    remembered: dict[tuple[str, type, object], Evidence] | None = None,
 ) -> tuple[Evidence, ...]:
     found = []
     for name in fields:
         value = record.get(name)
-        shown = _shown(name, value)
-        known = value is not None
-        found.append(
-            Evidence(
-                name,
-                shown,
-                unit(name),
-                phrase(name, shown, known, described.get(name, "")),
-                not known,
-            )
-        )
+        kind = type(value)
+        if remembered is None or kind not in _REMEMBERED:
+            found.append(_item(name, value, described))
+            continue
+        key = (name, kind, value)  # the type too: True == 1, but they read differently
+        item = remembered.get(key)
+        if item is None:
+            if len(remembered) >= MAX_REMEMBERED:
+                remembered.clear()
+            item = remembered[key] = _item(name, value, described)
+        found.append(item)
     return tuple(found)
 
 
@@ -229,6 +247,7 @@ class _PackPlan:
     quiet_score: float
     quiet_reason: ReferralReason
     quiet_guidance: tuple[TypologyGuidance, ...]
+    remembered: dict[tuple[str, type, object], Evidence] = dataclasses.field(default_factory=dict)
 
 
 def _plan_of(compiled: CompiledPack) -> _PackPlan:
@@ -276,6 +295,7 @@ def _hit(
     described: Mapping[str, str],
     observations: Sequence[Observation],
     related: Related,
+    remembered: dict[tuple[str, type, object], Evidence],
 ) -> Hit:
     compiled = planned.compiled
     rule = compiled.rule
@@ -292,7 +312,7 @@ def _hit(
         rule.typology,
         rule.weight,
         rule.refer_priority,
-        _evidence(compiled.fields, record, described),
+        _evidence(compiled.fields, record, described, remembered),
         planned.rationale,
         planned.source,
         observations_read(rule, observations)
@@ -421,9 +441,12 @@ def decide(
     hits = [plan.rules[i] for i in indices]
     described = plan.described
     enforced_rules = [h for h in hits if h.compiled.rule.enforced]
-    enforced = [_hit(h, record, described, observations, related) for h in enforced_rules]
+    remembered = plan.remembered
+    enforced = [
+        _hit(h, record, described, observations, related, remembered) for h in enforced_rules
+    ]
     shadow = [
-        _hit(h, record, described, observations, related)
+        _hit(h, record, described, observations, related, remembered)
         for h in hits
         if not h.compiled.rule.enforced
     ]
