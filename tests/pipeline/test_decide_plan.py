@@ -56,3 +56,16 @@ def test_a_fired_rule_is_explained_from_its_own_pack(tmp_path: Path) -> None:
     assert (hit.rule_id, hit.rationale, hit.source) == ("adult-check", "test", "test")
     assert [(e.field, e.value) for e in hit.evidence] == [("traveler.age_years", "40")]
     assert decision.score == 10
+
+
+def test_remembered_evidence_tells_equal_values_of_other_types_apart(tmp_path: Path) -> None:
+    """True == 1 and -0.0 == 0.0 in Python, but evidence shows them differently."""
+    snapshot = _snapshot(tmp_path / "pack", PACK_YAML)
+    shown = []
+    try:
+        for value in (True, 1, 1.0, True, -0.0, 0.0, -0.0, None):
+            decision = decide(snapshot, "T1", {"traveler.age_years": value}, {0}, WHEN)
+            shown.append(decision.indicators[0].evidence[0].value)
+    finally:
+        snapshot.engine.close()
+    assert shown == ["true", "1", "1", "true", "-0", "0", "-0", "unknown"]
