@@ -57,6 +57,22 @@ _STEPS: Final[dict[str, Step]] = {
 }
 
 
+# round() to 4 decimals costs about half a microsecond; most float fields repeat
+# a few hundred values (hours, circuity), so the answer is remembered per value.
+_FOUR_DECIMALS: dict[float, bool] = {}
+_MAX_REMEMBERED: Final = 65_536
+
+
+def _has_four_decimals(value: float) -> bool:
+    """``values.engine_float``'s decimals test, remembered (finite values only)."""
+    found = _FOUR_DECIMALS.get(value)
+    if found is None:
+        if len(_FOUR_DECIMALS) >= _MAX_REMEMBERED:
+            _FOUR_DECIMALS.clear()
+        found = _FOUR_DECIMALS[value] = round(value, FLOAT_DECIMALS) == value
+    return found
+
+
 def _generated(name: str, value: object) -> bool | int:
     if isinstance(value, bool):
         return value
@@ -105,7 +121,7 @@ def to_fact(
                     fact[name] = value
                     continue
             elif kind is float:
-                if -MAX_FLOAT < value < MAX_FLOAT and round(value, FLOAT_DECIMALS) == value:
+                if -MAX_FLOAT < value < MAX_FLOAT and _has_four_decimals(value):
                     fact[name] = value + 0.0
                     continue
             else:
