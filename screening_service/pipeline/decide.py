@@ -176,7 +176,7 @@ def _item(name: str, value: FactValue | None, described: Mapping[str, str]) -> E
 # Evidence items kept per pack: values that repeat (flags, codes, small counts) are
 # phrased once. Floats are not kept: -0.0 equals 0.0 but is shown "-0".
 _REMEMBERED: Final = (bool, int, str, type(None))
-MAX_REMEMBERED: Final = 4096
+_MAX_REMEMBERED: Final = 4096
 
 
 def _evidence(
@@ -195,7 +195,7 @@ def _evidence(
         key = (name, kind, value)  # the type too: True == 1, but they read differently
         item = remembered.get(key)
         if item is None:
-            if len(remembered) >= MAX_REMEMBERED:
+            if len(remembered) >= _MAX_REMEMBERED:
                 remembered.clear()
             item = remembered[key] = _item(name, value, described)
         found.append(item)
