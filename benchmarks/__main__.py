@@ -35,6 +35,7 @@ from benchmarks import (
     manifest_throughput,
     memory,
     peers,
+    per_traveler,
     report,
     rpc_vs_echo,
     whatif,
@@ -45,6 +46,7 @@ MODULES: dict[str, ModuleType] = {
     module.NAME: module
     for module in (
         engine_floor,
+        per_traveler,
         peers,
         rpc_vs_echo,
         manifest_throughput,

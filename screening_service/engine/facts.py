@@ -21,22 +21,56 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
-from screening_service.catalog import CATALOG, FieldType
+from screening_service.catalog import CATALOG, Field, FieldType
 from screening_service.engine.spec import FACT_KIND
-from screening_service.values import MAX_SAFE_INTEGER, FactValue, ValueTypeError, coerce
+from screening_service.values import (
+    FLOAT_DECIMALS,
+    MAX_FLOAT,
+    MAX_SAFE_INTEGER,
+    FactValue,
+    ValueTypeError,
+    coerce,
+)
 
 EMPTY_LIST_ITEM: Final = "<none>"
 
-# Fast paths: values whose Python type already fits (and, for whole numbers,
-# within the engine's exact range) skip the full coercion. Floats and lists
-# always take it: floats must be finite with no exponent notation.
-_FAST: Final = {
-    name: {FieldType.INT: int, FieldType.DATE: int, FieldType.BOOL: bool}.get(
-        f.type, str if f.type in (FieldType.STRING, FieldType.ENUM) else None
-    )
-    for name, f in CATALOG.items()
+# Fast paths: values whose Python type already fits (whole numbers within the
+# engine's exact range, floats finite, below `MAX_FLOAT` and with at most
+# `FLOAT_DECIMALS` decimals: what `values.engine_float` accepts) are sent as
+# they are; anything else (lists included) takes the full coercion, which
+# fixes it or raises.
+_FAST_TYPE: Final[dict[FieldType, type]] = {
+    FieldType.INT: int,
+    FieldType.DATE: int,
+    FieldType.BOOL: bool,
+    FieldType.STRING: str,
+    FieldType.ENUM: str,
+    FieldType.FLOAT: float,
 }
 _SKIPPED: Final = frozenset(name for name, f in CATALOG.items() if not f.in_facts)
+
+# One field's plan: its name, the type sent without coercion (None: none is),
+# and its catalog entry (None: a generated ``flight.*`` value or an error).
+Step = tuple[str, type | None, Field | None]
+_STEPS: Final[dict[str, Step]] = {
+    name: (name, _FAST_TYPE.get(f.type), f) for name, f in CATALOG.items()
+}
+
+
+# round() to 4 decimals costs about half a microsecond; most float fields repeat
+# a few hundred values (hours, circuity), so the answer is remembered per value.
+_FOUR_DECIMALS: dict[float, bool] = {}
+_MAX_REMEMBERED: Final = 65_536
+
+
+def _has_four_decimals(value: float) -> bool:
+    """``values.engine_float``'s decimals test, remembered (finite values only)."""
+    found = _FOUR_DECIMALS.get(value)
+    if found is None:
+        if len(_FOUR_DECIMALS) >= _MAX_REMEMBERED:
+            _FOUR_DECIMALS.clear()
+        found = _FOUR_DECIMALS[value] = round(value, FLOAT_DECIMALS) == value
+    return found
 
 
 def _generated(name: str, value: object) -> bool | int:
@@ -47,10 +81,14 @@ def _generated(name: str, value: object) -> bool | int:
     raise ValueTypeError(f"generated property {name} must be a boolean or a whole number")
 
 
+def _step(name: str) -> Step:
+    return _STEPS.get(name) or (name, None, None)
+
+
 @lru_cache(maxsize=64)
-def _plan(fields: frozenset[str]) -> tuple[tuple[str, object], ...]:
+def _plan(fields: frozenset[str]) -> tuple[Step, ...]:
     """The fields worth sending, each with its fast-path type, in a stable order."""
-    return tuple((name, _FAST.get(name, KeyError)) for name in sorted(fields - _SKIPPED))
+    return tuple(_step(name) for name in sorted(fields - _SKIPPED))
 
 
 def to_fact(
@@ -67,27 +105,37 @@ def to_fact(
     """
     fact: dict[str, Any] = {"id": fact_id, "kind": FACT_KIND}
     plan = (
-        ((name, _FAST.get(name, KeyError)) for name in record if name not in _SKIPPED)
+        (_step(name) for name in record if name not in _SKIPPED)
         if fields is None
         else _plan(fields)
     )
-    for name, fast in plan:
-        value = record.get(name)
+    get = record.get
+    for name, fast, field in plan:
+        value: Any = get(name)  # its type is checked right below
         if value is None:
             continue
-        if fast is KeyError:
+        kind = type(value)
+        if kind is fast:
+            if kind is int:
+                if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+                    fact[name] = value
+                    continue
+            elif kind is float:
+                if -MAX_FLOAT < value < MAX_FLOAT and _has_four_decimals(value):
+                    fact[name] = value + 0.0
+                    continue
+            else:
+                fact[name] = value
+                continue
+        if field is None:
             if not name.startswith("flight."):
                 raise KeyError(name)
             fact[name] = _generated(name, value)
         elif isinstance(value, list) and not value:
             fact[name] = [EMPTY_LIST_ITEM]
-        elif type(value) is fast and (
-            not isinstance(value, int) or -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER
-        ):
-            fact[name] = value
         else:
-            fact[name] = coerce(CATALOG[name], value)
+            fact[name] = coerce(field, value)
     if extra:
         for name, value in extra.items():
-            fact[name] = _generated(name, value)
+            fact[name] = value if type(value) is bool else _generated(name, value)
     return fact

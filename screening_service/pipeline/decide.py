@@ -25,10 +25,12 @@ of every typology whose indicators fired.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import enum
 import os
-from collections.abc import Iterable, Sequence
+import weakref
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
 from typing import Final
@@ -39,7 +41,7 @@ from screening_service.pipeline.records import Observation
 from screening_service.pipeline.related import MAX_NAMED, NOBODY, Related
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules import condition_ast as ast
-from screening_service.rules.compile import CompiledRule
+from screening_service.rules.compile import CompiledPack, CompiledRule
 from screening_service.rules.model import Guidance, PackInfo, Rule
 from screening_service.values import FactValue, Record, render
 
@@ -156,21 +158,47 @@ def evidence(
     compiled: CompiledRule, record: Record, info: PackInfo | None = None
 ) -> tuple[Evidence, ...]:
     """The values the rule read, as an officer reads them; an unknown value says "unknown"."""
-    described = {a.field_name: a.description for a in info.aggregates} if info else {}
+    return _evidence(compiled.fields, record, _described(info))
+
+
+def _described(info: PackInfo | None) -> dict[str, str]:
+    return {a.field_name: a.description for a in info.aggregates} if info else {}
+
+
+def _item(name: str, value: FactValue | None, described: Mapping[str, str]) -> Evidence:
+    shown = _shown(name, value)
+    known = value is not None
+    return Evidence(
+        name, shown, unit(name), phrase(name, shown, known, described.get(name, "")), not known
+    )
+
+
+# Evidence items kept per pack: values that repeat (flags, codes, small counts) are
+# phrased once. Floats are not kept: -0.0 equals 0.0 but is shown "-0".
+_REMEMBERED: Final = (bool, int, str, type(None))
+_MAX_REMEMBERED: Final = 4096
+
+
+def _evidence(
+    fields: tuple[str, ...],
+    record: Record,
+    described: Mapping[str, str],
+    remembered: dict[tuple[str, type, object], Evidence] | None = None,
+) -> tuple[Evidence, ...]:
     found = []
-    for name in compiled.fields:
+    for name in fields:
         value = record.get(name)
-        shown = _shown(name, value)
-        known = value is not None
-        found.append(
-            Evidence(
-                name,
-                shown,
-                unit(name),
-                phrase(name, shown, known, described.get(name, "")),
-                not known,
-            )
-        )
+        kind = type(value)
+        if remembered is None or kind not in _REMEMBERED:
+            found.append(_item(name, value, described))
+            continue
+        key = (name, kind, value)  # the type too: True == 1, but they read differently
+        item = remembered.get(key)
+        if item is None:
+            if len(remembered) >= _MAX_REMEMBERED:
+                remembered.clear()
+            item = remembered[key] = _item(name, value, described)
+        found.append(item)
     return tuple(found)
 
 
@@ -196,16 +224,87 @@ def observations_read(rule: Rule, observations: Iterable[Observation]) -> tuple[
     )
 
 
+@dataclass(frozen=True)
+class _RulePlan:
+    """What a hit of one rule says that does not depend on the traveler."""
+
+    compiled: CompiledRule
+    rationale: str
+    source: str
+    reads_observations: bool
+
+
+@dataclass(frozen=True)
+class _PackPlan:
+    """Per pack, computed once: the rules' fixed texts, and the whole quiet decision.
+
+    A traveler no rule fired for (most of them) gets the score, reason and
+    guidance of an empty firing, which depend on the pack alone.
+    """
+
+    rules: tuple[_RulePlan, ...]
+    described: Mapping[str, str]
+    quiet_score: float
+    quiet_reason: ReferralReason
+    quiet_guidance: tuple[TypologyGuidance, ...]
+    remembered: dict[tuple[str, type, object], Evidence] = dataclasses.field(default_factory=dict)
+
+
+def _plan_of(compiled: CompiledPack) -> _PackPlan:
+    info = compiled.pack.info
+    rules = tuple(
+        _RulePlan(
+            c,
+            " ".join(c.rule.rationale.split()),
+            " ".join(c.rule.source.split()),
+            any(name.startswith("observations.") for name in ast.fields_read(c.rule.condition)),
+        )
+        for c in compiled.rules
+    )
+    scores = typology_scores(info, [])
+    reason = referral_reason(info, [], scores)
+    return _PackPlan(
+        rules,
+        _described(info),
+        round(sum(scores.values()), 4),
+        reason,
+        guidance(info, [], reason),
+    )
+
+
+_PLANS: dict[int, tuple[weakref.ref[CompiledPack], _PackPlan]] = {}
+_MAX_PLANS: Final = 16
+
+
+def _pack_plan(compiled: CompiledPack) -> _PackPlan:
+    """The pack's plan, built on its first decision (a compiled pack is not hashable: by id,
+    with a weak reference proving the id still names the same pack)."""
+    found = _PLANS.get(id(compiled))
+    if found is not None and found[0]() is compiled:
+        return found[1]
+    plan = _plan_of(compiled)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[id(compiled)] = (weakref.ref(compiled), plan)
+    return plan
+
+
 def _hit(
-    compiled: CompiledRule,
+    planned: _RulePlan,
     record: Record,
-    info: PackInfo,
+    described: Mapping[str, str],
     observations: Sequence[Observation],
     related: Related,
+    remembered: dict[tuple[str, type, object], Evidence],
 ) -> Hit:
+    compiled = planned.compiled
     rule = compiled.rule
-    others = dict.fromkeys(
-        islice((i for name in compiled.fields for i in related.get(name, ())), MAX_NAMED)
+    others = (
+        dict.fromkeys(
+            islice((i for name in compiled.fields for i in related.get(name, ())), MAX_NAMED)
+        )
+        if related
+        else ()
     )
     return Hit(
         rule.id,
@@ -213,10 +312,12 @@ def _hit(
         rule.typology,
         rule.weight,
         rule.refer_priority,
-        evidence(compiled, record, info),
-        " ".join(rule.rationale.split()),
-        " ".join(rule.source.split()),
-        observations_read(rule, observations) if observations else (),
+        _evidence(compiled.fields, record, described, remembered),
+        planned.rationale,
+        planned.source,
+        observations_read(rule, observations)
+        if observations and planned.reads_observations
+        else (),
         tuple(others),
     )
 
@@ -318,12 +419,38 @@ def decide(
     """One traveler's decision; ``observations`` are the traveler's reports and ``related``
     the other travelers behind each flight-level field (`pipeline.related`)."""
     compiled = snapshot.compiled
-    info = compiled.pack.info
-    hits = [compiled.rules[i] for i in sorted(fired)]
-    enforced_rules = [c for c in hits if c.rule.enforced]
-    enforced = [_hit(c, record, info, observations, related) for c in enforced_rules]
-    shadow = [_hit(c, record, info, observations, related) for c in hits if not c.rule.enforced]
-    rules = [c.rule for c in enforced_rules]
+    plan = _pack_plan(compiled)
+    pack = compiled.pack
+    indices = sorted(fired)
+    if not indices:
+        return Decision(
+            traveler_id=traveler_id,
+            decision_id=new_decision_id(),
+            referral=plan.quiet_reason.referral,
+            score=plan.quiet_score,
+            typology_scores=(),
+            indicators=(),
+            shadow_indicators=(),
+            ruleset_version=pack.version,
+            ruleset_hash=pack.content_hash,
+            evaluated_at=evaluated_at,
+            referral_reason=plan.quiet_reason,
+            guidance=plan.quiet_guidance,
+        )
+    info = pack.info
+    hits = [plan.rules[i] for i in indices]
+    described = plan.described
+    enforced_rules = [h for h in hits if h.compiled.rule.enforced]
+    remembered = plan.remembered
+    enforced = [
+        _hit(h, record, described, observations, related, remembered) for h in enforced_rules
+    ]
+    shadow = [
+        _hit(h, record, described, observations, related, remembered)
+        for h in hits
+        if not h.compiled.rule.enforced
+    ]
+    rules = [h.compiled.rule for h in enforced_rules]
     scores = typology_scores(info, rules)
     reason = referral_reason(info, rules, scores)
     return Decision(
@@ -334,8 +461,8 @@ def decide(
         typology_scores=tuple(sorted(scores.items())),
         indicators=tuple(enforced),
         shadow_indicators=tuple(shadow),
-        ruleset_version=snapshot.version,
-        ruleset_hash=snapshot.content_hash,
+        ruleset_version=pack.version,
+        ruleset_hash=pack.content_hash,
         evaluated_at=evaluated_at,
         referral_reason=reason,
         guidance=guidance(info, rules, reason),
