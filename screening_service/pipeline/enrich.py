@@ -29,7 +29,7 @@ from typing import Final
 from screening_service import geography
 from screening_service.catalog import LOOKOUT_DOB_AGREEMENT_VALUES
 from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
-from screening_service.pipeline.records import Flight, Traveler
+from screening_service.pipeline.records import Booking, Flight, Traveler
 from screening_service.values import Record, date_to_ordinal
 
 ADULT_AGE: Final = 18
@@ -330,6 +330,33 @@ class FlightGroups:
                 self.by_contact[b.contact_id].add(i, self.age_of[i], b.record_locator)
 
 
+def _purchaser_on_flight(b: Booking, record: Record, purchasers_on_board: set[str]) -> None:
+    if b.purchaser_is_traveler:
+        record["booking.purchaser_on_flight"] = True
+    elif b.purchaser_id:
+        record["booking.purchaser_on_flight"] = b.purchaser_id in purchasers_on_board
+
+
+def history_fields(travelers: Sequence[Traveler], flight: Flight, now: dt.datetime) -> list[Record]:
+    """Only what travel history reads of the records (age, minor, purchaser on the flight),
+    computed as `enrich_flight` does: replay's first pass, which records history and decides
+    nothing, needs no more."""
+    records: list[Record] = []
+    for t in travelers:
+        departs, origin = _first_departure(t, flight, now)
+        age = _age(t.date_of_birth, local_date(departs, origin))
+        records.append({"traveler.age_years": age, "traveler.is_minor": age < ADULT_AGE})
+    on_board = {
+        t.booking.purchaser_id
+        for t in travelers
+        if t.booking is not None and t.booking.purchaser_id and t.booking.purchaser_is_traveler
+    }
+    for t, record in zip(travelers, records, strict=True):
+        if t.booking is not None:
+            _purchaser_on_flight(t.booking, record, on_board)
+    return records
+
+
 def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
     groups = FlightGroups(travelers, records)
     by_purchaser, by_contact = groups.by_purchaser, groups.by_contact
@@ -344,10 +371,7 @@ def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
         b = t.booking
         if b is None:
             continue
-        if b.purchaser_is_traveler:
-            record["booking.purchaser_on_flight"] = True
-        elif b.purchaser_id:
-            record["booking.purchaser_on_flight"] = b.purchaser_id in purchasers_on_board
+        _purchaser_on_flight(b, record, purchasers_on_board)
         if b.purchaser_id:
             bought = by_purchaser[b.purchaser_id]
             record["flight.same_purchaser_count"] = len(bought.members)

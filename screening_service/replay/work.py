@@ -30,7 +30,7 @@ from screening_service.history.sqlite import SqliteStore
 from screening_service.judgement import pack_spec, traveler_outcomes
 from screening_service.lookout import LookoutIndex, load_lookout
 from screening_service.pipeline.decide import Decision
-from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.enrich import history_fields
 from screening_service.pipeline.history import HistoryOptions, flight_events
 from screening_service.pipeline.screen import Context, FlightResult, screen, validate
 from screening_service.pipeline.snapshot import Snapshot
@@ -203,8 +203,8 @@ def record_partition(job: Job, partition: Partition) -> int:
         valid = validate(request, live=False)
         if isinstance(valid, Invalid):
             continue
-        enriched = enrich_flight(valid.travelers, valid.flight, now)
-        events = flight_events(history.key, valid.flight, valid.travelers, enriched)
+        fields = history_fields(valid.travelers, valid.flight, now)
+        events = flight_events(history.key, valid.flight, valid.travelers, fields)
         if events is not None:
             flights.append(events)
     history.store.recorded.record_many(flights)
