@@ -140,6 +140,10 @@ class _Collector:
         text = self.text(path, value, required=True, limit=MAX_NAME)
         if text is None or len(self.violations) > before:
             return text
+        if text.isascii():  # ASCII's only invisible characters are controls, refused above
+            if not any(ch.isalpha() for ch in text):
+                self.add(path, "is blank or has no letters")
+            return text
         if _has_invisible(text):
             self.add(path, "contains invisible or control characters")
         elif not any(unicodedata.category(ch).startswith("L") for ch in text):
