@@ -8,8 +8,20 @@ timeout for another. ``secure_delete`` overwrites erased rows, so a
 auto-vacuum gives the freed pages back to the file system. The file is
 created readable by its owner only.
 
-Lists of keys go to SQLite as one JSON array parameter each (``json_each``),
-so a 1,000-traveler flight is one statement, not thousands of placeholders.
+Counts come from an index each process keeps in memory (`mirror`), not from
+SQL: per-key indexes on pseudonyms put every traveler's row on random pages
+and made the commit the history's largest cost. The database keeps every
+row, indexed by flight (idempotence), by time (purge) and by change number:
+each write transaction stamps its rows with the next number of
+``history_state.change``, and at the start of the next write a process
+applies every row stamped after the last number it has seen, so processes
+sharing the file (``--workers N``) count alike. A forget makes every process
+reload; a purge makes each drop the events it removed.
+
+``synchronous = NORMAL`` in WAL mode: a commit survives a crash of the
+process; after a power loss or an operating-system crash the last
+transactions before the most recent checkpoint can be lost (SQLite's
+documented trade-off). A lost flight counts again when it is screened again.
 """
 
 from __future__ import annotations
@@ -27,6 +39,7 @@ from typing import Final, TypeVar
 
 from screening_service.history import migrations
 from screening_service.history.counting import CountQuery, FlightRows, assemble, rows
+from screening_service.history.mirror import Mirror, apply
 from screening_service.history.model import (
     DEFAULT_RETENTION_DAYS,
     FlightEvents,
@@ -43,46 +56,26 @@ T = TypeVar("T")
 
 UPSERT_EVENT: Final = """
 INSERT INTO travel_event (flight_key, traveler, event_time, document, purchaser,
-                          purchaser_travels, contact, minor)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                          purchaser_travels, contact, minor, change)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (flight_key, traveler) DO UPDATE SET
     event_time = excluded.event_time, document = excluded.document,
     purchaser = excluded.purchaser, purchaser_travels = excluded.purchaser_travels,
-    contact = excluded.contact, minor = excluded.minor
+    contact = excluded.contact, minor = excluded.minor, change = excluded.change
 """
 DELETE_COMPANIONS: Final = """
 DELETE FROM minor_companion
  WHERE flight_key = ? AND traveler IN (SELECT value FROM json_each(?))
 """
 INSERT_COMPANION: Final = """
-INSERT INTO minor_companion (flight_key, traveler, companion, event_time)
-VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+INSERT INTO minor_companion (flight_key, traveler, companion, event_time, change)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
 """
-COUNT: Final = """
-SELECT 0, purchaser, COUNT(DISTINCT traveler), COUNT(DISTINCT CASE WHEN minor THEN traveler END)
-  FROM travel_event
- WHERE purchaser IN (SELECT value FROM json_each(:purchasers))
-   AND event_time BETWEEN :purchaser_since AND :until
- GROUP BY purchaser
-UNION ALL
-SELECT 1, contact, COUNT(DISTINCT traveler), NULL
-  FROM travel_event
- WHERE contact IN (SELECT value FROM json_each(:contacts))
-   AND event_time BETWEEN :contact_since AND :until
- GROUP BY contact
-UNION ALL
-SELECT 2, traveler, COUNT(*), NULL
-  FROM travel_event
- WHERE traveler IN (SELECT value FROM json_each(:travelers))
-   AND event_time BETWEEN :traveler_since AND :until
- GROUP BY traveler
-UNION ALL
-SELECT 3, traveler, COUNT(DISTINCT companion), NULL
-  FROM minor_companion
- WHERE traveler IN (SELECT value FROM json_each(:minors))
-   AND event_time BETWEEN :companion_since AND :until
- GROUP BY traveler
-"""
+STATE: Final = "SELECT change, erased, purged_before FROM history_state"
+EVENTS: Final = (
+    "SELECT flight_key, traveler, event_time, purchaser, contact, minor FROM travel_event"
+)
+COMPANIONS: Final = "SELECT flight_key, traveler, companion, event_time FROM minor_companion"
 
 
 def describe(error: sqlite3.Error) -> str:
@@ -104,11 +97,15 @@ class SqliteStore:
         *,
         retention_days: int = DEFAULT_RETENTION_DAYS,
         busy_timeout_seconds: float = 10.0,
+        preload: bool = False,
     ) -> None:
+        """Open (and migrate) the file; ``preload`` reads the counting index now, not at
+        the first `record_and_count` (a service starting, not an operator's command)."""
         validate_retention_days(retention_days)
         self.path = path
         self._retention_days = retention_days
         self._lock = threading.Lock()
+        self._mirror = Mirror()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -123,6 +120,8 @@ class SqliteStore:
             raise HistoryUnavailable("open", BACKEND, cause) from error
         try:
             self._run("open", lambda: self._prepare_when_free(busy_timeout_seconds))
+            if preload:
+                self._run("open", self._load)
         except HistoryUnavailable:
             self._db.close()
             raise
@@ -169,7 +168,7 @@ class SqliteStore:
         db.execute(migrations.CREATE_VERSION_TABLE)
         with transaction(self._db):
             applied = {v for (v,) in db.execute(f"SELECT version FROM {migrations.VERSION_TABLE}")}
-            for migration in migrations.pending(applied):
+            for migration in migrations.pending(applied, BACKEND):
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(
@@ -194,31 +193,61 @@ class SqliteStore:
         query = CountQuery.of(flight)
 
         def work() -> list[HistoryCounts]:
-            with transaction(self._db):
-                self._write(written)
-                result = self._db.execute(
-                    COUNT,
-                    {
-                        "purchasers": json.dumps(query.purchasers),
-                        "contacts": json.dumps(query.contacts),
-                        "travelers": json.dumps(query.travelers),
-                        "minors": json.dumps(query.minors),
-                        "until": query.until,
-                        "purchaser_since": query.purchaser_since,
-                        "contact_since": query.contact_since,
-                        "traveler_since": query.traveler_since,
-                        "companion_since": query.companion_since,
-                    },
-                ).fetchall()
+            mirror = self._mirror
+            try:
+                if not mirror.loaded:
+                    self._load()
+                with transaction(self._db):
+                    change = self._catch_up() + 1
+                    self._write(written, change)
+                    mirror.write(written)
+                    mirror.change = change
+                    result = mirror.count(query)
+            except BaseException:
+                mirror.clear()  # it may hold rows that were rolled back: reload next time
+                raise
             return assemble(flight, result)
 
         return self._run("record", work)
 
-    def _write(self, written: FlightRows) -> None:
+    def _load(self) -> None:
+        with transaction(self._db, read_only=True):
+            self._reload()
+
+    def _reload(self) -> None:
+        """Load the mirror from the database (inside a transaction)."""
+        mirror = self._mirror
+        mirror.clear()
+        mirror.change, mirror.erased, mirror.purged_before = self._db.execute(STATE).fetchone()
+        apply(mirror, self._db.execute(EVENTS), self._db.execute(COMPANIONS))
+        mirror.loaded = True
+
+    def _catch_up(self) -> int:
+        """Bring the mirror up to the database's latest change (inside the write lock); it."""
+        mirror = self._mirror
+        change, erased, purged_before = self._db.execute(STATE).fetchone()
+        if erased != mirror.erased:
+            self._reload()
+            return int(change)
+        if purged_before > mirror.purged_before:
+            mirror.drop_before(purged_before)
+            mirror.purged_before = purged_before
+        if change != mirror.change:
+            apply(
+                mirror,
+                self._db.execute(f"{EVENTS} WHERE change > ?", (mirror.change,)),
+                self._db.execute(f"{COMPANIONS} WHERE change > ?", (mirror.change,)),
+            )
+            mirror.change = change
+        return int(change)
+
+    def _write(self, written: FlightRows, change: int) -> None:
         db = self._db
+        db.execute("UPDATE history_state SET change = ?", (change,))
         db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
-        db.executemany(UPSERT_EVENT, written.events)
-        db.executemany(INSERT_COMPANION, written.companions)
+        db.executemany(UPSERT_EVENT, [(*row, change) for row in written.events])
+        if written.companions:
+            db.executemany(INSERT_COMPANION, [(*row, change) for row in written.companions])
 
     def purge(self, now: datetime) -> int:
         before = cutoff(now, self._retention_days)
@@ -229,6 +258,11 @@ class SqliteStore:
                     "DELETE FROM travel_event WHERE event_time < ?", (before,)
                 ).rowcount
                 self._db.execute("DELETE FROM minor_companion WHERE event_time < ?", (before,))
+                self._db.execute(
+                    "UPDATE history_state SET change = change + 1,"
+                    " purged_before = MAX(purged_before, ?)",
+                    (before,),
+                )
             self._db.execute("PRAGMA incremental_vacuum")
             return deleted
 
@@ -244,6 +278,9 @@ class SqliteStore:
                 self._db.execute(
                     "DELETE FROM minor_companion WHERE traveler = ? OR companion = ?",
                     (pseudonym, pseudonym),
+                )
+                self._db.execute(
+                    "UPDATE history_state SET change = change + 1, erased = change + 1"
                 )
             self._db.execute("PRAGMA incremental_vacuum")
             return deleted

@@ -1,0 +1,218 @@
+"""The SQLite store's counting index, kept in memory by each process.
+
+Counting in SQL needed an index per key (traveler, purchaser, contact,
+minor), and with pseudonyms for keys every traveler's row landed on a
+random page of each: a 300-traveler flight rewrote some 900 pages of the
+write-ahead log at every commit, most of what the history added to the
+screening cost. The store now keeps, in memory, only what the counts read
+(event time, purchaser, contact, minor, a minor's companions: pseudonyms and
+numbers, nothing else), and the database keeps every row as before, indexed
+only by flight and by time, which new rows reach in order.
+
+`Mirror` is the data structure; `SqliteStore` keeps it equal to the
+database: it loads it once, and at the start of each write transaction
+applies what other processes committed since (rows stamped with a higher
+change number), drops what a purge removed, or reloads after a forget. The
+rows `count` returns are those of the SQL count query of
+`screening_service.history.counting`, so `assemble` turns either into
+`HistoryCounts`.
+
+Memory: about half a kilobyte per event kept (the retention window's
+traffic); a deployment keeping many millions of events should share a
+PostgreSQL database instead, which counts in SQL.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from typing import TypeVar
+
+from screening_service.history.counting import CountQuery, FlightRows, Kind
+
+# event time, purchaser, contact, minor
+Event = tuple[int, str | None, str | None, bool]
+EventKey = tuple[str, str]  # flight key, traveler
+CountRow = tuple[int, str, int, int | None]
+T = TypeVar("T")
+
+
+class Mirror:
+    """Travel events by the keys the counts read; see the module docstring."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        """Forget everything; ``loaded`` is False until the caller loads it again."""
+        self.loaded = False
+        self.change = 0
+        self.erased = 0
+        self.purged_before = 0
+        self._events: dict[EventKey, Event] = {}
+        self._flights: dict[str, set[str]] = {}
+        self._purchased: dict[str, set[EventKey]] = {}
+        self._contacted: dict[str, set[EventKey]] = {}
+        self._companions: dict[str, dict[tuple[str, str], int]] = {}
+
+    def __len__(self) -> int:
+        return len(self._events)
+
+    def put_event(
+        self,
+        flight_key: str,
+        traveler: str,
+        event_time: int,
+        purchaser: str | None,
+        contact: str | None,
+        minor: bool,
+    ) -> None:
+        """Add or replace the event of ``traveler`` on ``flight_key``."""
+        flight_key = sys.intern(flight_key)
+        traveler = sys.intern(traveler)
+        key = (flight_key, traveler)
+        old = self._events.get(key)
+        if old is not None:
+            _discard(self._purchased, old[1], key)
+            _discard(self._contacted, old[2], key)
+        self._events[key] = (event_time, purchaser, contact, bool(minor))
+        flights = self._flights.get(traveler)
+        if flights is None:
+            self._flights[traveler] = {flight_key}
+        else:
+            flights.add(flight_key)
+        if purchaser is not None:
+            _add(self._purchased, purchaser, key)
+        if contact is not None:
+            _add(self._contacted, contact, key)
+
+    def clear_companions(self, flight_key: str, traveler: str) -> None:
+        """Drop the companion links of ``traveler`` on ``flight_key`` (they are rewritten)."""
+        links = self._companions.get(traveler)
+        if not links:
+            return
+        for link in [link for link in links if link[0] == flight_key]:
+            del links[link]
+        if not links:
+            del self._companions[traveler]
+
+    def put_companion(
+        self, flight_key: str, traveler: str, companion: str, event_time: int
+    ) -> None:
+        links = self._companions.get(traveler)
+        if links is None:
+            links = self._companions[sys.intern(traveler)] = {}
+        links[(sys.intern(flight_key), sys.intern(companion))] = event_time
+
+    def write(self, written: FlightRows) -> None:
+        """Apply one flight's rows as the store writes them: events upserted, links replaced."""
+        for (
+            flight_key,
+            traveler,
+            at,
+            _document,
+            purchaser,
+            _travels,
+            contact,
+            minor,
+        ) in written.events:
+            self.put_event(flight_key, traveler, at, purchaser, contact, minor)
+            self.clear_companions(flight_key, traveler)
+        for flight_key, traveler, companion, at in written.companions:
+            self.put_companion(flight_key, traveler, companion, at)
+
+    def drop_before(self, cutoff: int) -> None:
+        """Drop events and links older than ``cutoff`` (epoch seconds), as a purge deletes them."""
+        for key in [key for key, event in self._events.items() if event[0] < cutoff]:
+            _, purchaser, contact, _ = self._events.pop(key)
+            flight_key, traveler = key
+            _discard(self._flights, traveler, flight_key)
+            _discard(self._purchased, purchaser, key)
+            _discard(self._contacted, contact, key)
+        for traveler, links in list(self._companions.items()):
+            for link in [link for link, at in links.items() if at < cutoff]:
+                del links[link]
+            if not links:
+                del self._companions[traveler]
+
+    def count(self, query: CountQuery) -> list[CountRow]:
+        """The SQL count query's rows, ``(kind, key, count, minors)``, for keys with events."""
+        events = self._events
+        until = query.until
+        found: list[CountRow] = []
+        since = query.purchaser_since
+        for purchaser in query.purchasers:
+            travelers: set[str] = set()
+            minors: set[str] = set()
+            for key in self._purchased.get(purchaser, ()):
+                at, _, _, minor = events[key]
+                if since <= at <= until:
+                    travelers.add(key[1])
+                    if minor:
+                        minors.add(key[1])
+            if travelers:
+                found.append((Kind.PURCHASER, purchaser, len(travelers), len(minors)))
+        since = query.contact_since
+        for contact in query.contacts:
+            travelers = {
+                key[1]
+                for key in self._contacted.get(contact, ())
+                if since <= events[key][0] <= until
+            }
+            if travelers:
+                found.append((Kind.CONTACT, contact, len(travelers), None))
+        since = query.traveler_since
+        for traveler in query.travelers:
+            flights = sum(
+                1
+                for flight_key in self._flights.get(traveler, ())
+                if since <= events[(flight_key, traveler)][0] <= until
+            )
+            if flights:
+                found.append((Kind.TRAVELER, traveler, flights, None))
+        since = query.companion_since
+        for minor in query.minors:
+            companions = {
+                companion
+                for (_, companion), at in self._companions.get(minor, {}).items()
+                if since <= at <= until
+            }
+            if companions:
+                found.append((Kind.COMPANIONS, minor, len(companions), None))
+        return found
+
+
+def _add(index: dict[str, set[EventKey]], key: str, member: EventKey) -> None:
+    members = index.get(key)
+    if members is None:
+        index[sys.intern(key)] = {member}
+    else:
+        members.add(member)
+
+
+def _discard(index: dict[str, set[T]], key: str | None, member: T) -> None:
+    if key is None:
+        return
+    members = index.get(key)
+    if members is None:
+        return
+    members.discard(member)
+    if not members:
+        del index[key]
+
+
+def apply(
+    mirror: Mirror,
+    events: Iterable[tuple[str, str, int, str | None, str | None, bool]],
+    companions: Iterable[tuple[str, str, str, int]],
+) -> None:
+    """Apply rows as the database returns them: every event given, then every link given.
+
+    A write replaces all the links of the travelers it writes, in the same
+    transaction, so an event row read back means its old links are gone.
+    """
+    for flight_key, traveler, at, purchaser, contact, minor in events:
+        mirror.put_event(flight_key, traveler, at, purchaser, contact, minor)
+        mirror.clear_companions(flight_key, traveler)
+    for flight_key, traveler, companion, at in companions:
+        mirror.put_companion(flight_key, traveler, companion, at)
