@@ -50,9 +50,11 @@ class Mirror:
         self.erased = 0
         self.purged_before = 0
         self._events: dict[EventKey, Event] = {}
-        self._flights: dict[str, set[str]] = {}
-        self._purchased: dict[str, set[EventKey]] = {}
-        self._contacted: dict[str, set[EventKey]] = {}
+        # Tuples, not sets: a key has a few members, and tuples of strings leave the
+        # garbage collector's lists, so a large index costs no collection time.
+        self._flights: dict[str, tuple[str, ...]] = {}
+        self._purchased: dict[str, tuple[EventKey, ...]] = {}
+        self._contacted: dict[str, tuple[EventKey, ...]] = {}
         self._companions: dict[str, dict[tuple[str, str], int]] = {}
 
     def __len__(self) -> int:
@@ -76,11 +78,7 @@ class Mirror:
             _discard(self._purchased, old[1], key)
             _discard(self._contacted, old[2], key)
         self._events[key] = (event_time, purchaser, contact, bool(minor))
-        flights = self._flights.get(traveler)
-        if flights is None:
-            self._flights[traveler] = {flight_key}
-        else:
-            flights.add(flight_key)
+        _add(self._flights, traveler, flight_key)
         if purchaser is not None:
             _add(self._purchased, purchaser, key)
         if contact is not None:
@@ -182,22 +180,24 @@ class Mirror:
         return found
 
 
-def _add(index: dict[str, set[EventKey]], key: str, member: EventKey) -> None:
+def _add(index: dict[str, tuple[T, ...]], key: str, member: T) -> None:
     members = index.get(key)
     if members is None:
-        index[sys.intern(key)] = {member}
-    else:
-        members.add(member)
+        index[sys.intern(key)] = (member,)
+    elif member not in members:
+        index[key] = (*members, member)
 
 
-def _discard(index: dict[str, set[T]], key: str | None, member: T) -> None:
+def _discard(index: dict[str, tuple[T, ...]], key: str | None, member: T) -> None:
     if key is None:
         return
     members = index.get(key)
-    if members is None:
+    if members is None or member not in members:
         return
-    members.discard(member)
-    if not members:
+    kept = tuple(m for m in members if m != member)
+    if kept:
+        index[key] = kept
+    else:
         del index[key]
 
 
