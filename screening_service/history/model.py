@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import ClassVar, Final
 
 PURCHASER_WINDOW: Final = timedelta(days=30)
 CONTACT_WINDOW: Final = timedelta(days=30)
@@ -70,9 +70,11 @@ class TravelEvent:
     def __post_init__(self) -> None:
         if not self.traveler:
             raise ValueError("a travel event needs the traveler's identity pseudonym")
-        for name in ("document", "purchaser", "contact"):
-            if getattr(self, name) == "":
-                raise ValueError(f"an empty {name} pseudonym must be None (unknown)")
+        if "" in (self.document, self.purchaser, self.contact):
+            name = ("document", "purchaser", "contact")[
+                (self.document, self.purchaser, self.contact).index("")
+            ]
+            raise ValueError(f"an empty {name} pseudonym must be None (unknown)")
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,8 @@ class FlightEvents:
 
     def __post_init__(self) -> None:
         epoch_seconds(self.event_time)
-        seen: set[str] = set()
-        for event in self.events:
-            if event.traveler in seen:
-                raise ValueError(f"traveler listed twice on flight {self.flight}")
-            seen.add(event.traveler)
+        if len({event.traveler for event in self.events}) != len(self.events):
+            raise ValueError(f"traveler listed twice on flight {self.flight}")
 
 
 @dataclass(frozen=True)
@@ -109,15 +108,28 @@ class HistoryCounts:
     traveler_flights_30d: int
     minor_adult_companions_90d: int | None
 
+    NAMES: ClassVar[tuple[str, ...]] = (
+        "purchaser_travelers_30d",
+        "purchaser_minors_30d",
+        "contact_travelers_30d",
+        "traveler_flights_30d",
+        "minor_adult_companions_90d",
+    )
+    """The rule fields' names (without the ``history.`` prefix), in `values` order."""
+
+    def values(self) -> tuple[int | None, ...]:
+        """The rule fields' values, in `NAMES` order."""
+        return (
+            self.purchaser_travelers_30d,
+            self.purchaser_minors_30d,
+            self.contact_travelers_30d,
+            self.traveler_flights_30d,
+            self.minor_adult_companions_90d,
+        )
+
     def fields(self) -> Mapping[str, int | None]:
         """The rule fields, without the ``history.`` prefix."""
-        return {
-            "purchaser_travelers_30d": self.purchaser_travelers_30d,
-            "purchaser_minors_30d": self.purchaser_minors_30d,
-            "contact_travelers_30d": self.contact_travelers_30d,
-            "traveler_flights_30d": self.traveler_flights_30d,
-            "minor_adult_companions_90d": self.minor_adult_companions_90d,
-        }
+        return dict(zip(self.NAMES, self.values(), strict=True))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Final
 from screening_service.history import (
     FlightEvents,
     FlightKey,
+    HistoryCounts,
     HistoryStore,
     HistoryUnavailable,
     TravelEvent,
@@ -31,7 +32,10 @@ from screening_service.pseudonyms import IdentifierKind, PseudonymKey
 from screening_service.values import Record
 
 PREFIX: Final = "history."
+FIELDS: Final = tuple(PREFIX + name for name in HistoryCounts.NAMES)
 # Declared ties that make an adult family, not an "unrelated adult" for a minor.
+PAYER: Final = IdentifierKind.PAYER
+OTHER: Final = IdentifierKind.OTHER
 FAMILY: Final = frozenset({"parent", "legal_guardian", "sibling", "other_relative", "spouse"})
 
 
@@ -104,13 +108,13 @@ def _events(
                     else None
                 ),
                 purchaser=(
-                    key.pseudonym(IdentifierKind.PAYER, b.purchaser_id) or None
+                    key.pseudonym(PAYER, b.purchaser_id) or None
                     if b is not None and b.purchaser_id
                     else None
                 ),
                 purchaser_travels=record.get("booking.purchaser_on_flight") is True,
                 contact=(
-                    key.pseudonym(IdentifierKind.OTHER, b.contact_id) or None
+                    key.pseudonym(OTHER, b.contact_id) or None
                     if b is not None and b.contact_id
                     else None
                 ),
@@ -149,10 +153,8 @@ def add_history(
         if options.degraded_unknown:
             return False
         raise HistoryFailed(str(error)) from error
-    by_traveler = {c.traveler: c.fields() for c in counts}
+    by_traveler = {c.traveler: c for c in counts}
     for record, event in zip(records, events, strict=True):
-        if event is None:
-            continue
-        for name, value in by_traveler[event.traveler].items():
-            record[PREFIX + name] = value
+        if event is not None:
+            record.update(zip(FIELDS, by_traveler[event.traveler].values(), strict=True))
     return True
