@@ -105,5 +105,7 @@ def test_a_recurring_pseudonym_is_the_same_from_the_cache() -> None:
     first = KEY.pseudonym(IdentifierKind.PAYER, "SAMPLEBUYER FICTIONAL")
 
     assert first == KEY.pseudonym(IdentifierKind.PAYER, "SAMPLEBUYER FICTIONAL")
-    assert first == PseudonymKey(KEY.secret).pseudonym(IdentifierKind.PAYER, "samplebuyer fictional")
+    assert first == PseudonymKey(KEY.secret).pseudonym(
+        IdentifierKind.PAYER, "samplebuyer fictional"
+    )
     assert first != KEY.pseudonym(IdentifierKind.OTHER, "SAMPLEBUYER FICTIONAL")

@@ -26,15 +26,21 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TypeVar
 
-from screening_service.history.counting import CountQuery, FlightRows, Kind
+from screening_service.history.counting import (
+    COMPANIONS,
+    CONTACT,
+    PURCHASER,
+    TRAVELER,
+    CountQuery,
+    FlightRows,
+)
 
 # event time, purchaser, contact, minor
 Event = tuple[int, str | None, str | None, bool]
 EventKey = tuple[str, str]  # flight key, traveler
 CountRow = tuple[int, str, int, int | None]
-T = TypeVar("T")
+Member = tuple[str, str, int, bool]  # flight key, traveler, event time, minor
 
 
 class Mirror:
@@ -50,11 +56,12 @@ class Mirror:
         self.erased = 0
         self.purged_before = 0
         self._events: dict[EventKey, Event] = {}
-        # Tuples, not sets: a key has a few members, and tuples of strings leave the
-        # garbage collector's lists, so a large index costs no collection time.
-        self._flights: dict[str, tuple[str, ...]] = {}
-        self._purchased: dict[str, tuple[EventKey, ...]] = {}
-        self._contacted: dict[str, tuple[EventKey, ...]] = {}
+        # Each key's members carry what its count reads, so counting looks nothing up.
+        # Tuples, not sets: a key has a few members, and tuples of strings and numbers
+        # leave the garbage collector's lists, so a large index costs no collection time.
+        self._flights: dict[str, tuple[Member, ...]] = {}
+        self._purchased: dict[str, tuple[Member, ...]] = {}
+        self._contacted: dict[str, tuple[Member, ...]] = {}
         self._companions: dict[str, dict[tuple[str, str], int]] = {}
 
     def __len__(self) -> int:
@@ -70,19 +77,36 @@ class Mirror:
         minor: bool,
     ) -> None:
         """Add or replace the event of ``traveler`` on ``flight_key``."""
-        flight_key = sys.intern(flight_key)
-        traveler = sys.intern(traveler)
         key = (flight_key, traveler)
         old = self._events.get(key)
         if old is not None:
-            _discard(self._purchased, old[1], key)
-            _discard(self._contacted, old[2], key)
-        self._events[key] = (event_time, purchaser, contact, bool(minor))
-        _add(self._flights, traveler, flight_key)
+            self._unindex(key, old)
+        minor = bool(minor)
+        self._events[key] = (event_time, purchaser, contact, minor)
+        member = (flight_key, traveler, event_time, minor)
+        _add(self._flights, traveler, member)
         if purchaser is not None:
-            _add(self._purchased, purchaser, key)
+            _add(self._purchased, purchaser, member)
         if contact is not None:
-            _add(self._contacted, contact, key)
+            _add(self._contacted, contact, member)
+
+    def _unindex(self, key: EventKey, event: Event) -> None:
+        _, purchaser, contact, _ = event
+        _discard(self._flights, key[1], key)
+        if purchaser is not None:
+            _discard(self._purchased, purchaser, key)
+        if contact is not None:
+            _discard(self._contacted, contact, key)
+
+    def has_companions(self, flight_key: str, travelers: list[str]) -> bool:
+        """Whether any of ``travelers`` has companion links on ``flight_key``."""
+        companions = self._companions
+        return any(
+            link[0] == flight_key
+            for traveler in travelers
+            if traveler in companions
+            for link in companions[traveler]
+        )
 
     def clear_companions(self, flight_key: str, traveler: str) -> None:
         """Drop the companion links of ``traveler`` on ``flight_key`` (they are rewritten)."""
@@ -99,11 +123,12 @@ class Mirror:
     ) -> None:
         links = self._companions.get(traveler)
         if links is None:
-            links = self._companions[sys.intern(traveler)] = {}
-        links[(sys.intern(flight_key), sys.intern(companion))] = event_time
+            links = self._companions[traveler] = {}
+        links[(flight_key, companion)] = event_time
 
     def write(self, written: FlightRows) -> None:
         """Apply one flight's rows as the store writes them: events upserted, links replaced."""
+        companions = self._companions
         for (
             flight_key,
             traveler,
@@ -115,18 +140,15 @@ class Mirror:
             minor,
         ) in written.events:
             self.put_event(flight_key, traveler, at, purchaser, contact, minor)
-            self.clear_companions(flight_key, traveler)
+            if traveler in companions:
+                self.clear_companions(flight_key, traveler)
         for flight_key, traveler, companion, at in written.companions:
             self.put_companion(flight_key, traveler, companion, at)
 
     def drop_before(self, cutoff: int) -> None:
         """Drop events and links older than ``cutoff`` (epoch seconds), as a purge deletes them."""
         for key in [key for key, event in self._events.items() if event[0] < cutoff]:
-            _, purchaser, contact, _ = self._events.pop(key)
-            flight_key, traveler = key
-            _discard(self._flights, traveler, flight_key)
-            _discard(self._purchased, purchaser, key)
-            _discard(self._contacted, contact, key)
+            self._unindex(key, self._events.pop(key))
         for traveler, links in list(self._companions.items()):
             for link in [link for link, at in links.items() if at < cutoff]:
                 del links[link]
@@ -135,39 +157,39 @@ class Mirror:
 
     def count(self, query: CountQuery) -> list[CountRow]:
         """The SQL count query's rows, ``(kind, key, count, minors)``, for keys with events."""
-        events = self._events
         until = query.until
         found: list[CountRow] = []
         since = query.purchaser_since
+        purchased = self._purchased
         for purchaser in query.purchasers:
             travelers: set[str] = set()
             minors: set[str] = set()
-            for key in self._purchased.get(purchaser, ()):
-                at, _, _, minor = events[key]
+            for _, traveler, at, minor in purchased.get(purchaser, ()):
                 if since <= at <= until:
-                    travelers.add(key[1])
+                    travelers.add(traveler)
                     if minor:
-                        minors.add(key[1])
+                        minors.add(traveler)
             if travelers:
-                found.append((Kind.PURCHASER, purchaser, len(travelers), len(minors)))
+                found.append((PURCHASER, purchaser, len(travelers), len(minors)))
         since = query.contact_since
+        contacted = self._contacted
         for contact in query.contacts:
             travelers = {
-                key[1]
-                for key in self._contacted.get(contact, ())
-                if since <= events[key][0] <= until
+                traveler
+                for _, traveler, at, _ in contacted.get(contact, ())
+                if since <= at <= until
             }
             if travelers:
-                found.append((Kind.CONTACT, contact, len(travelers), None))
+                found.append((CONTACT, contact, len(travelers), None))
         since = query.traveler_since
+        flights_of = self._flights
         for traveler in query.travelers:
-            flights = sum(
-                1
-                for flight_key in self._flights.get(traveler, ())
-                if since <= events[(flight_key, traveler)][0] <= until
-            )
+            flights = 0
+            for _, _, at, _ in flights_of.get(traveler, ()):
+                if since <= at <= until:
+                    flights += 1
             if flights:
-                found.append((Kind.TRAVELER, traveler, flights, None))
+                found.append((TRAVELER, traveler, flights, None))
         since = query.companion_since
         for minor in query.minors:
             companions = {
@@ -176,25 +198,21 @@ class Mirror:
                 if since <= at <= until
             }
             if companions:
-                found.append((Kind.COMPANIONS, minor, len(companions), None))
+                found.append((COMPANIONS, minor, len(companions), None))
         return found
 
 
-def _add(index: dict[str, tuple[T, ...]], key: str, member: T) -> None:
+def _add(index: dict[str, tuple[Member, ...]], key: str, member: Member) -> None:
+    members = index.get(key)
+    index[key] = (member,) if members is None else (*members, member)
+
+
+def _discard(index: dict[str, tuple[Member, ...]], key: str, event: EventKey) -> None:
+    """Remove ``event``'s member from ``key``'s (the key is dropped when it has none left)."""
     members = index.get(key)
     if members is None:
-        index[sys.intern(key)] = (member,)
-    elif member not in members:
-        index[key] = (*members, member)
-
-
-def _discard(index: dict[str, tuple[T, ...]], key: str | None, member: T) -> None:
-    if key is None:
         return
-    members = index.get(key)
-    if members is None or member not in members:
-        return
-    kept = tuple(m for m in members if m != member)
+    kept = tuple(m for m in members if (m[0], m[1]) != event)
     if kept:
         index[key] = kept
     else:
@@ -211,8 +229,17 @@ def apply(
     A write replaces all the links of the travelers it writes, in the same
     transaction, so an event row read back means its old links are gone.
     """
-    for flight_key, traveler, at, purchaser, contact, minor in events:
-        mirror.put_event(flight_key, traveler, at, purchaser, contact, minor)
+    intern = sys.intern  # rows read back repeat their keys: one string each, not one per row
+    for flight, person, at, purchaser, contact, minor in events:
+        flight_key, traveler = intern(flight), intern(person)
+        mirror.put_event(
+            flight_key,
+            traveler,
+            at,
+            None if purchaser is None else intern(purchaser),
+            None if contact is None else intern(contact),
+            minor,
+        )
         mirror.clear_companions(flight_key, traveler)
     for flight_key, traveler, companion, at in companions:
-        mirror.put_companion(flight_key, traveler, companion, at)
+        mirror.put_companion(intern(flight_key), intern(traveler), intern(companion), at)

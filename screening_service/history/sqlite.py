@@ -244,7 +244,9 @@ class SqliteStore:
     def _write(self, written: FlightRows, change: int) -> None:
         db = self._db
         db.execute("UPDATE history_state SET change = ?", (change,))
-        db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
+        # The mirror equals the database here: without links to replace, no statement.
+        if self._mirror.has_companions(written.flight_key, written.travelers):
+            db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
         db.executemany(UPSERT_EVENT, [(*row, change) for row in written.events])
         if written.companions:
             db.executemany(INSERT_COMPANION, [(*row, change) for row in written.companions])

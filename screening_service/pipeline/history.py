@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Final
 
 from screening_service.history import (
+    HISTORY_FIELDS,
     FlightEvents,
     FlightKey,
-    HistoryCounts,
     HistoryStore,
     HistoryUnavailable,
     TravelEvent,
@@ -32,7 +32,7 @@ from screening_service.pseudonyms import IdentifierKind, PseudonymKey
 from screening_service.values import Record
 
 PREFIX: Final = "history."
-FIELDS: Final = tuple(PREFIX + name for name in HistoryCounts.NAMES)
+FIELDS: Final = tuple(PREFIX + name for name in HISTORY_FIELDS)
 # Declared ties that make an adult family, not an "unrelated adult" for a minor.
 PAYER: Final = IdentifierKind.PAYER
 OTHER: Final = IdentifierKind.OTHER
