@@ -125,7 +125,8 @@ class PseudonymKey:
         inner.update(f"{kind._value_}\x1f{text}".encode())
         outer = outer_pad.copy()
         outer.update(inner.digest())
-        return outer.digest()[:PSEUDONYM_BYTES].hex()
+        digest: bytes = outer.digest()
+        return digest[:PSEUDONYM_BYTES].hex()
 
     @classmethod
     def generate(cls) -> PseudonymKey:

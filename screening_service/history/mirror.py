@@ -191,14 +191,14 @@ class Mirror:
             if flights:
                 found.append((TRAVELER, traveler, flights, None))
         since = query.companion_since
-        for minor in query.minors:
+        for child in query.minors:
             companions = {
                 companion
-                for (_, companion), at in self._companions.get(minor, {}).items()
+                for (_, companion), at in self._companions.get(child, {}).items()
                 if since <= at <= until
             }
             if companions:
-                found.append((COMPANIONS, minor, len(companions), None))
+                found.append((COMPANIONS, child, len(companions), None))
         return found
 
 
