@@ -12,10 +12,9 @@ only by flight and by time, which new rows reach in order.
 `Mirror` is the data structure; `SqliteStore` keeps it equal to the
 database: it loads it once, and at the start of each write transaction
 applies what other processes committed since (rows stamped with a higher
-change number), drops what a purge removed, or reloads after a forget. The
-rows `count` returns are those of the SQL count query of
-`screening_service.history.counting`, so `assemble` turns either into
-`HistoryCounts`.
+change number), drops what a purge removed, or reloads after a forget.
+`Mirror.counts` gives the numbers the SQL count query of the PostgreSQL
+store gives (tests/history/test_mirror.py compares them on random flights).
 
 Memory: about half a kilobyte per event kept (the retention window's
 traffic); a deployment keeping many millions of events should share a
@@ -25,21 +24,24 @@ PostgreSQL database instead, which counts in SQL.
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
-from screening_service.history.counting import (
-    COMPANIONS,
-    CONTACT,
-    PURCHASER,
-    TRAVELER,
-    CountQuery,
-    FlightRows,
+from screening_service.history.model import (
+    COMPANION_WINDOW,
+    CONTACT_WINDOW,
+    PURCHASER_WINDOW,
+    TRAVELER_WINDOW,
+    HistoryCounts,
+    TravelEvent,
 )
 
 # event time, purchaser, contact, minor
 Event = tuple[int, str | None, str | None, bool]
 EventKey = tuple[str, str]  # flight key, traveler
-CountRow = tuple[int, str, int, int | None]
+PURCHASER_SECONDS = int(PURCHASER_WINDOW.total_seconds())
+CONTACT_SECONDS = int(CONTACT_WINDOW.total_seconds())
+TRAVELER_SECONDS = int(TRAVELER_WINDOW.total_seconds())
+COMPANION_SECONDS = int(COMPANION_WINDOW.total_seconds())
 Member = tuple[str, str, int, bool]  # flight key, traveler, event time, minor
 
 
@@ -126,24 +128,22 @@ class Mirror:
             links = self._companions[traveler] = {}
         links[(flight_key, companion)] = event_time
 
-    def write(self, written: FlightRows) -> None:
-        """Apply one flight's rows as the store writes them: events upserted, links replaced."""
+    def record(
+        self, flight_key: str, at: int, events: Sequence[TravelEvent]
+    ) -> list[HistoryCounts]:
+        """Apply one flight as the store writes it (events upserted, a minor's links
+        replaced), then count each traveler's history as of ``at``, in ``events`` order."""
         companions = self._companions
-        for (
-            flight_key,
-            traveler,
-            at,
-            _document,
-            purchaser,
-            _travels,
-            contact,
-            minor,
-        ) in written.events:
-            self.put_event(flight_key, traveler, at, purchaser, contact, minor)
+        for e in events:
+            traveler = e.traveler
+            self.put_event(flight_key, traveler, at, e.purchaser, e.contact, e.minor)
             if traveler in companions:
                 self.clear_companions(flight_key, traveler)
-        for flight_key, traveler, companion, at in written.companions:
-            self.put_companion(flight_key, traveler, companion, at)
+            if e.minor:
+                for companion in e.companions:
+                    if companion != traveler:
+                        self.put_companion(flight_key, traveler, companion, at)
+        return self.counts(at, events)
 
     def drop_before(self, cutoff: int) -> None:
         """Drop events and links older than ``cutoff`` (epoch seconds), as a purge deletes them."""
@@ -155,51 +155,80 @@ class Mirror:
             if not links:
                 del self._companions[traveler]
 
-    def count(self, query: CountQuery) -> list[CountRow]:
-        """The SQL count query's rows, ``(kind, key, count, minors)``, for keys with events."""
-        until = query.until
-        found: list[CountRow] = []
-        since = query.purchaser_since
-        purchased = self._purchased
-        for purchaser in query.purchasers:
-            travelers: set[str] = set()
-            minors: set[str] = set()
-            for _, traveler, at, minor in purchased.get(purchaser, ()):
-                if since <= at <= until:
-                    travelers.add(traveler)
-                    if minor:
-                        minors.add(traveler)
-            if travelers:
-                found.append((PURCHASER, purchaser, len(travelers), len(minors)))
-        since = query.contact_since
-        contacted = self._contacted
-        for contact in query.contacts:
-            travelers = {
-                traveler
-                for _, traveler, at, _ in contacted.get(contact, ())
-                if since <= at <= until
-            }
-            if travelers:
-                found.append((CONTACT, contact, len(travelers), None))
-        since = query.traveler_since
-        flights_of = self._flights
-        for traveler in query.travelers:
+    def counts(self, until: int, events: Sequence[TravelEvent]) -> list[HistoryCounts]:
+        """Each traveler's counts over the windows ending at ``until`` (epoch seconds).
+
+        The same numbers as the SQL count query of `counting` (which the
+        PostgreSQL store runs): distinct travelers per purchaser and per
+        contact, flights per traveler, distinct companions per minor; a
+        purchaser or contact shared on the flight is counted once.
+        """
+        purchasers: dict[str, tuple[int, int]] = {}
+        contacts: dict[str, int] = {}
+        found: list[HistoryCounts] = []
+        for e in events:
+            purchaser = e.purchaser
+            if purchaser is None:
+                bought: tuple[int | None, int | None] = (None, None)
+            else:
+                bought = purchasers.get(purchaser) or purchasers.setdefault(
+                    purchaser, self._purchased_by(purchaser, until - PURCHASER_SECONDS, until)
+                )
+            contact = e.contact
+            if contact is None:
+                contacted = None
+            else:
+                contacted = contacts.get(contact)
+                if contacted is None:
+                    contacted = contacts[contact] = self._contacted_by(
+                        contact, until - CONTACT_SECONDS, until
+                    )
+            since = until - TRAVELER_SECONDS
             flights = 0
-            for _, _, at, _ in flights_of.get(traveler, ()):
+            for _, _, at, _ in self._flights.get(e.traveler, ()):
                 if since <= at <= until:
                     flights += 1
-            if flights:
-                found.append((TRAVELER, traveler, flights, None))
-        since = query.companion_since
-        for child in query.minors:
-            companions = {
+            found.append(
+                HistoryCounts(
+                    e.traveler,
+                    bought[0],
+                    bought[1],
+                    contacted,
+                    flights,
+                    self._companions_of(e.traveler, until - COMPANION_SECONDS, until)
+                    if e.minor
+                    else None,
+                )
+            )
+        return found
+
+    def _purchased_by(self, purchaser: str, since: int, until: int) -> tuple[int, int]:
+        travelers: set[str] = set()
+        minors: set[str] = set()
+        for _, traveler, at, minor in self._purchased.get(purchaser, ()):
+            if since <= at <= until:
+                travelers.add(traveler)
+                if minor:
+                    minors.add(traveler)
+        return len(travelers), len(minors)
+
+    def _contacted_by(self, contact: str, since: int, until: int) -> int:
+        return len(
+            {
+                traveler
+                for _, traveler, at, _ in self._contacted.get(contact, ())
+                if since <= at <= until
+            }
+        )
+
+    def _companions_of(self, child: str, since: int, until: int) -> int:
+        return len(
+            {
                 companion
                 for (_, companion), at in self._companions.get(child, {}).items()
                 if since <= at <= until
             }
-            if companions:
-                found.append((COMPANIONS, child, len(companions), None))
-        return found
+        )
 
 
 def _add(index: dict[str, tuple[Member, ...]], key: str, member: Member) -> None:

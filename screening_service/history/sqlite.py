@@ -38,13 +38,13 @@ from pathlib import Path
 from typing import Final, TypeVar
 
 from screening_service.history import migrations
-from screening_service.history.counting import CountQuery, FlightRows, assemble, rows
 from screening_service.history.mirror import Mirror, apply
 from screening_service.history.model import (
     DEFAULT_RETENTION_DAYS,
     FlightEvents,
     HistoryCounts,
     HistoryStats,
+    epoch_seconds,
     from_epoch_seconds,
 )
 from screening_service.history.retention import cutoff, validate_retention_days
@@ -189,8 +189,8 @@ class SqliteStore:
     def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
         if not flight.events:
             return []
-        written = rows(flight)
-        query = CountQuery.of(flight)
+        flight_key = str(flight.flight)
+        at = epoch_seconds(flight.event_time)
 
         def work() -> list[HistoryCounts]:
             mirror = self._mirror
@@ -199,14 +199,13 @@ class SqliteStore:
                     self._load()
                 with transaction(self._db):
                     change = self._catch_up() + 1
-                    self._write(written, change)
-                    mirror.write(written)
+                    self._write(flight, flight_key, at, change)
+                    counts = mirror.record(flight_key, at, flight.events)
                     mirror.change = change
-                    result = mirror.count(query)
             except BaseException:
                 mirror.clear()  # it may hold rows that were rolled back: reload next time
                 raise
-            return assemble(flight, result)
+            return counts
 
         return self._run("record", work)
 
@@ -241,15 +240,45 @@ class SqliteStore:
             mirror.change = change
         return int(change)
 
-    def _write(self, written: FlightRows, change: int) -> None:
+    def _write(self, flight: FlightEvents, flight_key: str, at: int, change: int) -> None:
+        """The flight's rows, as `counting.rows` has them, stamped with ``change``.
+
+        Not sorted: SQLite has one writer at a time, so no two writers can
+        take row locks in different orders.
+        """
         db = self._db
+        events = flight.events
         db.execute("UPDATE history_state SET change = ?", (change,))
+        travelers = [e.traveler for e in events]
         # The mirror equals the database here: without links to replace, no statement.
-        if self._mirror.has_companions(written.flight_key, written.travelers):
-            db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
-        db.executemany(UPSERT_EVENT, [(*row, change) for row in written.events])
-        if written.companions:
-            db.executemany(INSERT_COMPANION, [(*row, change) for row in written.companions])
+        if self._mirror.has_companions(flight_key, travelers):
+            db.execute(DELETE_COMPANIONS, (flight_key, json.dumps(travelers)))
+        db.executemany(
+            UPSERT_EVENT,
+            [
+                (
+                    flight_key,
+                    e.traveler,
+                    at,
+                    e.document,
+                    e.purchaser,
+                    e.purchaser_travels,
+                    e.contact,
+                    e.minor,
+                    change,
+                )
+                for e in events
+            ],
+        )
+        companions = [
+            (flight_key, e.traveler, companion, at, change)
+            for e in events
+            if e.minor
+            for companion in e.companions
+            if companion != e.traveler
+        ]
+        if companions:
+            db.executemany(INSERT_COMPANION, companions)
 
     def purge(self, now: datetime) -> int:
         before = cutoff(now, self._retention_days)
