@@ -7,7 +7,7 @@ write-ahead log at every commit, most of what the history added to the
 screening cost. The store now keeps, in memory, only what the counts read
 (event time, purchaser, contact, minor, a minor's companions: pseudonyms and
 numbers, nothing else), and the database keeps every row as before, indexed
-only by flight and by time, which new rows reach in order.
+only by flight and by the change number, which new rows reach in order.
 
 `Mirror` is the data structure; `SqliteStore` keeps it equal to the
 database: it loads it once, and at the start of each write transaction
@@ -145,9 +145,13 @@ class Mirror:
                         self.put_companion(flight_key, traveler, companion, at)
         return self.counts(at, events)
 
+    def older_than(self, cutoff: int) -> list[EventKey]:
+        """The events older than ``cutoff`` (epoch seconds), as (flight key, traveler)."""
+        return [key for key, event in self._events.items() if event[0] < cutoff]
+
     def drop_before(self, cutoff: int) -> None:
         """Drop events and links older than ``cutoff`` (epoch seconds), as a purge deletes them."""
-        for key in [key for key, event in self._events.items() if event[0] < cutoff]:
+        for key in self.older_than(cutoff):
             self._unindex(key, self._events.pop(key))
         for traveler, links in list(self._companions.items()):
             for link in [link for link, at in links.items() if at < cutoff]:

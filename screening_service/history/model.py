@@ -50,7 +50,7 @@ class FlightKey:
         return f"{self.carrier.strip().upper()} {number}/{self.departure_date.isoformat()}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TravelEvent:
     """One traveler on one flight, as pseudonyms.
 

@@ -11,7 +11,8 @@ created readable by its owner only.
 Counts come from an index each process keeps in memory (`mirror`), not from
 SQL: per-key indexes on pseudonyms put every traveler's row on random pages
 and made the commit the history's largest cost. The database keeps every
-row, indexed by flight (idempotence), by time (purge) and by change number:
+row, indexed by flight (idempotence) and by change number (a purge asks the
+mirror which events are old):
 each write transaction stamps its rows with the next number of
 ``history_state.change``, and at the start of the next write a process
 applies every row stamped after the last number it has seen, so processes
@@ -71,6 +72,8 @@ INSERT_COMPANION: Final = """
 INSERT INTO minor_companion (flight_key, traveler, companion, event_time, change)
 VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
 """
+DELETE_EVENT: Final = "DELETE FROM travel_event WHERE flight_key = ? AND traveler = ?"
+DELETE_BEFORE: Final = "DELETE FROM travel_event WHERE event_time < ?"
 STATE: Final = "SELECT change, erased, purged_before FROM history_state"
 EVENTS: Final = (
     "SELECT flight_key, traveler, event_time, purchaser, contact, minor FROM travel_event"
@@ -285,9 +288,7 @@ class SqliteStore:
 
         def work() -> int:
             with transaction(self._db):
-                deleted = self._db.execute(
-                    "DELETE FROM travel_event WHERE event_time < ?", (before,)
-                ).rowcount
+                deleted = self._delete_before(before)
                 self._db.execute("DELETE FROM minor_companion WHERE event_time < ?", (before,))
                 self._db.execute(
                     "UPDATE history_state SET change = change + 1,"
@@ -298,6 +299,23 @@ class SqliteStore:
             return deleted
 
         return self._run("purge", work)
+
+    def _delete_before(self, before: int) -> int:
+        """Delete the events older than ``before``; their number (inside the write lock).
+
+        Events have no index by time (each would cost every flight a write):
+        a loaded mirror names the old events, deleted by key; otherwise (an
+        operator's command) the table is scanned.
+        """
+        mirror = self._mirror
+        if not mirror.loaded:
+            return int(self._db.execute(DELETE_BEFORE, (before,)).rowcount)
+        try:
+            self._catch_up()
+            return int(self._db.executemany(DELETE_EVENT, mirror.older_than(before)).rowcount)
+        except BaseException:
+            mirror.clear()
+            raise
 
     def forget(self, pseudonym: str) -> int:
         def work() -> int:

@@ -36,6 +36,7 @@ FIELDS: Final = tuple(PREFIX + name for name in HISTORY_FIELDS)
 # Declared ties that make an adult family, not an "unrelated adult" for a minor.
 PAYER: Final = IdentifierKind.PAYER
 OTHER: Final = IdentifierKind.OTHER
+NO_COMPANIONS: Final[frozenset[str]] = frozenset()
 FAMILY: Final = frozenset({"parent", "legal_guardian", "sibling", "other_relative", "spouse"})
 
 
@@ -119,7 +120,7 @@ def _events(
                     else None
                 ),
                 minor=minor,
-                companions=frozenset(companions),
+                companions=frozenset(companions) if companions else NO_COMPANIONS,
             )
         )
     return events

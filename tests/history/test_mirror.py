@@ -151,3 +151,28 @@ def test_two_processes_count_as_sql_does_through_rescreens_purges_and_forgets(
             rng.choice(stores).forget(rng.choice(travelers))
     for store in stores:
         store.close()
+
+
+def test_a_schema_1_database_keeps_its_events_through_the_migration(tmp_path: Path) -> None:
+    from screening_service.history import migrations  # noqa: PLC0415
+
+    path = tmp_path / "history.sqlite3"
+    (initial, *_) = migrations.all_migrations("sqlite")
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute(migrations.CREATE_VERSION_TABLE)
+        for statement in initial.statements:
+            db.execute(statement)
+        db.execute(f"INSERT INTO {migrations.VERSION_TABLE} VALUES (1, 'initial', 0)")
+        db.execute(
+            "INSERT INTO travel_event VALUES ('ZZ 101/2026-11-02', 't-old', ?, NULL, 'p-1', 0,"
+            " NULL, 1)",
+            (int(at(0).timestamp()),),
+        )
+    store = SqliteStore(path)
+
+    (counts,) = store.record_and_count(flight("202", at(1), *bought_by("p-1", "t-new")))
+
+    assert (2, 1) == (counts.purchaser_travelers_30d, counts.purchaser_minors_30d)
+    assert 2 == store.stats().schema_version
+    assert 1 == store.purge(at(180.5))  # the horizon falls between the two flights
+    store.close()
