@@ -1,7 +1,8 @@
 """What travel history adds to the in-process cost per traveler: the same flights with and without.
 
-    .venv/bin/python -m benchmarks.bench_history_overhead            # ~100k events, 7 rounds
-    .venv/bin/python -m benchmarks.bench_history_overhead --quick    # ~20k events, 5 rounds
+    .venv/bin/python -m benchmarks.bench_history_overhead                  # 100k events, 7 rounds
+    .venv/bin/python -m benchmarks.bench_history_overhead --quick          # 20k events, 5 rounds
+    .venv/bin/python -m benchmarks.bench_history_overhead --base /tmp/old  # before/after, one run
 
 Issue 18's budget: history may add at most 25% to the in-process cost per
 traveler. Both variants run `pipeline.screen.screen` (validate, enrich,
@@ -13,223 +14,175 @@ embedded SQLite store (``Context(snapshot, None, HistoryOptions(store, key))``,
 opened as the service opens it, metrics included).
 
 The store starts each round as a fresh copy of a pre-filled file, so the
-counts grow as they would live and no flight is ever re-screened (which the
-store could answer without writing): ``--history-travelers`` travelers on
-flights spread over the ``--history-days`` before the measured flights,
-recorded once through the same pipeline. Rounds alternate the variants in a
-rotating order so that the machine's noise (shared with other work) falls on
-both alike; the time is the process's CPU time (SQLite runs in-process),
-reported per traveler. The verdict compares the median of the per-round
-ratios with the 1.25 target. Results go to
-``benchmarks/results/history_overhead.json``.
+counts grow as they would live and no flight is screened twice:
+``--history-travelers`` travelers on flights spread over the 90 days before
+the measured flights, recorded once through the same pipeline. Each source
+tree runs in its own worker process (``--base DIR`` adds a second tree, for
+example the commit before a change: ``git archive <commit> | tar -x -C
+DIR``); rounds ask every (tree, variant) pair in a rotating order so that the
+machine's noise (shared with other work) falls on all alike. The time is the
+worker's CPU time (SQLite runs in-process) per traveler, after a garbage
+collection. The verdict compares the median of the per-round ratios with the
+1.25 target. Results go to ``benchmarks/results/history_overhead.json``.
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import gc
 import json
-import shutil
+import os
 import statistics
-import tempfile
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
+import subprocess
+import sys
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Final
 
-from benchmarks import report, servers
-from screening_service import geography
-from screening_service.history import HistoryStore, open_history
-from screening_service.pipeline.history import HistoryOptions
-from screening_service.pipeline.screen import Context, FlightResult, screen
-from screening_service.proto import pb
-from screening_service.pseudonyms import PseudonymKey
-from screening_service.runtime.packs import build_snapshot
-from screening_service.synthetic import generate_population
+from benchmarks import report
+from benchmarks.history_overhead_worker import FLIGHT_SIZE, HISTORY_DAYS
 
 NAME: Final = "history_overhead"
 TARGET_RATIO: Final = 1.25
-FLIGHT_SIZE: Final = 300
-MEASURED_START: Final = dt.datetime(2026, 9, 1, tzinfo=dt.UTC)
-MEASURED_SPAN_DAYS: Final = 2
-NOW: Final = MEASURED_START + dt.timedelta(days=MEASURED_SPAN_DAYS)
-# A fixed, obviously synthetic key: the benchmark's pseudonyms are reproducible.
-KEY: Final = PseudonymKey(bytes(range(32)))
 RESULT_FILE: Final = report.RESULTS_DIR / f"{NAME}.json"
+WORKER: Final = Path(__file__).with_name("history_overhead_worker.py")
+VARIANTS: Final = ("without", "with")
 
 
 @dataclass(frozen=True)
 class Settings:
     history_travelers: int
-    history_days: int
     flights: int
     rounds: int
 
 
-FULL: Final = Settings(history_travelers=100_000, history_days=90, flights=20, rounds=7)
-QUICK: Final = Settings(history_travelers=20_000, history_days=90, flights=8, rounds=5)
+FULL: Final = Settings(history_travelers=100_000, flights=20, rounds=7)
+QUICK: Final = Settings(history_travelers=20_000, flights=8, rounds=5)
 
 
-def _requests(
-    travelers: int, seed: int, start: dt.datetime, days: int
-) -> list[pb.ScreenManifestRequest]:
-    return [
-        pb.ScreenManifestRequest(manifest=f.manifest)
-        for f in generate_population(
-            travelers, seed, flight_size=(FLIGHT_SIZE, FLIGHT_SIZE), start=start, span_days=days
-        )
-    ]
+@dataclass
+class Tree:
+    """One source tree's worker and its samples (CPU us/traveler per variant)."""
+
+    path: Path
+    process: subprocess.Popen[str]
+    history: dict[str, object]
+    samples: dict[str, list[float]]
+
+    def ratios(self) -> list[float]:
+        return [w / o for w, o in zip(self.samples["with"], self.samples["without"], strict=True)]
+
+    def summary(self) -> dict[str, object]:
+        ratios = self.ratios()
+        return {
+            "tree": str(self.path),
+            "history": self.history,
+            "without_us_per_traveler": self.samples["without"],
+            "with_us_per_traveler": self.samples["with"],
+            "ratios": ratios,
+            "ratio_median": statistics.median(ratios),
+            "met": statistics.median(ratios) <= TARGET_RATIO,
+        }
 
 
-def _screen_all(context: Context, requests: list[pb.ScreenManifestRequest]) -> None:
-    for request in requests:
-        result = screen(context, request, now=NOW, live=False)
-        assert isinstance(result, FlightResult)
-        assert not result.caveats
+def _start(tree: Path, settings: Settings) -> Tree:
+    """A worker on ``tree`` (this file runs it, ``tree`` first on the import path)."""
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(tree), str(report.ROOT)]))
+    process = subprocess.Popen(
+        [sys.executable, str(WORKER), json.dumps(asdict(settings))],
+        cwd=tree,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    ready, _, detail = process.stdout.readline().strip().partition(" ")
+    if ready != "ready":
+        raise RuntimeError(f"the worker for {tree} did not start")
+    history = json.loads(detail)
+    if Path(str(history["tree"])) != tree.resolve():
+        raise RuntimeError(f"the worker for {tree} imported {history['tree']}")
+    return Tree(tree, process, history, {variant: [] for variant in VARIANTS})
 
 
-def _open(path: Path) -> HistoryStore:
-    store = open_history(f"sqlite:{path}", data_dir=path.parent, instrumented=True)
-    assert store is not None
-    return store
+def _ask(tree: Tree, variant: str) -> float:
+    assert tree.process.stdin is not None
+    assert tree.process.stdout is not None
+    tree.process.stdin.write(f"{variant}\n")
+    tree.process.stdin.flush()
+    return float(tree.process.stdout.readline())
 
 
-def prefill(path: Path, settings: Settings, snapshot_context: Context) -> dict[str, object]:
-    """Record the pre-existing history into ``path`` through the pipeline; its stats."""
-    start = MEASURED_START - dt.timedelta(days=settings.history_days)
-    requests = _requests(settings.history_travelers, 18_001, start, settings.history_days)
-    store = _open(path)
+def measure(paths: list[Path], settings: Settings) -> list[Tree]:
+    trees = [_start(path, settings) for path in paths]
     try:
-        options = HistoryOptions(store, KEY)
-        context = Context(snapshot_context.snapshot, None, options)
-        for request in requests:
-            screen(context, request, now=MEASURED_START, live=False)
-        stats = store.stats()
-    finally:
-        store.close()
-    return {
-        "events": stats.events,
-        "flights": stats.flights,
-        "travelers": stats.travelers,
-        "minor_companion_links": stats.companion_links,
-        "size_bytes": stats.size_bytes,
-        "schema_version": stats.schema_version,
-    }
-
-
-def _cpu(work: Callable[[], None]) -> float:
-    # What the last round or the store's start-up left to collect is not this round's cost.
-    gc.collect()
-    started = time.process_time()
-    work()
-    return time.process_time() - started
-
-
-def run(settings: Settings) -> dict[str, object]:
-    geography.warm()
-    base = Context(build_snapshot(servers.BUNDLED_RULES))
-    requests = _requests(settings.flights * FLIGHT_SIZE, 18_002, MEASURED_START, MEASURED_SPAN_DAYS)
-    travelers = sum(len(r.manifest.travelers) for r in requests)
-    with tempfile.TemporaryDirectory(prefix="bench-history-overhead-") as directory:
-        template = Path(directory) / "template.sqlite3"
-        started = time.perf_counter()
-        history = prefill(template, settings, base)
-        fill_seconds = time.perf_counter() - started
-        print(
-            f"history: {history['events']:,} events on {history['flights']} flights over "
-            f"{settings.history_days} days, {int(history['size_bytes']) / 1e6:.1f} MB "  # type: ignore[call-overload]
-            f"(filled in {fill_seconds:.0f} s)",
-            flush=True,
-        )
-
-        def without() -> float:
-            return _cpu(lambda: _screen_all(base, requests))
-
-        def with_history() -> float:
-            path = Path(directory) / "round.sqlite3"
-            shutil.copyfile(template, path)
-            store = _open(path)
-            try:
-                context = Context(base.snapshot, None, HistoryOptions(store, KEY))
-                return _cpu(lambda: _screen_all(context, requests))
-            finally:
-                store.close()
-                for leftover in Path(directory).glob("round.sqlite3*"):
-                    leftover.unlink()
-
-        variants = {"without": without, "with": with_history}
-        samples: dict[str, list[float]] = {name: [] for name in variants}
-        names = list(variants)
+        pairs = [(tree, variant) for tree in trees for variant in VARIANTS]
         for n in range(settings.rounds + 1):  # the first round warms up and is dropped
-            order = names if n % 2 == 0 else names[::-1]
-            for name in order:
-                seconds = variants[name]()
+            shift = n % len(pairs)
+            for tree, variant in pairs[shift:] + pairs[:shift]:
+                value = _ask(tree, variant)
                 if n:
-                    samples[name].append(seconds / travelers * 1e6)
-    ratios = [w / o for w, o in zip(samples["with"], samples["without"], strict=True)]
-    ratio = statistics.median(ratios)
-    return {
-        "travelers_per_round": travelers,
-        "flights_per_round": len(requests),
-        "flight_size": FLIGHT_SIZE,
-        "rounds": settings.rounds,
-        "history": history | {"days": settings.history_days},
-        "without_us_per_traveler": samples["without"],
-        "with_us_per_traveler": samples["with"],
-        "without_median": statistics.median(samples["without"]),
-        "with_median": statistics.median(samples["with"]),
-        "ratios": ratios,
-        "ratio_median": ratio,
-        "target_ratio": TARGET_RATIO,
-        "met": ratio <= TARGET_RATIO,
-    }
+                    tree.samples[variant].append(value)
+    finally:
+        for tree in trees:
+            assert tree.process.stdin is not None
+            tree.process.stdin.close()
+            tree.process.wait(timeout=60)
+    return trees
+
+
+def _print(tree: Tree, settings: Settings) -> None:
+    without, with_ = tree.samples["without"], tree.samples["with"]
+    ratio = statistics.median(tree.ratios())
+    history = tree.history
+    print(
+        f"{tree.path}: history {history['events']:,} events on {history['flights']} flights "
+        f"over {HISTORY_DAYS} days, {int(str(history['size_bytes'])) / 1e6:.1f} MB "
+        f"(schema {history['schema_version']})\n"
+        f"  in-process screen, {settings.flights} flights of {FLIGHT_SIZE} x {settings.rounds} "
+        "rounds, CPU us/traveler:\n"
+        f"  without history  median {statistics.median(without):7.1f}  best {min(without):7.1f}\n"
+        f"  with history     median {statistics.median(with_):7.1f}  best {min(with_):7.1f}\n"
+        f"  with / without   median of per-round ratios {ratio:.3f} "
+        f"(best/best {min(with_) / min(without):.3f}); target <= {TARGET_RATIO} "
+        f"{'met' if ratio <= TARGET_RATIO else 'MISSED'}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks.bench_history_overhead", description=__doc__.splitlines()[0]
     )
-    parser.add_argument(
-        "--quick", action="store_true", help="less history, fewer flights and rounds"
-    )
+    parser.add_argument("--quick", action="store_true", help="20k events, 8 flights, 5 rounds")
     parser.add_argument("--rounds", type=int, help="timed rounds (after one warm-up)")
     parser.add_argument("--history-travelers", type=int, help="travelers already in the history")
+    parser.add_argument("--base", type=Path, help="another source tree, measured alongside")
     parser.add_argument("--no-json", action="store_true", help="do not write the results file")
     args = parser.parse_args(argv)
-    settings = QUICK if args.quick else FULL
+    chosen = QUICK if args.quick else FULL
     settings = Settings(
-        history_travelers=args.history_travelers or settings.history_travelers,
-        history_days=settings.history_days,
-        flights=settings.flights,
-        rounds=max(1, args.rounds or settings.rounds),
+        history_travelers=args.history_travelers or chosen.history_travelers,
+        flights=chosen.flights,
+        rounds=max(1, args.rounds or chosen.rounds),
     )
     started = dt.datetime.now(dt.UTC)
     info = report.machine()
-    result = run(settings)
-    without = result["without_us_per_traveler"]
-    with_ = result["with_us_per_traveler"]
-    assert isinstance(without, list) and isinstance(with_, list)
-    ratio = float(result["ratio_median"])  # type: ignore[arg-type]
-    verdict = "met" if result["met"] else "MISSED"
-    print(
-        f"in-process screen, {result['flights_per_round']} flights of {FLIGHT_SIZE} "
-        f"({result['travelers_per_round']:,} travelers) x {settings.rounds} rounds, CPU us/traveler:\n"
-        f"  without history  median {statistics.median(without):7.1f}  best {min(without):7.1f}\n"
-        f"  with history     median {statistics.median(with_):7.1f}  best {min(with_):7.1f}\n"
-        f"  with / without   median of per-round ratios {ratio:.3f} "
-        f"(best/best {min(with_) / min(without):.3f}); target <= {TARGET_RATIO} {verdict}"
-    )
+    paths = [report.ROOT] + ([args.base.resolve()] if args.base else [])
+    trees = measure(paths, settings)
+    for tree in trees:
+        _print(tree, settings)
     if not args.no_json:
         RESULT_FILE.parent.mkdir(parents=True, exist_ok=True)
         document = {
             "started": started.isoformat(),
             "finished": dt.datetime.now(dt.UTC).isoformat(),
-            "machine": info
-            | {"load_average_at_end": [round(x, 2) for x in __import__("os").getloadavg()[:2]]},
-            "arguments": {"quick": args.quick} | vars(settings),
-            "result": result,
+            "machine": info | {"load_average_at_end": [round(x, 2) for x in os.getloadavg()[:2]]},
+            "arguments": {"quick": args.quick, **asdict(settings)},
+            "flight_size": FLIGHT_SIZE,
+            "history_days": HISTORY_DAYS,
+            "target_ratio": TARGET_RATIO,
+            "trees": [tree.summary() for tree in trees],
         }
         RESULT_FILE.write_text(json.dumps(document, indent=2, default=str) + "\n")
         print(f"results: {RESULT_FILE.relative_to(report.ROOT)}")
@@ -237,4 +190,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    sys.exit(main())
