@@ -16,9 +16,12 @@ change number), drops what a purge removed, or reloads after a forget.
 `Mirror.counts` gives the numbers the SQL count query of the PostgreSQL
 store gives (tests/history/test_mirror.py compares them on random flights).
 
-Memory: about half a kilobyte per event kept (the retention window's
-traffic); a deployment keeping many millions of events should share a
-PostgreSQL database instead, which counts in SQL.
+Memory, per process: about 0.7 KB per event kept (725 bytes measured with
+tracemalloc over 50,000 synthetic events, each with a purchaser and a
+contact), so some 70 MB per 100,000 events of the retention window; a
+deployment keeping many millions of events should share a PostgreSQL
+database instead, which counts in SQL. Loading reads the whole table once,
+at start (``preload``) or at the first flight.
 """
 
 from __future__ import annotations
