@@ -33,10 +33,11 @@ from screening_service.values import Record
 
 PREFIX: Final = "history."
 FIELDS: Final = tuple(PREFIX + name for name in HISTORY_FIELDS)
-# Declared ties that make an adult family, not an "unrelated adult" for a minor.
+# Read once per process: an enum member's lookup is a metaclass call, twice per traveler.
 PAYER: Final = IdentifierKind.PAYER
 OTHER: Final = IdentifierKind.OTHER
 NO_COMPANIONS: Final[frozenset[str]] = frozenset()
+# Declared ties that make an adult family, not an "unrelated adult" for a minor.
 FAMILY: Final = frozenset({"parent", "legal_guardian", "sibling", "other_relative", "spouse"})
 
 
