@@ -17,21 +17,21 @@ FILE`` / ``SCREENING_PSEUDONYM_KEY_FILE``) or given as hex in
 from __future__ import annotations
 
 import enum
-import hmac
+import hashlib
 import os
 import re
 import secrets
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 KEY_ENV: Final = "SCREENING_PSEUDONYM_KEY"
 KEY_FILE_ENV: Final = "SCREENING_PSEUDONYM_KEY_FILE"
 KEY_FILE_NAME: Final = "pseudonym.key"  # in the data directory of the embedded default
 MIN_KEY_BYTES: Final = 32
-PSEUDONYM_HEX: Final = 32  # 128 bits: no collision among billions of identifiers
+PSEUDONYM_BYTES: Final = 16  # 128 bits: no collision among billions of identifiers
+PSEUDONYM_HEX: Final = 2 * PSEUDONYM_BYTES
 
 
 class PseudonymKeyError(ValueError):
@@ -48,6 +48,10 @@ class IdentifierKind(enum.StrEnum):
     OTHER = "other"
 
 
+# Members looked up once: an attribute of the enum class costs a metaclass call.
+_PHONE: Final = IdentifierKind.PHONE
+_EMAIL: Final = IdentifierKind.EMAIL
+_DOCUMENT: Final = IdentifierKind.DOCUMENT
 _NOT_DIGIT: Final = re.compile(r"\D+")
 _NOT_ALNUM: Final = re.compile(r"[\W_]+")
 
@@ -57,37 +61,72 @@ def normalise(kind: IdentifierKind, value: str) -> str:
     # NFKC leaves ASCII as it is: most identifiers skip the Unicode tables.
     text = (value if value.isascii() else unicodedata.normalize("NFKC", value)).casefold()
     text = text.strip()
-    if kind is IdentifierKind.PHONE:
+    if kind is _PHONE:
         return _NOT_DIGIT.sub("", text).removeprefix("00")
-    if kind is IdentifierKind.EMAIL:
+    if kind is _EMAIL:
         return "".join(text.split())
-    if kind is IdentifierKind.DOCUMENT:
+    if kind is _DOCUMENT:
         return _NOT_ALNUM.sub("", text)
     return " ".join(text.replace("/", " ").split())
 
 
-def _digest(secret: bytes, kind: IdentifierKind, value: str) -> str:
-    text = normalise(kind, value)
-    if not text:
-        return ""
-    return hmac.digest(secret, f"{kind.value}\x1f{text}".encode(), "sha256").hex()[:PSEUDONYM_HEX]
+SHA256_BLOCK: Final = 64
+
+
+def hmac_states(secret: bytes) -> tuple[Any, Any]:
+    """SHA-256 after the key's inner and outer pads: HMAC (RFC 2104) without re-keying.
+
+    `hmac.digest` prepares the key again at every call (OpenSSL fetches the
+    algorithm and hashes both pads), which costs twice the hashing itself.
+    """
+    block = hashlib.sha256(secret).digest() if len(secret) > SHA256_BLOCK else secret
+    block = block.ljust(SHA256_BLOCK, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in block))
+    outer = hashlib.sha256(bytes(b ^ 0x5C for b in block))
+    return inner, outer
 
 
 # A purchaser or contact recurs on a flight and across flights, so its pseudonym is
 # kept; a person's name, birth date or document number is never kept in this cache.
-_recurring_digest = lru_cache(maxsize=65536)(_digest)
-RECURRING: Final = frozenset(
-    {IdentifierKind.PAYER, IdentifierKind.PHONE, IdentifierKind.EMAIL, IdentifierKind.OTHER}
+RECURRING: Final = (
+    IdentifierKind.PAYER,
+    IdentifierKind.PHONE,
+    IdentifierKind.EMAIL,
+    IdentifierKind.OTHER,
 )
+RECURRING_CACHE_SIZE: Final = 65536
 
 
 @dataclass(frozen=True)
 class PseudonymKey:
     secret: bytes = field(repr=False)
+    # (kind, value) -> pseudonym, for the RECURRING kinds only; emptied when full.
+    _recurring: dict[tuple[str, str], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _states: tuple[Any, Any] = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         if len(self.secret) < MIN_KEY_BYTES:
             raise PseudonymKeyError(f"the pseudonym key must hold at least {MIN_KEY_BYTES} bytes")
+        object.__setattr__(self, "_states", hmac_states(self.secret))
+
+    def __reduce__(self) -> tuple[type[PseudonymKey], tuple[bytes]]:
+        """Pickled as its secret: the hash states and the cache are rebuilt, not copied."""
+        return (type(self), (self.secret,))
+
+    def _digest(self, kind: IdentifierKind, value: str) -> str:
+        text = normalise(kind, value)
+        if not text:
+            return ""
+        # kind._value_, not kind.value: the property costs more than the hashing.
+        inner_pad, outer_pad = self._states
+        inner = inner_pad.copy()
+        inner.update(f"{kind._value_}\x1f{text}".encode())
+        outer = outer_pad.copy()
+        outer.update(inner.digest())
+        digest: bytes = outer.digest()
+        return digest[:PSEUDONYM_BYTES].hex()
 
     @classmethod
     def generate(cls) -> PseudonymKey:
@@ -145,6 +184,13 @@ class PseudonymKey:
 
     def pseudonym(self, kind: IdentifierKind, value: str) -> str:
         """The pseudonym of one identifier; "" for an identifier that normalises to nothing."""
-        if kind in RECURRING:
-            return _recurring_digest(self.secret, kind, value)
-        return _digest(self.secret, kind, value)
+        # A tuple, not a set: hashing an enum member is a Python-level call.
+        if kind not in RECURRING:
+            return self._digest(kind, value)
+        cache = self._recurring
+        found = cache.get((kind._value_, value))
+        if found is None:
+            if len(cache) >= RECURRING_CACHE_SIZE:
+                cache.clear()
+            found = cache[(kind._value_, value)] = self._digest(kind, value)
+        return found

@@ -88,3 +88,24 @@ def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
         keys = list(pool.map(PseudonymKey.ensure_file, [path] * 8))
     assert len({k.secret for k in keys}) == 1
     assert [path] == list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("size", [32, 64, 65, 200])
+def test_the_pseudonym_is_the_standard_hmac_sha256_of_kind_and_normalised_text(size: int) -> None:
+    import hmac  # noqa: PLC0415
+
+    key = PseudonymKey(bytes(range(size)))
+    expected = hmac.digest(key.secret, b"document\x1fzz000001", "sha256")[:16].hex()
+
+    assert expected == key.pseudonym(IdentifierKind.DOCUMENT, "zz-000 001")
+    assert expected == key.pseudonym(IdentifierKind.DOCUMENT, "ZZ 000001")
+
+
+def test_a_recurring_pseudonym_is_the_same_from_the_cache() -> None:
+    first = KEY.pseudonym(IdentifierKind.PAYER, "SAMPLEBUYER FICTIONAL")
+
+    assert first == KEY.pseudonym(IdentifierKind.PAYER, "SAMPLEBUYER FICTIONAL")
+    assert first == PseudonymKey(KEY.secret).pseudonym(
+        IdentifierKind.PAYER, "samplebuyer fictional"
+    )
+    assert first != KEY.pseudonym(IdentifierKind.OTHER, "SAMPLEBUYER FICTIONAL")

@@ -17,6 +17,7 @@ from screening_service.history.backends import open_history
 from screening_service.history.identity import document_pseudonym, identity_pseudonym
 from screening_service.history.model import (
     DEFAULT_RETENTION_DAYS,
+    HISTORY_FIELDS,
     FlightEvents,
     FlightKey,
     HistoryCounts,
@@ -28,6 +29,7 @@ from screening_service.history.store import HistoryStore, HistoryUnavailable
 
 __all__ = [
     "DEFAULT_RETENTION_DAYS",
+    "HISTORY_FIELDS",
     "FlightEvents",
     "FlightKey",
     "HistoryCounts",

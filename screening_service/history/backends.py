@@ -31,8 +31,12 @@ def open_history(
     data_dir: Path,
     retention_days: int = DEFAULT_RETENTION_DAYS,
     instrumented: bool = True,
+    preload: bool = True,
 ) -> HistoryStore | None:
     """The store ``spec`` names, opened and migrated; None for ``none``.
+
+    ``preload``: the SQLite store reads its counting index now (a service
+    starting) rather than at the first flight; operator commands pass False.
 
     Raises `HistoryUnavailable` when the database cannot be opened, and
     ValueError for a spec this function does not know.
@@ -45,9 +49,11 @@ def open_history(
 
         store = PostgresStore(spec, retention_days=retention_days)
     elif spec == DEFAULT:
-        store = SqliteStore(data_dir / FILE_NAME, retention_days=retention_days)
+        store = SqliteStore(data_dir / FILE_NAME, retention_days=retention_days, preload=preload)
     elif spec.startswith("sqlite:"):
-        store = SqliteStore(Path(spec.removeprefix("sqlite:")), retention_days=retention_days)
+        store = SqliteStore(
+            Path(spec.removeprefix("sqlite:")), retention_days=retention_days, preload=preload
+        )
     else:
         raise ValueError("--history must be 'sqlite', 'sqlite:PATH', 'postgresql://...' or 'none'")
     if not instrumented:

@@ -196,7 +196,10 @@ def run(args: argparse.Namespace, out: TextIO) -> int:
         traveler = _read_traveler(args.traveler) if args.history_command == "forget" else None
         key = _key(args) if traveler is not None else None
         store = open_history(
-            args.history, data_dir=args.data_dir, retention_days=args.history_retention_days
+            args.history,
+            data_dir=args.data_dir,
+            retention_days=args.history_retention_days,
+            preload=False,
         )
     except (OSError, ValueError, PseudonymKeyError, HistoryUnavailable) as error:
         print(f"screening history: {error}", file=sys.stderr)

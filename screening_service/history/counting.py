@@ -36,6 +36,10 @@ class Kind(enum.IntEnum):
     COMPANIONS = 3
 
 
+# Plain ints, read once: an enum member's lookup is a metaclass call.
+PURCHASER, CONTACT, TRAVELER, COMPANIONS = (int(kind) for kind in Kind)
+
+
 @dataclass(frozen=True)
 class FlightRows:
     flight_key: str
@@ -114,23 +118,21 @@ def assemble(
     found: dict[tuple[int, str], tuple[int, int]] = {
         (kind, key): (count, minors or 0) for kind, key, count, minors in result
     }
-
-    def lookup(kind: Kind, key: str | None) -> tuple[int, int] | None:
-        return None if key is None else found.get((kind, key), (0, 0))
-
+    none = (None, None)
+    zero = (0, 0)
     counts: list[HistoryCounts] = []
     for e in flight.events:
-        purchaser = lookup(Kind.PURCHASER, e.purchaser)
-        contact = lookup(Kind.CONTACT, e.contact)
-        companions = lookup(Kind.COMPANIONS, e.traveler if e.minor else None)
+        purchaser = none if e.purchaser is None else found.get((PURCHASER, e.purchaser), zero)
+        contact = none if e.contact is None else found.get((CONTACT, e.contact), zero)
+        companions = found.get((COMPANIONS, e.traveler), zero) if e.minor else none
         counts.append(
             HistoryCounts(
-                traveler=e.traveler,
-                purchaser_travelers_30d=None if purchaser is None else purchaser[0],
-                purchaser_minors_30d=None if purchaser is None else purchaser[1],
-                contact_travelers_30d=None if contact is None else contact[0],
-                traveler_flights_30d=found.get((Kind.TRAVELER, e.traveler), (0, 0))[0],
-                minor_adult_companions_90d=None if companions is None else companions[0],
+                e.traveler,
+                purchaser[0],
+                purchaser[1],
+                contact[0],
+                found.get((TRAVELER, e.traveler), zero)[0],
+                companions[0],
             )
         )
     return counts

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Final
+from typing import Final, NamedTuple
 
 PURCHASER_WINDOW: Final = timedelta(days=30)
 CONTACT_WINDOW: Final = timedelta(days=30)
@@ -50,7 +50,7 @@ class FlightKey:
         return f"{self.carrier.strip().upper()} {number}/{self.departure_date.isoformat()}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TravelEvent:
     """One traveler on one flight, as pseudonyms.
 
@@ -70,9 +70,11 @@ class TravelEvent:
     def __post_init__(self) -> None:
         if not self.traveler:
             raise ValueError("a travel event needs the traveler's identity pseudonym")
-        for name in ("document", "purchaser", "contact"):
-            if getattr(self, name) == "":
-                raise ValueError(f"an empty {name} pseudonym must be None (unknown)")
+        if "" in (self.document, self.purchaser, self.contact):
+            name = ("document", "purchaser", "contact")[
+                (self.document, self.purchaser, self.contact).index("")
+            ]
+            raise ValueError(f"an empty {name} pseudonym must be None (unknown)")
 
 
 @dataclass(frozen=True)
@@ -85,21 +87,20 @@ class FlightEvents:
 
     def __post_init__(self) -> None:
         epoch_seconds(self.event_time)
-        seen: set[str] = set()
-        for event in self.events:
-            if event.traveler in seen:
-                raise ValueError(f"traveler listed twice on flight {self.flight}")
-            seen.add(event.traveler)
+        if len({event.traveler for event in self.events}) != len(self.events):
+            raise ValueError(f"traveler listed twice on flight {self.flight}")
 
 
-@dataclass(frozen=True)
-class HistoryCounts:
+class HistoryCounts(NamedTuple):
     """The history of one traveler as rules read it (``history.<name>``).
 
     Each count covers a window that ends at this flight's departure and
     includes this flight. None means unknown: the key it counts by (the
     purchaser, the contact) was not given, or the field does not apply (a
     companion count for an adult). It is never a silent zero.
+
+    A named tuple rather than a frozen dataclass: one is built per traveler
+    screened, and a frozen dataclass costs four times as much to build.
     """
 
     traveler: str
@@ -109,15 +110,17 @@ class HistoryCounts:
     traveler_flights_30d: int
     minor_adult_companions_90d: int | None
 
+    def values(self) -> tuple[int | None, ...]:
+        """The rule fields' values, in `HISTORY_FIELDS` order."""
+        return self[1:]
+
     def fields(self) -> Mapping[str, int | None]:
         """The rule fields, without the ``history.`` prefix."""
-        return {
-            "purchaser_travelers_30d": self.purchaser_travelers_30d,
-            "purchaser_minors_30d": self.purchaser_minors_30d,
-            "contact_travelers_30d": self.contact_travelers_30d,
-            "traveler_flights_30d": self.traveler_flights_30d,
-            "minor_adult_companions_90d": self.minor_adult_companions_90d,
-        }
+        return dict(zip(HISTORY_FIELDS, self[1:], strict=True))
+
+
+HISTORY_FIELDS: Final = HistoryCounts._fields[1:]
+"""The rule fields' names, without the ``history.`` prefix."""
 
 
 @dataclass(frozen=True)

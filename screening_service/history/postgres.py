@@ -170,7 +170,7 @@ class PostgresStore:
         db.execute("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK,))
         db.execute(migrations.CREATE_VERSION_TABLE)
         applied = {v for (v,) in db.execute(f"SELECT version FROM {migrations.VERSION_TABLE}")}
-        for migration in migrations.pending(applied):
+        for migration in migrations.pending(applied, BACKEND):
             for statement in migration.statements:
                 db.execute(statement)
             db.execute(

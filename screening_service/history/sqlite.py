@@ -8,8 +8,21 @@ timeout for another. ``secure_delete`` overwrites erased rows, so a
 auto-vacuum gives the freed pages back to the file system. The file is
 created readable by its owner only.
 
-Lists of keys go to SQLite as one JSON array parameter each (``json_each``),
-so a 1,000-traveler flight is one statement, not thousands of placeholders.
+Counts come from an index each process keeps in memory (`mirror`), not from
+SQL: per-key indexes on pseudonyms put every traveler's row on random pages
+and made the commit the history's largest cost. The database keeps every
+row, indexed by flight (idempotence) and by change number (a purge asks the
+mirror which events are old):
+each write transaction stamps its rows with the next number of
+``history_state.change``, and at the start of the next write a process
+applies every row stamped after the last number it has seen, so processes
+sharing the file (``--workers N``) count alike. A forget makes every process
+reload; a purge makes each drop the events it removed.
+
+``synchronous = NORMAL`` in WAL mode: a commit survives a crash of the
+process; after a power loss or an operating-system crash the last
+transactions before the most recent checkpoint can be lost (SQLite's
+documented trade-off). A lost flight counts again when it is screened again.
 """
 
 from __future__ import annotations
@@ -19,19 +32,20 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Final, TypeVar
 
 from screening_service.history import migrations
-from screening_service.history.counting import CountQuery, FlightRows, assemble, rows
+from screening_service.history.mirror import Mirror, apply
 from screening_service.history.model import (
     DEFAULT_RETENTION_DAYS,
     FlightEvents,
     HistoryCounts,
     HistoryStats,
+    epoch_seconds,
     from_epoch_seconds,
 )
 from screening_service.history.retention import cutoff, validate_retention_days
@@ -43,46 +57,28 @@ T = TypeVar("T")
 
 UPSERT_EVENT: Final = """
 INSERT INTO travel_event (flight_key, traveler, event_time, document, purchaser,
-                          purchaser_travels, contact, minor)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                          purchaser_travels, contact, minor, change)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (flight_key, traveler) DO UPDATE SET
     event_time = excluded.event_time, document = excluded.document,
     purchaser = excluded.purchaser, purchaser_travels = excluded.purchaser_travels,
-    contact = excluded.contact, minor = excluded.minor
+    contact = excluded.contact, minor = excluded.minor, change = excluded.change
 """
 DELETE_COMPANIONS: Final = """
 DELETE FROM minor_companion
  WHERE flight_key = ? AND traveler IN (SELECT value FROM json_each(?))
 """
 INSERT_COMPANION: Final = """
-INSERT INTO minor_companion (flight_key, traveler, companion, event_time)
-VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING
+INSERT INTO minor_companion (flight_key, traveler, companion, event_time, change)
+VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
 """
-COUNT: Final = """
-SELECT 0, purchaser, COUNT(DISTINCT traveler), COUNT(DISTINCT CASE WHEN minor THEN traveler END)
-  FROM travel_event
- WHERE purchaser IN (SELECT value FROM json_each(:purchasers))
-   AND event_time BETWEEN :purchaser_since AND :until
- GROUP BY purchaser
-UNION ALL
-SELECT 1, contact, COUNT(DISTINCT traveler), NULL
-  FROM travel_event
- WHERE contact IN (SELECT value FROM json_each(:contacts))
-   AND event_time BETWEEN :contact_since AND :until
- GROUP BY contact
-UNION ALL
-SELECT 2, traveler, COUNT(*), NULL
-  FROM travel_event
- WHERE traveler IN (SELECT value FROM json_each(:travelers))
-   AND event_time BETWEEN :traveler_since AND :until
- GROUP BY traveler
-UNION ALL
-SELECT 3, traveler, COUNT(DISTINCT companion), NULL
-  FROM minor_companion
- WHERE traveler IN (SELECT value FROM json_each(:minors))
-   AND event_time BETWEEN :companion_since AND :until
- GROUP BY traveler
-"""
+DELETE_EVENT: Final = "DELETE FROM travel_event WHERE flight_key = ? AND traveler = ?"
+DELETE_BEFORE: Final = "DELETE FROM travel_event WHERE event_time < ?"
+STATE: Final = "SELECT change, erased, purged_before FROM history_state"
+EVENTS: Final = (
+    "SELECT flight_key, traveler, event_time, purchaser, contact, minor FROM travel_event"
+)
+COMPANIONS: Final = "SELECT flight_key, traveler, companion, event_time FROM minor_companion"
 
 
 def describe(error: sqlite3.Error) -> str:
@@ -104,11 +100,15 @@ class SqliteStore:
         *,
         retention_days: int = DEFAULT_RETENTION_DAYS,
         busy_timeout_seconds: float = 10.0,
+        preload: bool = False,
     ) -> None:
+        """Open (and migrate) the file; ``preload`` reads the counting index now, not at
+        the first `record_and_count` (a service starting, not an operator's command)."""
         validate_retention_days(retention_days)
         self.path = path
         self._retention_days = retention_days
         self._lock = threading.Lock()
+        self._mirror = Mirror()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -123,6 +123,8 @@ class SqliteStore:
             raise HistoryUnavailable("open", BACKEND, cause) from error
         try:
             self._run("open", lambda: self._prepare_when_free(busy_timeout_seconds))
+            if preload:
+                self._run("open", self._load)
         except HistoryUnavailable:
             self._db.close()
             raise
@@ -169,7 +171,7 @@ class SqliteStore:
         db.execute(migrations.CREATE_VERSION_TABLE)
         with transaction(self._db):
             applied = {v for (v,) in db.execute(f"SELECT version FROM {migrations.VERSION_TABLE}")}
-            for migration in migrations.pending(applied):
+            for migration in migrations.pending(applied, BACKEND):
                 for statement in migration.statements:
                     db.execute(statement)
                 db.execute(
@@ -190,75 +192,130 @@ class SqliteStore:
     def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
         if not flight.events:
             return []
-        written = rows(flight)
+        flight_key = str(flight.flight)
+        at = epoch_seconds(flight.event_time)
 
         def work() -> list[HistoryCounts]:
-            with transaction(self._db):
-                self._write(written)
-                return self._count(flight)
+            mirror = self._mirror
+            try:
+                if not mirror.loaded:
+                    self._load()
+                with transaction(self._db):
+                    change = self._catch_up() + 1
+                    self._write(flight, flight_key, at, change)
+                    counts = mirror.record(flight_key, at, flight.events)
+                    mirror.change = change
+            except BaseException:
+                mirror.clear()  # it may hold rows that were rolled back: reload next time
+                raise
+            return counts
 
         return self._run("record", work)
 
-    def record_many(self, flights: Sequence[FlightEvents]) -> None:
-        """Record many flights in one transaction, counting nothing (replay's first pass)."""
-        written = [rows(f) for f in flights if f.events]
+    def _load(self) -> None:
+        with transaction(self._db, read_only=True):
+            self._reload()
 
-        def work() -> None:
-            with transaction(self._db):
-                for flight in written:
-                    self._write(flight)
+    def _reload(self) -> None:
+        """Load the mirror from the database (inside a transaction)."""
+        mirror = self._mirror
+        mirror.clear()
+        mirror.change, mirror.erased, mirror.purged_before = self._db.execute(STATE).fetchone()
+        apply(mirror, self._db.execute(EVENTS), self._db.execute(COMPANIONS))
+        mirror.loaded = True
 
-        self._run("record", work)
+    def _catch_up(self) -> int:
+        """Bring the mirror up to the database's latest change (inside the write lock); it."""
+        mirror = self._mirror
+        change, erased, purged_before = self._db.execute(STATE).fetchone()
+        if erased != mirror.erased:
+            self._reload()
+            return int(change)
+        if purged_before > mirror.purged_before:
+            mirror.drop_before(purged_before)
+            mirror.purged_before = purged_before
+        if change != mirror.change:
+            apply(
+                mirror,
+                self._db.execute(f"{EVENTS} WHERE change > ?", (mirror.change,)),
+                self._db.execute(f"{COMPANIONS} WHERE change > ?", (mirror.change,)),
+            )
+            mirror.change = change
+        return int(change)
 
-    def count(self, flight: FlightEvents) -> list[HistoryCounts]:
-        """`record_and_count` for a flight already recorded: a read, no write (replay's
-        second pass, where every flight was recorded by the first)."""
-        if not flight.events:
-            return []
+    def _write(self, flight: FlightEvents, flight_key: str, at: int, change: int) -> None:
+        """The flight's rows, as `counting.rows` has them, stamped with ``change``.
 
-        def work() -> list[HistoryCounts]:
-            with transaction(self._db, read_only=True):
-                return self._count(flight)
-
-        return self._run("count", work)
-
-    def _count(self, flight: FlightEvents) -> list[HistoryCounts]:
-        query = CountQuery.of(flight)
-        result = self._db.execute(
-            COUNT,
-            {
-                "purchasers": json.dumps(query.purchasers),
-                "contacts": json.dumps(query.contacts),
-                "travelers": json.dumps(query.travelers),
-                "minors": json.dumps(query.minors),
-                "until": query.until,
-                "purchaser_since": query.purchaser_since,
-                "contact_since": query.contact_since,
-                "traveler_since": query.traveler_since,
-                "companion_since": query.companion_since,
-            },
-        ).fetchall()
-        return assemble(flight, result)
-
-    def _write(self, written: FlightRows) -> None:
+        Not sorted: SQLite has one writer at a time, so no two writers can
+        take row locks in different orders.
+        """
         db = self._db
-        db.execute(DELETE_COMPANIONS, (written.flight_key, json.dumps(written.travelers)))
-        db.executemany(UPSERT_EVENT, written.events)
-        db.executemany(INSERT_COMPANION, written.companions)
+        events = flight.events
+        db.execute("UPDATE history_state SET change = ?", (change,))
+        travelers = [e.traveler for e in events]
+        # The mirror equals the database here: without links to replace, no statement.
+        if self._mirror.has_companions(flight_key, travelers):
+            db.execute(DELETE_COMPANIONS, (flight_key, json.dumps(travelers)))
+        db.executemany(
+            UPSERT_EVENT,
+            [
+                (
+                    flight_key,
+                    e.traveler,
+                    at,
+                    e.document,
+                    e.purchaser,
+                    e.purchaser_travels,
+                    e.contact,
+                    e.minor,
+                    change,
+                )
+                for e in events
+            ],
+        )
+        companions = [
+            (flight_key, e.traveler, companion, at, change)
+            for e in events
+            if e.minor
+            for companion in e.companions
+            if companion != e.traveler
+        ]
+        if companions:
+            db.executemany(INSERT_COMPANION, companions)
 
     def purge(self, now: datetime) -> int:
         before = cutoff(now, self._retention_days)
 
         def work() -> int:
             with transaction(self._db):
-                deleted = self._db.execute(
-                    "DELETE FROM travel_event WHERE event_time < ?", (before,)
-                ).rowcount
+                deleted = self._delete_before(before)
                 self._db.execute("DELETE FROM minor_companion WHERE event_time < ?", (before,))
+                self._db.execute(
+                    "UPDATE history_state SET change = change + 1,"
+                    " purged_before = MAX(purged_before, ?)",
+                    (before,),
+                )
             self._db.execute("PRAGMA incremental_vacuum")
             return deleted
 
         return self._run("purge", work)
+
+    def _delete_before(self, before: int) -> int:
+        """Delete the events older than ``before``; their number (inside the write lock).
+
+        Events have no index by time (each would cost every flight a write):
+        a loaded mirror names the old events, deleted by key; otherwise (an
+        operator's command) the table is scanned.
+        """
+        mirror = self._mirror
+        if not mirror.loaded:
+            return int(self._db.execute(DELETE_BEFORE, (before,)).rowcount)
+        try:
+            self._catch_up()
+            return int(self._db.executemany(DELETE_EVENT, mirror.older_than(before)).rowcount)
+        except BaseException:
+            mirror.clear()
+            raise
 
     def forget(self, pseudonym: str) -> int:
         def work() -> int:
@@ -270,6 +327,9 @@ class SqliteStore:
                 self._db.execute(
                     "DELETE FROM minor_companion WHERE traveler = ? OR companion = ?",
                     (pseudonym, pseudonym),
+                )
+                self._db.execute(
+                    "UPDATE history_state SET change = change + 1, erased = change + 1"
                 )
             self._db.execute("PRAGMA incremental_vacuum")
             return deleted

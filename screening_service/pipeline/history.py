@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from screening_service.history import (
+    HISTORY_FIELDS,
     FlightEvents,
     FlightKey,
     HistoryStore,
@@ -31,6 +32,11 @@ from screening_service.pseudonyms import IdentifierKind, PseudonymKey
 from screening_service.values import Record
 
 PREFIX: Final = "history."
+FIELDS: Final = tuple(PREFIX + name for name in HISTORY_FIELDS)
+# Read once per process: an enum member's lookup is a metaclass call, twice per traveler.
+PAYER: Final = IdentifierKind.PAYER
+OTHER: Final = IdentifierKind.OTHER
+NO_COMPANIONS: Final[frozenset[str]] = frozenset()
 # Declared ties that make an adult family, not an "unrelated adult" for a minor.
 FAMILY: Final = frozenset({"parent", "legal_guardian", "sibling", "other_relative", "spouse"})
 
@@ -104,18 +110,18 @@ def _events(
                     else None
                 ),
                 purchaser=(
-                    key.pseudonym(IdentifierKind.PAYER, b.purchaser_id) or None
+                    key.pseudonym(PAYER, b.purchaser_id) or None
                     if b is not None and b.purchaser_id
                     else None
                 ),
                 purchaser_travels=record.get("booking.purchaser_on_flight") is True,
                 contact=(
-                    key.pseudonym(IdentifierKind.OTHER, b.contact_id) or None
+                    key.pseudonym(OTHER, b.contact_id) or None
                     if b is not None and b.contact_id
                     else None
                 ),
                 minor=minor,
-                companions=frozenset(companions),
+                companions=frozenset(companions) if companions else NO_COMPANIONS,
             )
         )
     return events
@@ -163,10 +169,8 @@ def add_history(
         if options.degraded_unknown:
             return False
         raise HistoryFailed(str(error)) from error
-    by_traveler = {c.traveler: c.fields() for c in counts}
+    by_traveler = {c.traveler: c for c in counts}
     for record, event in zip(records, events, strict=True):
-        if event is None:
-            continue
-        for name, value in by_traveler[event.traveler].items():
-            record[PREFIX + name] = value
+        if event is not None:
+            record.update(zip(FIELDS, by_traveler[event.traveler].values(), strict=True))
     return True

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from screening_service.evaluation.labels import Label
 from screening_service.evaluation.metrics import PackSpec, build_report
-from screening_service.history.sqlite import SqliteStore
+from screening_service.history.bulk import BulkHistory
 from screening_service.judgement import pack_spec
 from screening_service.lookout import load_lookout
 from screening_service.pipeline.history import PREFIX as HISTORY_PREFIX
@@ -177,6 +177,11 @@ def replay(
                     partitions(files, home_country, partition_bytes),
                     recorded,
                 )
+                recorded_history = BulkHistory(Path(job.history[0]))
+                try:
+                    recorded_history.index()
+                finally:
+                    recorded_history.close()
         in_order = _InOrder(report, decisions, keep_decisions)
         with _bar(progress, total, "replay") as bar:
 
@@ -204,7 +209,7 @@ def _history_store(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[st
     if scratch is None:
         return None
     path = Path(scratch.name) / "history.sqlite3"
-    SqliteStore(path).close()
+    BulkHistory(path).close()
     return str(path), PseudonymKey.generate().secret
 
 

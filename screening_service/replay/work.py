@@ -25,8 +25,7 @@ from typing import Any
 
 from screening_service.evaluation.labels import Label
 from screening_service.evaluation.metrics import PackSpec, Tally, tally
-from screening_service.history import FlightEvents, HistoryCounts, HistoryStats
-from screening_service.history.sqlite import SqliteStore
+from screening_service.history.bulk import BulkHistory
 from screening_service.judgement import pack_spec, traveler_outcomes
 from screening_service.lookout import LookoutIndex, load_lookout
 from screening_service.pipeline.decide import Decision
@@ -166,7 +165,7 @@ def _load(job: Job) -> _Loaded:
         options = None
         if job.history is not None:
             path, key = job.history
-            options = HistoryOptions(RecordedHistory(SqliteStore(Path(path))), PseudonymKey(key))
+            options = HistoryOptions(BulkHistory(Path(path)), PseudonymKey(key))
         loaded = _Loaded(
             Context(candidate, index, options),
             baseline,
@@ -194,7 +193,7 @@ def record_partition(job: Job, partition: Partition) -> int:
     """
     history = _load(job).candidate.history
     assert history is not None
-    assert isinstance(history.store, RecordedHistory)
+    assert isinstance(history.store, BulkHistory)
     flights = []
     now = dt.datetime.now(dt.UTC)
     for _number, request in records(partition):
@@ -207,39 +206,8 @@ def record_partition(job: Job, partition: Partition) -> int:
         events = flight_events(history.key, valid.flight, valid.travelers, fields)
         if events is not None:
             flights.append(events)
-    history.store.recorded.record_many(flights)
+    history.store.record_many(flights)
     return sum(len(f.events) for f in flights)
-
-
-class RecordedHistory:
-    """Replay's second pass: a `HistoryStore` whose every flight is already recorded,
-    so "record and count" is a read (workers read side by side; nothing is written)."""
-
-    def __init__(self, recorded: SqliteStore) -> None:
-        self.recorded = recorded
-
-    @property
-    def backend(self) -> str:
-        return self.recorded.backend
-
-    @property
-    def retention_days(self) -> int:
-        return self.recorded.retention_days
-
-    def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
-        return self.recorded.count(flight)
-
-    def purge(self, now: dt.datetime) -> int:
-        return self.recorded.purge(now)
-
-    def forget(self, pseudonym: str) -> int:
-        return self.recorded.forget(pseudonym)
-
-    def stats(self) -> HistoryStats:
-        return self.recorded.stats()
-
-    def close(self) -> None:
-        self.recorded.close()
 
 
 def peak_rss() -> int:

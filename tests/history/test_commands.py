@@ -52,7 +52,7 @@ def test_stats_as_json(data_dir: Path) -> None:
     assert 0 == code
     assert {
         "backend": "sqlite",
-        "schema_version": 1,
+        "schema_version": 2,
         "events": 3,
         "flights": 3,
         "travelers": 3,

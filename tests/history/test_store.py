@@ -172,7 +172,7 @@ def test_stats_count_without_personal_data(store: HistoryStore) -> None:
 
     stats = store.stats()
 
-    assert (1, 3, 2, 2, 2) == (
+    assert (2, 3, 2, 2, 2) == (
         stats.schema_version,
         stats.events,
         stats.flights,

@@ -1,0 +1,4 @@
+-- Travel history, schema 2 on PostgreSQL: nothing changes. Schema 2 moves the
+-- SQLite store's counts to an in-memory index (see the .sqlite.sql file);
+-- replicas on PostgreSQL keep counting with the indexes of schema 1. This
+-- file exists so that both backends number their schema alike.
