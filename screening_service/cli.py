@@ -347,7 +347,8 @@ def _parser() -> argparse.ArgumentParser:
         help="processes drawing the evaluation population (default: every core); "
         "the output is the same whatever the number",
     )
-    synth.add_argument("out", type=Path)
+    # A string, not a Path: a trailing "/" (a directory of partitions) must survive.
+    synth.add_argument("out")
     return parser
 
 
