@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from screening_service.evaluation.labels import Kind, Label, Role
@@ -134,8 +134,8 @@ def party(
     counts = [bags(p) for p in people]
     paying = others = ticket
     if buyer is not None:
-        paying = replace(ticket, purchaser_is_traveler=True)
-        others = replace(ticket, purchaser_is_traveler=False)
+        paying = ticket.bought_by_traveler(True)
+        others = ticket.bought_by_traveler(False)
     booking_of: dict[tuple[int | None, bool], Body] = {}
     travelers = []
     for person, count in zip(people, counts, strict=True):

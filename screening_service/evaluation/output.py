@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from screening_service.evaluation.labels import Label
 from screening_service.evaluation.population import (
     FlightSpec,
     flight_plan,
@@ -31,7 +30,6 @@ from screening_service.synthetic.output import (
     Written,
     encode_records,
     in_order,
-    json_line,
     write_chunks,
 )
 
@@ -64,10 +62,6 @@ def _tasks(
         yield _Task(partition, tuple(batch), fmt, as_manifests)
 
 
-def _label_line(label: Label) -> bytes:
-    return json_line(label.as_json())
-
-
 def _encode(task: _Task) -> Chunk:
     """Draw a chunk's flights and encode them (runs in a worker process)."""
     records: list[dict[str, Any]] = []
@@ -81,9 +75,9 @@ def _encode(task: _Task) -> Chunk:
             records.append({"manifest": body})
         else:
             records += [{"traveler": traveler} for traveler in body["travelers"]]
-        labels += map(_label_line, flight.labels)
+        labels.append(flight.label_lines())
     encoded = encode_records(records, task.fmt)
-    return Chunk(task.partition, encoded, b"".join(labels), len(records), travelers, len(labels))
+    return Chunk(task.partition, encoded, b"".join(labels), len(records), travelers, travelers)
 
 
 def write_evaluation_population(

@@ -71,6 +71,18 @@ class Ticket:
     agency: str = ""
     contact: str = ""
 
+    def bought_by_traveler(self, value: bool) -> Ticket:
+        """This ticket with ``purchaser_is_traveler`` set (`dataclasses.replace`, faster)."""
+        return Ticket(
+            self.hours_ahead,
+            self.ticket,
+            self.payment,
+            self.purchaser,
+            value,
+            self.agency,
+            self.contact,
+        )
+
 
 class Journey(NamedTuple):
     """An itinerary body and the departure its booking times count back from."""

@@ -15,6 +15,7 @@ Writing the population to files is output.py's job.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
 import math
@@ -28,7 +29,7 @@ from google.protobuf import json_format
 
 from screening_service.evaluation import background
 from screening_service.evaluation.common import BOTH, Party, Scenario
-from screening_service.evaluation.labels import Label
+from screening_service.evaluation.labels import Label, Truth, label_bytes
 from screening_service.evaluation.lawful import LAWFUL
 from screening_service.evaluation.people import DAY, FlightBuilder
 from screening_service.evaluation.records import DIRECTION, Body, rfc3339
@@ -37,6 +38,9 @@ from screening_service.proto import pb
 from screening_service.synthetic import routes
 
 SCENARIOS: Final = (*TRAFFICKING, *LAWFUL)
+_BACKGROUND: Final[tuple[Truth, ...]] = tuple(
+    ("background", "background", None, name) for name in background.NAMES
+)
 FLIGHT_SIZE: Final = (80, 320)
 MAX_FLIGHT_SIZE: Final = 1000
 # In the past, so every issue date and date of birth passes "not in the future".
@@ -46,10 +50,25 @@ SPAN_DAYS: Final = 28
 
 @dataclass(frozen=True)
 class EvaluationFlight:
-    """One manifest as its protobuf JSON body, and a label per traveler in manifest order."""
+    """One manifest as its protobuf JSON body, and each traveler's truth in manifest order."""
 
     body: Body
-    labels: list[Label]
+    truths: list[Truth]
+
+    @cached_property
+    def labels(self) -> list[Label]:
+        """A label per traveler, in manifest order (which is traveler id order)."""
+        return [
+            Label(traveler["traveler_id"], *truth)
+            for traveler, truth in zip(self.body["travelers"], self.truths, strict=True)
+        ]
+
+    def label_lines(self) -> bytes:
+        """The labels file's lines for this flight (labels.label_line, encoded)."""
+        return b"".join(
+            label_bytes(traveler["traveler_id"], truth)
+            for traveler, truth in zip(self.body["travelers"], self.truths, strict=True)
+        )
 
     @cached_property
     def manifest(self) -> pb.Manifest:
@@ -114,7 +133,7 @@ def generate_flight(
     plan = routes.plan_flight(rng, int(start.timestamp()), span_days * DAY)
     builder = FlightBuilder(rng, plan, key)
     units: list[Party] = []
-    labels: list[Label] = []
+    truth_of: dict[str, Truth] = {}
     room = size
     for scenario in _units(rng, size, plan.direction):
         if room < scenario.min_size:
@@ -123,27 +142,24 @@ def generate_flight(
         if planted.size > room:  # pragma: no cover - every plant respects room
             raise AssertionError(f"{scenario.name} planted more than the room left")
         units += planted.parties
-        labels += planted.labels
+        truth_of.update((label.traveler_id, label.truth) for label in planted.labels)
         room -= planted.size
     while room > 0:
         index = _archetype(rng)
         party = background.BUILDERS[index](builder, room)[:room]
         units.append(party)
-        labels += [
-            Label(t["traveler_id"], "background", "background", None, background.NAMES[index])
-            for t in party
-        ]
+        truth = _BACKGROUND[index]
+        truth_of.update((t["traveler_id"], truth) for t in party)
         room -= len(party)
     rng.shuffle(units)
     travelers = [t for unit in units for t in unit]
     _seat(travelers, rng)
-    label_of = {label.traveler_id: label for label in labels}
     new_id: dict[str, str] = {}
-    ordered: list[Label] = []
+    ordered: list[Truth] = []
     for number, traveler in enumerate(travelers, start=1):
         old, new = traveler["traveler_id"], f"{key}-{number:04d}"
         new_id[old] = traveler["traveler_id"] = new
-        ordered.append(label_of[old].renamed(new))
+        ordered.append(truth_of[old])
     for traveler in travelers:
         for companion in traveler.get("companions", ()):
             companion["traveler_id"] = new_id[companion["traveler_id"]]
@@ -162,8 +178,8 @@ def generate_flight(
 
 
 def _archetype(rng: random.Random) -> int:
-    draw = rng.random() * background.CUMULATIVE[-1]
-    return next(i for i, c in enumerate(background.CUMULATIVE) if draw < c)
+    """The first archetype whose cumulative weight exceeds the draw."""
+    return bisect.bisect_right(background.CUMULATIVE, rng.random() * background.CUMULATIVE[-1])
 
 
 def generate_evaluation_population(
