@@ -62,6 +62,7 @@ bench: $(STAMP) ## Run the benchmarks (prints a table, writes benchmarks/results
 	$(BIN)/python -m benchmarks.bench_messages
 	$(BIN)/python -m benchmarks.bench_lookout_quality
 	$(BIN)/python -m benchmarks.bench_history
+	$(BIN)/python -m benchmarks.bench_synth
 
 clean: ## Remove the virtual environment and caches
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis .coverage .coverage.*
