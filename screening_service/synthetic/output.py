@@ -13,6 +13,7 @@ flight, so memory stays bounded however many travelers are asked for.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import multiprocessing
 from collections import deque
@@ -20,14 +21,15 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import IO, Any, Final, TypeVar
+from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from screening_service.synthetic.arrow import RECORD_SCHEMA, records_table
 from screening_service.synthetic.layout import Format, Layout
+
+if TYPE_CHECKING:  # pyarrow is imported for Parquet only: JSON lines runs skip its 50 MB
+    import pyarrow as pa
+    import pyarrow.parquet as pq
 
 # zlib level 1 compresses these records to about a fifth at several times
 # the speed of the default 6, which would take more time than drawing them.
@@ -35,7 +37,7 @@ GZIP_LEVEL: Final = 1
 PARQUET_COMPRESSION: Final = "zstd"
 CHUNK_TRAVELERS: Final = 10_000
 Task = TypeVar("Task")
-Encoded = bytes | pa.Table
+Encoded: TypeAlias = "bytes | pa.Table"
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,8 @@ def json_line(record: dict[str, Any]) -> bytes:
 
 def encode_records(records: Sequence[dict[str, Any]], fmt: Format) -> Encoded:
     if fmt == "parquet":
+        from screening_service.synthetic.arrow import records_table  # noqa: PLC0415  # pyarrow when used
+
         return records_table(records)
     lines = b"".join(map(json_line, records))
     return gzip.compress(lines, GZIP_LEVEL, mtime=0) if fmt == "jsonl.gz" else lines
@@ -122,19 +126,20 @@ class ChunkWriter:
         if kind is not None:
             # No half-written file is left to be read as a whole population.
             for path in self.created:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
 
     def write(self, chunk: Chunk) -> None:
         if chunk.partition < self._current:
             raise ValueError("chunks must come in partition order")
         while self._current < chunk.partition:
             self._open(self._current + 1)
-        if isinstance(chunk.records, pa.Table):
-            assert self._parquet is not None  # opened for a parquet layout
-            self._parquet.write_table(chunk.records, row_group_size=max(1, chunk.record_count))
-        else:
+        if isinstance(chunk.records, bytes):
             assert self._file is not None  # opened for a JSON lines layout
             self._file.write(chunk.records)
+        else:
+            assert self._parquet is not None  # opened for a parquet layout
+            self._parquet.write_table(chunk.records, row_group_size=max(1, chunk.record_count))
         self._empty = False
         self._labels.write(chunk.labels)
         self.records += chunk.record_count
@@ -148,6 +153,10 @@ class ChunkWriter:
         path = self.layout.part(index)
         self.created.append(path)
         if self.layout.fmt == "parquet":
+            import pyarrow.parquet as pq  # noqa: PLC0415  # pyarrow only when used
+
+            from screening_service.synthetic.arrow import RECORD_SCHEMA  # noqa: PLC0415
+
             self._parquet = pq.ParquetWriter(
                 path, RECORD_SCHEMA, compression=PARQUET_COMPRESSION, store_schema=True
             )
