@@ -11,6 +11,7 @@ Labels go to one JSON lines file (layout.py says where), in record order.
 
 from __future__ import annotations
 
+import gc
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -63,7 +64,22 @@ def _tasks(
 
 
 def _encode(task: _Task) -> Chunk:
-    """Draw a chunk's flights and encode them (runs in a worker process)."""
+    """Draw a chunk's flights and encode them (runs in a worker process).
+
+    The cyclic garbage collector is paused meanwhile: a chunk is a hundred
+    thousand small dicts and lists, none in a cycle, which it would walk
+    again and again for nothing (about 7% of the time).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _draw_and_encode(task)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _draw_and_encode(task: _Task) -> Chunk:
     records: list[dict[str, Any]] = []
     labels: list[bytes] = []
     travelers = 0

@@ -47,12 +47,15 @@ def iso(ordinal: int) -> str:
     return dt.date.fromordinal(ordinal).isoformat()
 
 
+_CLOCK: Final = tuple(f"T{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
+_SECONDS: Final = tuple(f"{s:02d}Z" for s in range(60))
+
+
 def rfc3339(seconds: int) -> str:
     """What ``Timestamp(seconds=seconds).ToJsonString()`` gives for whole seconds."""
     days, rest = divmod(seconds, 86_400)
-    hours, rest = divmod(rest, 3_600)
     minutes, secs = divmod(rest, 60)
-    return f"{iso(_EPOCH_ORDINAL + days)}T{hours:02d}:{minutes:02d}:{secs:02d}Z"
+    return iso(_EPOCH_ORDINAL + days) + _CLOCK[minutes] + _SECONDS[secs]
 
 
 def segment(leg: Leg) -> Body:
