@@ -7,13 +7,16 @@ core), so the figure includes start-up, spawning the drawing processes and
 writing. Memory is the resident set of the whole process tree, sampled every
 0.2 s: its peak, and its value at a quarter and at the end of the run, so a
 growth with the number of travelers shows. Other work on this shared
-2-core machine slows the run: the load average is printed beside it.
+2-core machine slows the run: the load average is printed beside it, and
+so is the CPU time of the process tree per traveler, with the rate it
+would allow if every core were free (cores / CPU per traveler).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,6 +60,7 @@ class Run:
     quarter_mb: float
     last_mb: float
     load: float
+    cpu_seconds: float
 
     @property
     def rate(self) -> float:
@@ -79,6 +83,7 @@ def run(label: str, out: Path, travelers: int, processes: int, extra: list[str])
         str(out),
     ]
     samples: list[float] = []
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     with subprocess.Popen(command, stdout=subprocess.DEVNULL) as process:
         while process.poll() is None:
@@ -87,6 +92,8 @@ def run(label: str, out: Path, travelers: int, processes: int, extra: list[str])
         if process.returncode != 0:
             raise SystemExit(f"{label}: screening synth exited {process.returncode}")
     seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     live = [s for s in samples if s > 0] or [0.0]
     return Run(
         label,
@@ -96,6 +103,7 @@ def run(label: str, out: Path, travelers: int, processes: int, extra: list[str])
         live[len(live) // 4],
         live[-1],
         os.getloadavg()[0],
+        cpu,
     )
 
 
@@ -122,13 +130,17 @@ def main() -> None:
                 ["--format", "parquet", "--partitions", "4"],
             ),
         ]
+    cores = os.cpu_count() or 1
     for r in runs:
         verdict = "met" if r.rate >= TARGET else "MISSED"
+        per_traveler = r.cpu_seconds / r.travelers
         print(
             f"{r.label:>20}: {r.rate:>9,.0f} travelers/s ({r.seconds:.1f} s; target "
-            f">= {TARGET:,}: {verdict}); RSS of the process tree peak {r.peak_mb:.0f} MB, "
-            f"at a quarter {r.quarter_mb:.0f} MB, at the end {r.last_mb:.0f} MB; "
-            f"load average {r.load:.1f}"
+            f">= {TARGET:,}: {verdict}); load average {r.load:.1f}\n"
+            f"{'':>22}CPU {per_traveler * 1e6:.1f} us/traveler (all processes): "
+            f"{cores / per_traveler:,.0f} travelers/s on {cores} free cores\n"
+            f"{'':>22}RSS of the process tree: peak {r.peak_mb:.0f} MB, "
+            f"at a quarter {r.quarter_mb:.0f} MB, at the end {r.last_mb:.0f} MB"
         )
 
 
