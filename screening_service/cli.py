@@ -481,7 +481,7 @@ def _write_synth(args: argparse.Namespace) -> int:
         )
         print(
             f"wrote {done.travelers} travelers in {done.records} records to {args.out} "
-            f"({done.labelled} labelled, labels beside it)"
+            f"({done.labelled} labelled, {_labels_where(args.out)})"
         )
         return 0
     from screening_service.synthetic import generate_population, write_records
@@ -497,9 +497,13 @@ def _write_synth(args: argparse.Namespace) -> int:
     )
     print(
         f"wrote {written.travelers} travelers in {written.records} records to {args.out} "
-        f"({written.labelled} planted, labels beside it)"
+        f"({written.labelled} planted, {_labels_where(args.out)})"
     )
     return 0
+
+
+def _labels_where(out: str) -> str:
+    return f"labels in {Path(out) / 'labels.jsonl'}" if Path(out).is_dir() else "labels beside it"
 
 
 def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:
