@@ -14,6 +14,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
+from screening_service.evaluation.labels import Label, label_bytes, label_line
 from screening_service.evaluation.output import write_evaluation_population
 
 
@@ -61,3 +62,18 @@ def test_label_counts_by_part_and_typology_are_the_earlier_ones(tmp_path: Path) 
         ("escort", "domestic_servitude"): 12,
     }
     assert expected == dict(counts)
+
+
+def test_label_bytes_are_the_label_line() -> None:
+    victim = Label("E000001-0001", "victim", "trafficking", "child", "child_online_recruit")
+    expected = (
+        b'{"traveler_id":"E000001-0001","label":"victim","kind":"trafficking",'
+        b'"typology":"child","pattern":"child_online_recruit"}\n'
+    )
+    assert expected == label_bytes(victim.traveler_id, victim.truth)
+    for label in (
+        victim,
+        Label("E000002-0010", "background", "background", None, "solo_leisure"),
+        Label("E000003-0100", "lookalike", "lawful", None, None),
+    ):
+        assert label_line(label).encode() == label_bytes(label.traveler_id, label.truth)
