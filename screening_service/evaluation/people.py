@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
 from math import floor
 from typing import Final, NamedTuple
 
@@ -255,8 +254,8 @@ class FlightBuilder:
         *,
         booking: Body,
         itinerary: Body,
-        companions: Sequence[Body] = (),
-        observations: Sequence[Body] = (),
+        companions: list[Body] | None = None,
+        observations: list[Body] | None = None,
         document: Body | None = None,
         visa: str = "",
         role: pb.TravelerRole.ValueType = pb.TRAVELER_ROLE_PASSENGER,
@@ -277,9 +276,9 @@ class FlightBuilder:
         body["itinerary"] = itinerary
         body["booking"] = dict(booking)
         if companions:
-            body["companions"] = list(companions)
+            body["companions"] = companions
         if observations:
-            body["observations"] = list(observations)
+            body["observations"] = observations
         body["role"] = TRAVELER_ROLE[role]
         return body
 
