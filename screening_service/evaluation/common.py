@@ -143,11 +143,15 @@ def party(
         if key not in booking_of:
             chosen = paying if person is buyer else others
             booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
-        listed = [
-            companion(other.traveler_id, relation(person, other))
-            for other in people
-            if other is not person
-        ]
+        listed = (
+            [
+                companion(other.traveler_id, relation(person, other))
+                for other in people
+                if other is not person
+            ]
+            if len(people) > 1
+            else None
+        )
         travelers.append(
             b.traveler(
                 person,
