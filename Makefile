@@ -63,6 +63,7 @@ bench: $(STAMP) ## Run the benchmarks (prints a table, writes benchmarks/results
 	$(BIN)/python -m benchmarks.bench_lookout_quality
 	$(BIN)/python -m benchmarks.bench_history
 	$(BIN)/python -m benchmarks.bench_history_overhead $(if $(findstring --quick,$(BENCH_ARGS)),--quick)
+	$(BIN)/python -m benchmarks.bench_synth
 	$(BIN)/python -m benchmarks.bench_replay $(if $(findstring --quick,$(BENCH_ARGS)),--quick)
 
 clean: ## Remove the virtual environment and caches

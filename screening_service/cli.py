@@ -321,7 +321,13 @@ def _parser() -> argparse.ArgumentParser:
     from screening_service.history.commands import add_history_parser
 
     add_history_parser(commands)
-    synth = commands.add_parser("synth", help="write a synthetic population as JSON lines")
+    synth = commands.add_parser(
+        "synth",
+        help="write a synthetic population (JSON lines, gzip or Parquet; one file or partitions)",
+        description="OUT chooses the format: NAME.jsonl, NAME.jsonl.gz or NAME.parquet (labels "
+        "in NAME.labels.jsonl), or a directory (a path ending in /, an existing directory, or "
+        "with --partitions) of part-00000.EXT files with DIR/labels.jsonl.",
+    )
     synth.add_argument("--travelers", type=int, required=True)
     synth.add_argument("--seed", type=int, default=1)
     synth.add_argument("--scenario-rate", type=float, default=0.005)
@@ -335,7 +341,25 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--travelers-only", action="store_true", help="one traveler per line, not manifests"
     )
-    synth.add_argument("out", type=Path)
+    synth.add_argument(
+        "--format",
+        choices=("jsonl", "jsonl.gz", "parquet"),
+        help="when OUT does not say (a directory without a suffix: parquet)",
+    )
+    synth.add_argument(
+        "--partitions",
+        type=_positive,
+        help="a directory of this many partitions of whole flights "
+        "(a directory's default: one per million travelers)",
+    )
+    synth.add_argument(
+        "--processes",
+        type=_positive,
+        help="processes drawing the evaluation population (default: every core); "
+        "the output is the same whatever the number",
+    )
+    # A string, not a Path: a trailing "/" (a directory of partitions) must survive.
+    synth.add_argument("out")
     return parser
 
 
@@ -348,14 +372,10 @@ def _labels_beside(records: Path) -> Mapping[str, Label] | None:
     with a note, rather than failing the replay the caller did not ask to evaluate.
     """
     from screening_service.evaluation.labels import read_labels
+    from screening_service.synthetic.layout import Layout, format_of
 
-    if records.is_dir():
-        beside = records / "labels.jsonl"
-    else:
-        stem = records.name
-        for suffix in (".gz", ".jsonl", ".parquet"):
-            stem = stem.removesuffix(suffix)
-        beside = records.with_name(stem + ".labels.jsonl")
+    directory = records.is_dir()
+    beside = Layout(records, format_of(records.name) or "jsonl", 1 if directory else None).labels
     if beside == records or not beside.is_file():
         return None
     try:
@@ -447,27 +467,69 @@ def _convert(args: argparse.Namespace) -> int:
     )
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected at least 1, got {value}")
+    return value
+
+
 def _synth(args: argparse.Namespace) -> int:
+    from screening_service.synthetic.layout import OutputError
+
+    try:
+        return _write_synth(args)
+    except (OutputError, ValueError) as error:
+        print(f"screening synth: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        reason = error.strerror or str(error)
+        where = f": {error.filename}" if error.filename else ""
+        print(f"screening synth: cannot write{where}: {reason}", file=sys.stderr)
+        return 2
+
+
+def _write_synth(args: argparse.Namespace) -> int:
     if args.population == "evaluation":
-        from screening_service.evaluation.population import write_evaluation_population
+        from screening_service.evaluation.output import write_evaluation_population
 
         done = write_evaluation_population(
-            args.out, args.travelers, args.seed, as_manifests=not args.travelers_only
+            args.out,
+            args.travelers,
+            args.seed,
+            args.format,
+            as_manifests=not args.travelers_only,
+            partitions=args.partitions,
+            processes=args.processes or os.cpu_count() or 1,
         )
         print(
             f"wrote {done.travelers} travelers in {done.records} records to {args.out} "
-            f"({done.labelled} labelled, labels beside it)"
+            f"({done.labelled} labelled, {_labels_where(args.out)})"
         )
         return 0
-    from screening_service.synthetic import generate_population, write_jsonl
+    from screening_service.synthetic import generate_population, write_records
 
     flights = generate_population(args.travelers, args.seed, args.scenario_rate)
-    written = write_jsonl(args.out, flights, as_manifests=not args.travelers_only)
+    written = write_records(
+        args.out,
+        flights,
+        args.travelers,
+        args.format,
+        as_manifests=not args.travelers_only,
+        partitions=args.partitions,
+    )
     print(
         f"wrote {written.travelers} travelers in {written.records} records to {args.out} "
-        f"({written.labelled} planted, labels beside it)"
+        f"({written.labelled} planted, {_labels_where(args.out)})"
     )
     return 0
+
+
+def _labels_where(out: str) -> str:
+    return f"labels in {Path(out) / 'labels.jsonl'}" if Path(out).is_dir() else "labels beside it"
 
 
 def _serve_config(args: argparse.Namespace, worker: int | None) -> ServeConfig:

@@ -11,7 +11,7 @@ from google.protobuf import json_format
 
 from screening_service.cli import main
 from screening_service.evaluation.labels import read_labels
-from screening_service.evaluation.population import write_evaluation_population
+from screening_service.evaluation.output import write_evaluation_population
 from screening_service.proto import pb
 from screening_service.replay import replay
 from tests.conftest import BUNDLED_RULES

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Final
 
 from screening_service.evaluation.labels import Kind, Label, Role
 from screening_service.evaluation.people import FlightBuilder, Person, Ticket
+from screening_service.evaluation.records import Body, companion
 from screening_service.proto import pb
 
-Party = list[pb.Traveler]
+Party = list[Body]
 Relation = Callable[[Person, Person], "pb.Relationship.ValueType"]
 INBOUND: Final = frozenset({pb.DIRECTION_INBOUND})
 OUTBOUND: Final = frozenset({pb.DIRECTION_OUTBOUND})
@@ -81,7 +82,7 @@ class Watch:
     vague: float = 0.1
 
 
-def observe(b: FlightBuilder, watch: Watch | None) -> list[pb.Observation]:
+def observe(b: FlightBuilder, watch: Watch | None) -> list[Body]:
     rng = b.rng
     if watch is None or rng.random() >= watch.rate:
         return []
@@ -129,30 +130,33 @@ def party(
     buyer's ticket says the purchaser travels and the others' say not.
     """
     locator = b.locator()
-    segments = b.segments(connect=connect)
-    first = segments[0].departure_time.seconds
+    journey = b.segments(connect=connect)
     counts = [bags(p) for p in people]
     paying = others = ticket
     if buyer is not None:
-        paying = replace(ticket, purchaser_is_traveler=True)
-        others = replace(ticket, purchaser_is_traveler=False)
-    booking_of: dict[tuple[int | None, bool], pb.Booking] = {}
+        paying = ticket.bought_by_traveler(True)
+        others = ticket.bought_by_traveler(False)
+    booking_of: dict[tuple[int | None, bool], Body] = {}
     travelers = []
     for person, count in zip(people, counts, strict=True):
         key = (count, person is buyer)
         if key not in booking_of:
             chosen = paying if person is buyer else others
-            booking_of[key] = b.booking(chosen, locator, count, first)
-        listed = [
-            pb.Companion(traveler_id=other.traveler_id, relationship=relation(person, other))
-            for other in people
-            if other is not person
-        ]
+            booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
+        listed = (
+            [
+                companion(other.traveler_id, relation(person, other))
+                for other in people
+                if other is not person
+            ]
+            if len(people) > 1
+            else None
+        )
         travelers.append(
             b.traveler(
                 person,
                 booking=booking_of[key],
-                segments=segments,
+                itinerary=journey.itinerary,
                 companions=listed,
                 observations=observe(b, watch(person)),
                 document=b.passport(person, document_days(person)),

@@ -15,8 +15,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Literal
+
+import orjson
 
 Kind = Literal["trafficking", "lawful", "background"]
 Role = Literal["victim", "escort", "lookalike", "background"]
@@ -34,6 +37,10 @@ class Label:
     pattern: str | None = None
 
     @property
+    def truth(self) -> Truth:
+        return (self.label, self.kind, self.typology, self.pattern)
+
+    @property
     def is_victim(self) -> bool:
         return self.label == "victim"
 
@@ -49,8 +56,25 @@ class Label:
         return body
 
 
+# A label without its traveler id: (label, kind, typology, pattern). A flight
+# holds thousands of labels of a few dozen kinds, so writers share these.
+Truth = tuple[Role, Kind, str | None, str | None]
+
+
 def label_line(label: Label) -> str:
     return json.dumps(label.as_json(), separators=(",", ":")) + "\n"
+
+
+@cache
+def _after_id(truth: Truth) -> bytes:
+    rest = Label("", *truth).as_json()
+    del rest["traveler_id"]
+    return b"," + orjson.dumps(rest)[1:] + b"\n"
+
+
+def label_bytes(traveler_id: str, truth: Truth) -> bytes:
+    """``label_line(Label(traveler_id, *truth))`` as UTF-8, at a fraction of its cost."""
+    return b'{"traveler_id":' + orjson.dumps(traveler_id) + _after_id(truth)
 
 
 def write_labels(path: Path | str, labels: Iterable[Label]) -> int:

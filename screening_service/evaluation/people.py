@@ -6,36 +6,47 @@ or in the scenario modules, and none is inherited from code written to suit
 the rule pack. It reuses only the fictional names and the route network of
 `screening_service.synthetic`. Ages are planted at least ten days away from a
 birthday, so the age computed on the local departure date is the age asked
-for. Speed matters (the acceptance population is 100,000 travelers), so dates
-are rendered once per ordinal and the direct itinerary is built once.
+for. Speed matters (`screening synth` makes ten million travelers), so the
+records are protobuf JSON bodies built as dicts (records.py), dates are
+rendered once per ordinal and the direct itinerary is built once. The order
+of the random draws is part of the population: the same seed gives the
+same travelers, so a change here must keep every draw in its place.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
-from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import lru_cache
-from typing import Final
+from math import floor
+from typing import Final, NamedTuple
 
-from google.protobuf.timestamp_pb2 import Timestamp
-
+from screening_service.evaluation.records import (
+    DIRECTION,
+    OBSERVATION_CODE,
+    OBSERVATION_SOURCE,
+    PAYMENT_FORM,
+    SEX,
+    TICKET_TYPE,
+    TRAVELER_ROLE,
+    Body,
+    iso,
+    rfc3339,
+    segment,
+)
 from screening_service.proto import pb
 from screening_service.synthetic import names, routes
 
 DAY: Final = 86_400
 HOUR: Final = 3_600
 _LOCATOR: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+_LOCATOR_SPAN: Final = float(len(_LOCATOR))  # random.choices scales its draws by len + 0.0
+_PASSPORT: Final = pb.DocumentType.Name(pb.DOCUMENT_TYPE_PASSPORT)
 
 
-@lru_cache(maxsize=65_536)
-def iso(ordinal: int) -> str:
-    return dt.date.fromordinal(ordinal).isoformat()
+class Person(NamedTuple):
+    """One traveler's identity. Named tuples here and in Ticket: a frozen dataclass
+    costs a Python-level ``object.__setattr__`` per field, for every traveler."""
 
-
-@dataclass(frozen=True, slots=True)
-class Person:
     traveler_id: str
     age: int
     sex: pb.Sex.ValueType
@@ -46,9 +57,8 @@ class Person:
     birth: int  # proleptic Gregorian ordinal
 
 
-@dataclass(frozen=True, slots=True)
-class Ticket:
-    """The booking facts a scenario decides; the builder renders them as a pb.Booking.
+class Ticket(NamedTuple):
+    """The booking facts a scenario decides; the builder renders them as a booking body.
 
     ``purchaser_is_traveler`` None and ``bags`` None are missing PNR fields,
     as agency and group bookings often send them.
@@ -62,6 +72,25 @@ class Ticket:
     agency: str = ""
     contact: str = ""
 
+    def bought_by_traveler(self, value: bool) -> Ticket:
+        """This ticket with ``purchaser_is_traveler`` set (`dataclasses.replace`, faster)."""
+        return Ticket(
+            self.hours_ahead,
+            self.ticket,
+            self.payment,
+            self.purchaser,
+            value,
+            self.agency,
+            self.contact,
+        )
+
+
+class Journey(NamedTuple):
+    """An itinerary body and the departure its booking times count back from."""
+
+    first_departure: int
+    itinerary: Body
+
 
 class FlightBuilder:
     """Hands out ids and renders records for one manifest flight."""
@@ -74,7 +103,10 @@ class FlightBuilder:
         self.departs = plan.leg.departs
         self.departure_ordinal = dt.datetime.fromtimestamp(self.departs, dt.UTC).toordinal()
         self._count = 0
-        self._direct = (plan.leg.segment(),)
+        self._direction = DIRECTION[plan.direction]
+        self._direct = Journey(plan.leg.departs, {"segments": [segment(plan.leg)]})
+        leg = plan.leg
+        self._report_minutes = max(1, (leg.arrives - leg.departs) // 60)
 
     # identifiers ---------------------------------------------------------
     def traveler_id(self) -> str:
@@ -82,7 +114,10 @@ class FlightBuilder:
         return f"{self.key}-{self._count:04d}"
 
     def locator(self) -> str:
-        return "".join(self.rng.choices(_LOCATOR, k=6))
+        """Six letters: what ``"".join(rng.choices(_LOCATOR, k=6))`` draws, without its
+        argument handling (a tenth of the time of a whole traveler went there)."""
+        draw = self.rng.random
+        return "".join([_LOCATOR[floor(draw() * _LOCATOR_SPAN)] for _ in range(6)])
 
     def opaque(self, prefix: str) -> str:
         return f"{prefix}-{self.rng.getrandbits(64):016x}"
@@ -135,7 +170,7 @@ class FlightBuilder:
         )
 
     # documents -----------------------------------------------------------
-    def passport(self, person: Person, days_since_issue: int | None = None) -> pb.TravelDocument:
+    def passport(self, person: Person, days_since_issue: int | None = None) -> Body:
         """A valid passport: 10 years for adults, 5 for children.
 
         Without ``days_since_issue`` the issue date is uniform over the
@@ -151,13 +186,13 @@ class FlightBuilder:
             days_since_issue = rng.randint(1, max(2, min(validity - 30, lived - 1)))
         issued = self.departure_ordinal - min(days_since_issue, lived - 1)
         number = f"{_LOCATOR[rng.getrandbits(4)]}{rng.getrandbits(30) % 100_000_000:08d}"
-        return pb.TravelDocument(
-            type=pb.DOCUMENT_TYPE_PASSPORT,
-            number=number,
-            issuing_country=person.nationality,
-            issue_date=iso(issued),
-            expiry_date=iso(issued + validity - 1),
-        )
+        return {
+            "type": _PASSPORT,
+            "number": number,
+            "issuing_country": person.nationality,
+            "issue_date": iso(issued),
+            "expiry_date": iso(issued + validity - 1),
+        }
 
     def visa(self, person: Person, category: str) -> str:
         """The category only for a foreign national entering the port country."""
@@ -166,75 +201,86 @@ class FlightBuilder:
         return category
 
     # itineraries, bookings, observations ---------------------------------
-    def segments(self, *, connect: bool) -> tuple[pb.Segment, ...]:
+    def segments(self, *, connect: bool) -> Journey:
         """The manifest leg, with a connection on the far side when asked and sensible."""
         if not connect:
             return self._direct
+        direct = self._direct.itinerary["segments"]
         extra = routes.onward(self.rng, self.plan) if self.inbound else None
         if extra is not None:
-            return (*self._direct, extra.segment())
+            return Journey(self.departs, {"segments": [*direct, segment(extra)]})
         before = routes.feeder(self.rng, self.plan)
-        return (before.segment(), *self._direct) if before else self._direct
+        if before is None:
+            return self._direct
+        return Journey(before.departs, {"segments": [segment(before), *direct]})
 
-    def booking(
-        self, ticket: Ticket, locator: str, bags: int | None, first_departure: int
-    ) -> pb.Booking:
-        """``ticket.hours_ahead`` counts back from the journey's first departure."""
-        booking = pb.Booking(
-            record_locator=locator,
-            booking_time=Timestamp(seconds=first_departure - int(ticket.hours_ahead * HOUR)),
-            ticket_type=ticket.ticket,
-            payment_form=ticket.payment,
-            purchaser_id=ticket.purchaser,
-            travel_agency_id=ticket.agency,
-            contact_id=ticket.contact,
-        )
+    def booking(self, ticket: Ticket, locator: str, bags: int | None, first_departure: int) -> Body:
+        """``ticket.hours_ahead`` counts back from the journey's first departure.
+
+        Every traveler gets a copy (`traveler`): the seat is theirs alone.
+        """
+        booking: Body = {
+            "record_locator": locator,
+            "booking_time": rfc3339(first_departure - int(ticket.hours_ahead * HOUR)),
+            "ticket_type": TICKET_TYPE[ticket.ticket],
+            "payment_form": PAYMENT_FORM[ticket.payment],
+            "purchaser_id": ticket.purchaser,
+        }
         if ticket.purchaser_is_traveler is not None:
-            booking.purchaser_is_traveler = ticket.purchaser_is_traveler
+            booking["purchaser_is_traveler"] = ticket.purchaser_is_traveler
+        if ticket.agency:
+            booking["travel_agency_id"] = ticket.agency
+        if ticket.contact:
+            booking["contact_id"] = ticket.contact
         if bags is not None:
-            booking.checked_bags = bags
+            booking["checked_bags"] = bags
         return booking
 
     def observation(
         self, code: pb.ObservationCode.ValueType, source: pb.ObservationSource.ValueType
-    ) -> pb.Observation:
+    ) -> Body:
         """A report during the flight (crew) or at the document check (officer)."""
-        leg = self.plan.leg
-        minutes = max(1, (leg.arrives - leg.departs) // 60)
-        at = leg.departs + 60 * self.rng.randint(0, minutes)
-        return pb.Observation(
-            code=code, source=source, reported_at=Timestamp(seconds=at), note=_NOTES[source]
-        )
+        at = self.departs + 60 * self.rng.randint(0, self._report_minutes)
+        return {
+            "code": OBSERVATION_CODE[code],
+            "source": OBSERVATION_SOURCE[source],
+            "reported_at": rfc3339(at),
+            "note": _NOTES[source],
+        }
 
     def traveler(
         self,
         person: Person,
         *,
-        booking: pb.Booking,
-        segments: Sequence[pb.Segment],
-        companions: Sequence[pb.Companion] = (),
-        observations: Sequence[pb.Observation] = (),
-        document: pb.TravelDocument | None = None,
+        booking: Body,
+        itinerary: Body,
+        companions: list[Body] | None = None,
+        observations: list[Body] | None = None,
+        document: Body | None = None,
         visa: str = "",
         role: pb.TravelerRole.ValueType = pb.TRAVELER_ROLE_PASSENGER,
-    ) -> pb.Traveler:
-        return pb.Traveler(
-            traveler_id=person.traveler_id,
-            surname=person.surname,
-            given_names=person.given_names,
-            date_of_birth=iso(person.birth),
-            sex=person.sex,
-            nationality=person.nationality,
-            country_of_residence=person.residence,
-            document=document or self.passport(person),
-            visa_category=visa,
-            direction=self.plan.direction,
-            itinerary=pb.Itinerary(segments=segments),
-            booking=booking,
-            companions=companions,
-            observations=observations,
-            role=role,
-        )
+    ) -> Body:
+        body: Body = {
+            "traveler_id": person.traveler_id,
+            "surname": person.surname,
+            "given_names": person.given_names,
+            "date_of_birth": iso(person.birth),
+            "sex": SEX[person.sex],
+            "nationality": person.nationality,
+            "country_of_residence": person.residence,
+            "document": document or self.passport(person),
+        }
+        if visa:
+            body["visa_category"] = visa
+        body["direction"] = self._direction
+        body["itinerary"] = itinerary
+        body["booking"] = dict(booking)
+        if companions:
+            body["companions"] = companions
+        if observations:
+            body["observations"] = observations
+        body["role"] = TRAVELER_ROLE[role]
+        return body
 
 
 # Fixed, content-free notes: synthetic records never carry narrative text.
@@ -243,9 +289,3 @@ _NOTES: Final = {
     pb.OBSERVATION_SOURCE_OFFICER: "Synthetic officer report",
     pb.OBSERVATION_SOURCE_TIP_LINE: "Synthetic tip",
 }
-
-
-def companions(
-    others: Sequence[Person], relationship: pb.Relationship.ValueType
-) -> list[pb.Companion]:
-    return [pb.Companion(traveler_id=p.traveler_id, relationship=relationship) for p in others]

@@ -7,35 +7,40 @@ travelers (typologies.py, lawful.py), then ordinary parties
 flight are skipped, and their rate on matching flights is doubled, so the
 share holds over the population. Parties are shuffled, travelers renumbered
 in manifest order (an id says nothing about how it was planted) and seated.
-Everything is drawn from one seeded ``random.Random`` per flight: the same
-seed gives the same bytes.
+A flight is drawn from its own seeded ``random.Random``, whose seed (and the
+flight's size) come from one generator for the population (`flight_plan`):
+the same seed gives the same bytes, whichever process draws which flight.
+Writing the population to files is output.py's job.
 """
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import itertools
-import json
 import math
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Final, Literal
+from functools import cached_property
+from typing import Final, NamedTuple
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf import json_format
 
 from screening_service.evaluation import background
 from screening_service.evaluation.common import BOTH, Party, Scenario
-from screening_service.evaluation.jsonl import as_dict
-from screening_service.evaluation.labels import Label, label_line
+from screening_service.evaluation.labels import Label, Truth, label_bytes
 from screening_service.evaluation.lawful import LAWFUL
 from screening_service.evaluation.people import DAY, FlightBuilder
+from screening_service.evaluation.records import DIRECTION, Body, rfc3339
 from screening_service.evaluation.typologies import TRAFFICKING
 from screening_service.proto import pb
 from screening_service.synthetic import routes
 
 SCENARIOS: Final = (*TRAFFICKING, *LAWFUL)
+_BACKGROUND: Final[tuple[Truth, ...]] = tuple(
+    ("background", "background", None, name) for name in background.NAMES
+)
 FLIGHT_SIZE: Final = (80, 320)
 MAX_FLIGHT_SIZE: Final = 1000
 # In the past, so every issue date and date of birth passes "not in the future".
@@ -44,22 +49,43 @@ SPAN_DAYS: Final = 28
 
 
 @dataclass(frozen=True)
-class Written:
-    records: int
-    travelers: int
-    labelled: int
-
-
-def labels_path(records: Path | str) -> Path:
-    """``eval.jsonl`` -> ``eval.labels.jsonl`` (where `screening synth` puts labels too)."""
-    path = Path(records)
-    return path.with_name(f"{path.stem}.labels.jsonl")
-
-
-@dataclass(frozen=True)
 class EvaluationFlight:
-    manifest: pb.Manifest
-    labels: list[Label]
+    """One manifest as its protobuf JSON body, and each traveler's truth in manifest order."""
+
+    body: Body
+    truths: list[Truth]
+
+    @cached_property
+    def labels(self) -> list[Label]:
+        """A label per traveler, in manifest order (which is traveler id order)."""
+        return [
+            Label(traveler["traveler_id"], *truth)
+            for traveler, truth in zip(self.body["travelers"], self.truths, strict=True)
+        ]
+
+    def label_lines(self) -> bytes:
+        """The labels file's lines for this flight (labels.label_line, encoded)."""
+        return b"".join(
+            label_bytes(traveler["traveler_id"], truth)
+            for traveler, truth in zip(self.body["travelers"], self.truths, strict=True)
+        )
+
+    @cached_property
+    def manifest(self) -> pb.Manifest:
+        """The body as a message (parsed on first use: the writers never need it)."""
+        return json_format.ParseDict(self.body, pb.Manifest())
+
+
+class FlightSpec(NamedTuple):
+    """What one flight is drawn from: its position, size and seed."""
+
+    number: int
+    size: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"E{self.number:06d}"
 
 
 def _poisson(rng: random.Random, mean: float) -> int:
@@ -82,14 +108,15 @@ def _units(rng: random.Random, size: int, direction: pb.Direction.ValueType) -> 
     return chosen
 
 
-def _seat(travelers: list[pb.Traveler], rng: random.Random) -> None:
+def _seat(travelers: list[Body], rng: random.Random) -> None:
     letters = "ABCDEFGHJK" if len(travelers) > 220 else "ABCDEF"
     seats = (f"{row}{letter}" for row in itertools.count(1) for letter in letters)
+    draw = rng.random
     for traveler in travelers:
         seat = next(seats)
-        while rng.random() < 0.05:
+        while draw() < 0.05:
             seat = next(seats)
-        traveler.booking.seat = seat
+        traveler["booking"]["seat"] = seat
 
 
 def generate_flight(
@@ -106,7 +133,7 @@ def generate_flight(
     plan = routes.plan_flight(rng, int(start.timestamp()), span_days * DAY)
     builder = FlightBuilder(rng, plan, key)
     units: list[Party] = []
-    labels: list[Label] = []
+    truth_of: dict[str, Truth] = {}
     room = size
     for scenario in _units(rng, size, plan.direction):
         if room < scenario.min_size:
@@ -115,45 +142,44 @@ def generate_flight(
         if planted.size > room:  # pragma: no cover - every plant respects room
             raise AssertionError(f"{scenario.name} planted more than the room left")
         units += planted.parties
-        labels += planted.labels
+        truth_of.update((label.traveler_id, label.truth) for label in planted.labels)
         room -= planted.size
     while room > 0:
         index = _archetype(rng)
         party = background.BUILDERS[index](builder, room)[:room]
         units.append(party)
-        labels += [
-            Label(t.traveler_id, "background", "background", None, background.NAMES[index])
-            for t in party
-        ]
+        truth = _BACKGROUND[index]
+        truth_of.update((t["traveler_id"], truth) for t in party)
         room -= len(party)
     rng.shuffle(units)
     travelers = [t for unit in units for t in unit]
     _seat(travelers, rng)
-    new_id = {t.traveler_id: f"{key}-{i:04d}" for i, t in enumerate(travelers, start=1)}
+    new_id: dict[str, str] = {}
+    ordered: list[Truth] = []
+    for number, traveler in enumerate(travelers, start=1):
+        old, new = traveler["traveler_id"], f"{key}-{number:04d}"
+        new_id[old] = traveler["traveler_id"] = new
+        ordered.append(truth_of[old])
     for traveler in travelers:
-        traveler.traveler_id = new_id[traveler.traveler_id]
-        for companion in traveler.companions:
-            companion.traveler_id = new_id[companion.traveler_id]
+        for companion in traveler.get("companions", ()):
+            companion["traveler_id"] = new_id[companion["traveler_id"]]
     leg = plan.leg
-    manifest = pb.Manifest(
-        carrier=leg.carrier,
-        flight_number=leg.flight_number,
-        scheduled_departure=Timestamp(seconds=leg.departs),
-        origin=leg.origin,
-        destination=leg.destination,
-        direction=plan.direction,
-        travelers=travelers,
-    )
-    ordered = sorted(
-        (label.renamed(new_id[label.traveler_id]) for label in labels),
-        key=lambda label: label.traveler_id,
-    )
-    return EvaluationFlight(manifest, ordered)
+    body: Body = {
+        "carrier": leg.carrier,
+        "flight_number": leg.flight_number,
+        "scheduled_departure": rfc3339(leg.departs),
+        "origin": leg.origin,
+        "destination": leg.destination,
+        "direction": DIRECTION[plan.direction],
+        "travelers": travelers,
+    }
+    # Ids are the flight key and a zero-padded position: manifest order is id order.
+    return EvaluationFlight(body, ordered)
 
 
 def _archetype(rng: random.Random) -> int:
-    draw = rng.random() * background.CUMULATIVE[-1]
-    return next(i for i, c in enumerate(background.CUMULATIVE) if draw < c)
+    """The first archetype whose cumulative weight exceeds the draw."""
+    return bisect.bisect_right(background.CUMULATIVE, rng.random() * background.CUMULATIVE[-1])
 
 
 def generate_evaluation_population(
@@ -176,56 +202,21 @@ def generate_evaluation_population(
 def _flights(
     travelers: int, seed: int, flight_size: tuple[int, int], start: dt.datetime, span_days: int
 ) -> Iterator[EvaluationFlight]:
+    for spec in flight_plan(travelers, seed, flight_size):
+        yield generate_flight(
+            random.Random(spec.seed), spec.size, key=spec.key, start=start, span_days=span_days
+        )
+
+
+def flight_plan(
+    travelers: int, seed: int, flight_size: tuple[int, int] = FLIGHT_SIZE
+) -> Iterator[FlightSpec]:
+    """Sizes and seeds of the flights, in order: cheap, so one process plans for all."""
     rng = random.Random(seed)
     remaining = travelers
     for index in itertools.count():
         if remaining <= 0:
             return
         size = min(remaining, rng.randint(*flight_size))
-        flight_rng = random.Random(rng.getrandbits(64))
-        yield generate_flight(
-            flight_rng, size, key=f"E{index:06d}", start=start, span_days=span_days
-        )
+        yield FlightSpec(index, size, rng.getrandbits(64))
         remaining -= size
-
-
-def _line(kind: str, message: pb.Traveler | pb.Manifest) -> str:
-    body = as_dict(message)
-    return json.dumps({kind: body}, ensure_ascii=False, separators=(",", ":")) + "\n"
-
-
-def write_evaluation_population(
-    out: Path,
-    travelers: int,
-    seed: int,
-    fmt: Literal["jsonl"] = "jsonl",
-    *,
-    as_manifests: bool = True,
-    labels: Path | None = None,
-) -> Written:
-    """``out`` (one request per line, as `screening replay` reads) and ``NAME.labels.jsonl``.
-
-    Records are the same protobuf JSON lines as `synthetic.write_jsonl`; the
-    labels file has one line per traveler (labels.py).
-    """
-    if fmt != "jsonl":
-        raise ValueError(f"unknown format {fmt!r}; known: jsonl")
-    records = count = labelled = 0
-    target = Path(labels) if labels is not None else labels_path(out)
-    with (
-        Path(out).open("w", encoding="utf-8", newline="\n") as lines,
-        target.open("w", encoding="utf-8", newline="\n") as truth,
-    ):
-        for flight in generate_evaluation_population(travelers, seed):
-            manifest = flight.manifest
-            count += len(manifest.travelers)
-            if as_manifests:
-                lines.write(_line("manifest", manifest))
-                records += 1
-            else:
-                for traveler in manifest.travelers:
-                    lines.write(_line("traveler", traveler))
-                    records += 1
-            truth.writelines(label_line(label) for label in flight.labels)
-            labelled += len(flight.labels)
-    return Written(records, count, labelled)

@@ -10,17 +10,20 @@ leisure) with planted human-trafficking scenarios and their labels::
 Modules: ``names`` (fictional names in several scripts), ``routes`` (airports,
 carriers, flight times), ``travelers`` (the builder of one flight's records),
 ``parties`` (the clean population), ``scenarios`` (the planted ones),
-``population`` (flights and populations), ``export`` (JSON lines).
+``population`` (flights and populations), ``export`` (JSON lines and the
+other formats), ``layout`` (where files go), ``output`` (chunked, ordered
+writing), ``arrow`` (the Parquet schema).
 """
 
 from screening_service.synthetic.export import (
     Labels,
-    Written,
     labels_path,
     read_jsonl,
     read_labels,
     write_jsonl,
+    write_records,
 )
+from screening_service.synthetic.output import Written
 from screening_service.synthetic.population import (
     DEFAULT_FLIGHT_SIZE,
     DEFAULT_SCENARIO_RATE,
@@ -45,4 +48,5 @@ __all__ = [
     "read_jsonl",
     "read_labels",
     "write_jsonl",
+    "write_records",
 ]

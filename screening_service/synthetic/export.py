@@ -1,4 +1,4 @@
-"""Generated flights as JSON lines, and back.
+"""Generated flights as JSON lines (or gzip, Parquet, partitions), and back.
 
 Each line of a records file is one request body in protobuf JSON (field
 names as in the .proto): ``{"traveler": {...}}`` for `Screen`, or
@@ -6,6 +6,8 @@ names as in the .proto): ``{"traveler": {...}}`` for `Screen`, or
 separate labels file (default: ``NAME.labels.jsonl`` beside ``NAME.jsonl``),
 one line per planted traveler: ``{"traveler_id", "scenario", "subject"}``,
 so a records file never carries the answer to the screening it feeds.
+`write_records` writes the other formats and layouts of layout.py, in one
+process (this population is drawn flight after flight from one generator).
 """
 
 from __future__ import annotations
@@ -19,6 +21,15 @@ from typing import Any
 from google.protobuf import json_format
 
 from screening_service.proto import pb
+from screening_service.synthetic.layout import Format, layout_for
+from screening_service.synthetic.output import (
+    CHUNK_TRAVELERS,
+    Chunk,
+    Written,
+    encode_records,
+    json_line,
+    write_chunks,
+)
 from screening_service.synthetic.population import GeneratedFlight
 
 
@@ -28,13 +39,6 @@ class Labels:
 
     scenarios: dict[str, str]
     subjects: frozenset[str]
-
-
-@dataclass(frozen=True)
-class Written:
-    records: int
-    travelers: int
-    labelled: int
 
 
 def labels_path(records: Path | str) -> Path:
@@ -84,6 +88,72 @@ def write_jsonl(
     with Path(labels or labels_path(path)).open("w", encoding="utf-8", newline="\n") as out:
         out.writelines(truth)
     return Written(records, travelers, len(truth))
+
+
+def _label_lines(flight: GeneratedFlight) -> list[bytes]:
+    return [
+        json_line({"traveler_id": i, "scenario": s, "subject": i in flight.subjects})
+        for i, s in flight.labels.items()
+    ]
+
+
+def _chunks(
+    flights: Iterable[GeneratedFlight],
+    travelers: int,
+    partitions: int,
+    fmt: Format,
+    as_manifests: bool,
+) -> Iterator[Chunk]:
+    """Whole flights, cut where a partition begins or a chunk is full."""
+    records: list[dict[str, Any]] = []
+    labels: list[bytes] = []
+    partition = size = offset = 0
+
+    def chunk() -> Chunk:
+        return Chunk(
+            partition,
+            encode_records(records, fmt),
+            b"".join(labels),
+            len(records),
+            size,
+            len(labels),
+        )
+
+    for flight in flights:
+        home = offset * partitions // max(1, travelers)
+        if records and (home != partition or size >= CHUNK_TRAVELERS):
+            yield chunk()
+            records, labels, size = [], [], 0
+        partition = home
+        body = json_format.MessageToDict(flight.manifest, preserving_proto_field_name=True)
+        count = len(flight.manifest.travelers)
+        if as_manifests:
+            records.append({"manifest": body})
+        else:
+            records += [{"traveler": traveler} for traveler in body.get("travelers", ())]
+        labels += _label_lines(flight)
+        size += count
+        offset += count
+    if records:
+        yield chunk()
+
+
+def write_records(
+    out: Path | str,
+    flights: Iterable[GeneratedFlight],
+    travelers: int,
+    fmt: Format | None = None,
+    *,
+    as_manifests: bool = True,
+    partitions: int | None = None,
+) -> Written:
+    """Records at ``out`` in any format and layout of layout.py, labels beside them.
+
+    ``travelers`` (the population's size) places flights in partitions.
+    """
+    layout = layout_for(out, travelers, fmt=fmt, partitions=partitions)
+    chunks = _chunks(flights, travelers, layout.partitions or 1, layout.fmt, as_manifests)
+    return write_chunks(layout, chunks)
 
 
 def _records(path: Path | str) -> Iterator[tuple[int, Any]]:

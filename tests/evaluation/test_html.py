@@ -24,7 +24,7 @@ from screening_service.evaluation.metrics import (
     TravelerOutcome,
     evaluate,
 )
-from screening_service.evaluation.population import write_evaluation_population
+from screening_service.evaluation.output import write_evaluation_population
 from tests.conftest import BUNDLED_RULES
 from tests.evaluation.test_merge_and_disparity import BASE, PACK, POPULATION, random_outcomes
 

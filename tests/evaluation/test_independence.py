@@ -18,6 +18,9 @@ ALLOWED = {
     "screening_service.geography",
     "screening_service.synthetic.names",
     "screening_service.synthetic.routes",
+    # Where and in which format records are written: file plumbing, no population logic.
+    "screening_service.synthetic.layout",
+    "screening_service.synthetic.output",
 }
 
 

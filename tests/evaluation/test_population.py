@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from screening_service.evaluation.labels import TYPOLOGIES, read_labels
+from screening_service.evaluation.output import write_evaluation_population
 from screening_service.evaluation.population import (
     EvaluationFlight,
     generate_evaluation_population,
-    write_evaluation_population,
 )
 from screening_service.proto import pb
 from screening_service.synthetic import read_jsonl

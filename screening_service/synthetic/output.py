@@ -1,0 +1,196 @@
+"""Writing a population in chunks: encoded anywhere, written in order by one process.
+
+A population is cut into chunks of whole flights (a few thousand travelers,
+never across partitions). Each chunk is encoded on its own, possibly in
+another process: JSON lines, a gzip member of them, or an Arrow table that
+becomes one Parquet row group. This process writes the chunks in chunk
+order, so the bytes depend on the seed and size alone, never on how many
+processes drew them: a gzip file is the concatenation of its chunks'
+members (gzip readers read every member; the header carries no time), and a
+Parquet file has one row group per chunk. At most ``window`` chunks are in
+flight, so memory stays bounded however many travelers are asked for.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
+
+import orjson
+
+from screening_service.synthetic.layout import Format, Layout
+
+if TYPE_CHECKING:  # pyarrow is imported for Parquet only: JSON lines runs skip its 50 MB
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+# zlib level 1 compresses these records to about a fifth at several times
+# the speed of the default 6, which would take more time than drawing them.
+GZIP_LEVEL: Final = 1
+PARQUET_COMPRESSION: Final = "zstd"
+CHUNK_TRAVELERS: Final = 10_000
+Task = TypeVar("Task")
+Encoded: TypeAlias = "bytes | pa.Table"
+
+
+@dataclass(frozen=True)
+class Written:
+    records: int
+    travelers: int
+    labelled: int
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Encoded records of whole flights in one partition, and their label lines."""
+
+    partition: int
+    records: Encoded
+    labels: bytes
+    record_count: int
+    travelers: int
+    labelled: int
+
+
+def json_line(record: dict[str, Any]) -> bytes:
+    """One record as protobuf JSON, UTF-8, compact: what `json.dumps(ensure_ascii=False,
+    separators=(",", ":"))` writes, with the newline."""
+    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
+
+
+def encode_records(records: Sequence[dict[str, Any]], fmt: Format) -> Encoded:
+    if fmt == "parquet":
+        from screening_service.synthetic.arrow import records_table  # noqa: PLC0415  # pyarrow when used
+
+        return records_table(records)
+    lines = b"".join(map(json_line, records))
+    return gzip.compress(lines, GZIP_LEVEL, mtime=0) if fmt == "jsonl.gz" else lines
+
+
+def in_order(
+    tasks: Iterable[Task], encode: Callable[[Task], Chunk], processes: int, window: int = 0
+) -> Iterator[Chunk]:
+    """``encode(task)`` for every task, in task order, on ``processes`` processes.
+
+    ``encode`` must be a module-level function (it is sent to spawned
+    processes by name). Spawned, not forked: this process may already run
+    Arrow's threads, which a fork would copy mid-state.
+    """
+    if processes <= 1:
+        yield from map(encode, tasks)
+        return
+    limit = window or 2 * processes
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+        pending: deque[Future[Chunk]] = deque()
+        for task in tasks:
+            pending.append(pool.submit(encode, task))
+            if len(pending) >= limit:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+class ChunkWriter:
+    """Writes chunks to the layout's files in order; creates every partition file."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        if layout.is_directory:
+            layout.root.mkdir(parents=True, exist_ok=True)
+        self._labels = layout.labels.open("wb")
+        self.created = [layout.labels]
+        self._current = -1
+        self._empty = True
+        self._file: IO[bytes] | None = None
+        self._parquet: pq.ParquetWriter | None = None
+        self.records = self.travelers = self.labelled = 0
+
+    def __enter__(self) -> ChunkWriter:
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.close(complete=kind is None)
+        if kind is not None:
+            # No half-written file is left to be read as a whole population.
+            for path in self.created:
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
+
+    def write(self, chunk: Chunk) -> None:
+        if chunk.partition < self._current:
+            raise ValueError("chunks must come in partition order")
+        while self._current < chunk.partition:
+            self._open(self._current + 1)
+        if isinstance(chunk.records, bytes):
+            assert self._file is not None  # opened for a JSON lines layout
+            self._file.write(chunk.records)
+        else:
+            assert self._parquet is not None  # opened for a parquet layout
+            self._parquet.write_table(chunk.records, row_group_size=max(1, chunk.record_count))
+        self._empty = False
+        self._labels.write(chunk.labels)
+        self.records += chunk.record_count
+        self.travelers += chunk.travelers
+        self.labelled += chunk.labelled
+
+    def _open(self, index: int) -> None:
+        self._close_part()
+        self._current = index
+        self._empty = True
+        path = self.layout.part(index)
+        self.created.append(path)
+        if self.layout.fmt == "parquet":
+            import pyarrow.parquet as pq  # noqa: PLC0415  # pyarrow only when used
+
+            from screening_service.synthetic.arrow import RECORD_SCHEMA  # noqa: PLC0415
+
+            self._parquet = pq.ParquetWriter(
+                path, RECORD_SCHEMA, compression=PARQUET_COMPRESSION, store_schema=True
+            )
+        else:
+            self._file = path.open("wb")
+
+    def _close_part(self) -> None:
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._file is not None:
+            if self._empty and self.layout.fmt == "jsonl.gz":
+                # An empty partition is still a valid gzip file (one empty member).
+                self._file.write(gzip.compress(b"", GZIP_LEVEL, mtime=0))
+            self._file.close()
+            self._file = None
+
+    def close(self, *, complete: bool = True) -> None:
+        try:
+            if complete:
+                last = (self.layout.partitions or 1) - 1
+                while self._current < last:
+                    self._open(self._current + 1)
+            self._close_part()
+        finally:
+            self._close_part()
+            self._labels.close()
+
+    def written(self) -> Written:
+        return Written(self.records, self.travelers, self.labelled)
+
+
+def write_chunks(layout: Layout, chunks: Iterable[Chunk]) -> Written:
+    with ChunkWriter(layout) as writer:
+        for chunk in chunks:
+            writer.write(chunk)
+    return writer.written()
