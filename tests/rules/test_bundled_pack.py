@@ -34,9 +34,6 @@ REFERS_ALONE = {
     # (minor-with-many-unrelated-adults is in shadow: one team trip with three chaperones
     # reached it.)
     "purchaser-buys-for-many-across-flights",
-    # The escort's contact shared across bookings (2026.12.1): no lawful traveler of the
-    # evaluation population shares a contact with an unrelated adult on another booking.
-    "shared-contact-across-bookings",
 }
 
 
