@@ -2,7 +2,7 @@
 
     .venv/bin/python -m benchmarks.bench_replay            # 1,000,000 travelers
     .venv/bin/python -m benchmarks.bench_replay --quick    # 100,000
-    .venv/bin/python -m benchmarks.bench_replay --travelers 10000000 --parquet --no-compare
+    .venv/bin/python -m benchmarks.bench_replay --travelers 10000000 --parquet --history without
 
 The input is the independent evaluation population (`screening synth
 --population evaluation`), written once before timing. Both packs are the
@@ -33,7 +33,8 @@ RULES = Path(__file__).resolve().parent.parent / "rules"
 RESULTS = Path(__file__).resolve().parent / "results"
 
 
-def _synth(out: Path, travelers: int) -> float:
+def _synth(out: str, travelers: int) -> float:
+    """``out`` ending in "/" is a directory of Parquet partitions (one per million)."""
     started = time.perf_counter()
     subprocess.run(
         [
@@ -47,7 +48,9 @@ def _synth(out: Path, travelers: int) -> float:
             str(travelers),
             "--seed",
             "7",
-            str(out),
+            "--processes",
+            "2",
+            out,
         ],
         check=True,
         stdout=subprocess.DEVNULL,
@@ -72,24 +75,26 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="100,000 travelers")
     parser.add_argument("--parquet", action="store_true", help="input as Parquet partitions")
     parser.add_argument(
-        "--no-compare", action="store_true", help="only the default replay (with history)"
+        "--history",
+        choices=("both", "with", "without"),
+        default="both",
+        help="replay with travel history (the default when the packs read it), without, or both",
     )
     args = parser.parse_args()
     travelers = 100_000 if args.quick else args.travelers
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as scratch_name:
         scratch = Path(scratch_name)
-        records = scratch / "population.jsonl"
         if args.parquet:
             records = scratch / "population"
-            records.mkdir()
-            synth_seconds = _synth(records / "part.parquet", travelers)
+            synth_seconds = _synth(f"{records}/", travelers)
         else:
-            synth_seconds = _synth(records, travelers)
+            records = scratch / "population.jsonl"
+            synth_seconds = _synth(str(records), travelers)
         print(f"synth: {travelers:,} travelers in {synth_seconds:.1f} s", flush=True)
         candidate = _candidate(scratch)
         results = {}
         for label, history in [("with history", True), ("without history", False)]:
-            if args.no_compare and not history:
+            if args.history != "both" and (args.history == "with") != history:
                 continue
             report = replay(candidate, records, RULES, history=history)
             rate = report.travelers_per_second
