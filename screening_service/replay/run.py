@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
+from distributed import Client
 from tqdm import tqdm
 
 from screening_service.evaluation.labels import Label
@@ -165,23 +166,12 @@ def replay(
             report.processes = len(client.scheduler_info().get("workers", {}))
         total = sum(s.size for s in files)
         if job.history is not None:
-            with _bar(progress, total, "history") as bar:
-
-                def recorded(_n: int, partition: Partition, travelers: int) -> None:
-                    bar.update(partition.weight)
-
-                run_partitions(
-                    client,
-                    record_partition,
-                    job,
-                    partitions(files, home_country, partition_bytes),
-                    recorded,
-                )
-                recorded_history = BulkHistory(Path(job.history[0]))
-                try:
-                    recorded_history.index()
-                finally:
-                    recorded_history.close()
+            _record_history(
+                client,
+                job,
+                partitions(files, home_country, partition_bytes),
+                _bar(progress, total, "history"),
+            )
         in_order = _InOrder(report, decisions, keep_decisions)
         with _bar(progress, total, "replay") as bar:
 
@@ -201,6 +191,28 @@ def replay(
     report.report = build_report(report.evaluation, candidate_spec, baseline_spec)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _record_history(
+    client: Client,
+    job: Job,
+    parts: Iterator[Partition],
+    progress: contextlib.AbstractContextManager[tqdm],  # type: ignore[type-arg]
+) -> None:
+    """The first pass: every flight's travel events into the replay's history file, which
+    is then indexed for the second pass's counts."""
+    assert job.history is not None
+    with progress as bar:
+
+        def recorded(_number: int, partition: Partition, _travelers: int) -> None:
+            bar.update(partition.weight)
+
+        run_partitions(client, record_partition, job, parts, recorded)
+    history = BulkHistory(Path(job.history[0]))
+    try:
+        history.index()
+    finally:
+        history.close()
 
 
 def _history_store(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[str, bytes] | None:
