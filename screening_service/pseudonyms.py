@@ -66,7 +66,7 @@ def normalise(kind: IdentifierKind, value: str) -> str:
     if kind is _EMAIL:
         return "".join(text.split())
     if kind is _DOCUMENT:
-        return _NOT_ALNUM.sub("", text)
+        return text if text.isalnum() else _NOT_ALNUM.sub("", text)
     return " ".join(text.replace("/", " ").split())
 
 
