@@ -24,9 +24,9 @@ from typing import Final
 
 from screening_service.history.counting import CountQuery, assemble, rows
 from screening_service.history.model import FlightEvents, HistoryCounts, HistoryStats
+from screening_service.history.sqlite import BACKEND, DELETE_COMPANIONS, describe
 from screening_service.history.store import HistoryUnavailable
 
-BACKEND: Final = "sqlite"
 SCHEMA: Final = (
     """CREATE TABLE IF NOT EXISTS travel_event (
         flight_key TEXT NOT NULL, traveler TEXT NOT NULL, event_time INTEGER NOT NULL,
@@ -53,10 +53,6 @@ ON CONFLICT (flight_key, traveler) DO UPDATE SET
     event_time = excluded.event_time, document = excluded.document,
     purchaser = excluded.purchaser, purchaser_travels = excluded.purchaser_travels,
     contact = excluded.contact, minor = excluded.minor
-"""
-DELETE_COMPANIONS: Final = """
-DELETE FROM minor_companion
- WHERE flight_key = ? AND traveler IN (SELECT value FROM json_each(?))
 """
 INSERT_COMPANION: Final = """
 INSERT INTO minor_companion (flight_key, traveler, companion, event_time)
@@ -90,8 +86,7 @@ SELECT 3, traveler, COUNT(DISTINCT companion), NULL
 
 
 def _unavailable(operation: str, error: sqlite3.Error) -> HistoryUnavailable:
-    name = getattr(error, "sqlite_errorname", None)
-    return HistoryUnavailable(operation, BACKEND, name or type(error).__name__)
+    return HistoryUnavailable(operation, BACKEND, describe(error))
 
 
 class BulkHistory:

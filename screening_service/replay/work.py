@@ -18,7 +18,7 @@ import resource
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -196,11 +196,8 @@ def record_partition(job: Job, partition: Partition) -> int:
     assert isinstance(history.store, BulkHistory)
     flights = []
     now = dt.datetime.now(dt.UTC)
-    for _number, request in records(partition):
-        if isinstance(request, str):
-            continue
-        valid = validate(request, live=False)
-        if isinstance(valid, Invalid):
+    for _number, valid in _validated(partition):
+        if isinstance(valid, str):
             continue
         fields = history_fields(valid.travelers, valid.flight, now)
         events = flight_events(history.key, valid.flight, valid.travelers, fields)
@@ -246,9 +243,20 @@ def decision_json(decision: Decision) -> dict[str, Any]:
     }
 
 
-def _violations(outcome: Invalid) -> str:
-    first = outcome.violations[0]
-    return f"{len(outcome.violations)} violation(s), first: {first.field} {first.description}"
+def _validated(partition: Partition) -> Iterator[tuple[int, ValidFlight | str]]:
+    """Each record of the partition, numbered, validated as of its own time, or why it is
+    not a valid record (the first violation named, never the value)."""
+    for number, request in records(partition):
+        if isinstance(request, str):
+            yield number, request
+            continue
+        valid = validate(request, live=False)
+        if isinstance(valid, Invalid):
+            first = valid.violations[0]
+            count = len(valid.violations)
+            yield number, f"{count} violation(s), first: {first.field} {first.description}"
+        else:
+            yield number, valid
 
 
 def screen_partition(job: Job, partition: Partition) -> PartitionResult:
@@ -257,15 +265,10 @@ def screen_partition(job: Job, partition: Partition) -> PartitionResult:
     context = loaded.candidate
     also = (loaded.baseline,) if loaded.baseline is not None else ()
     result = PartitionResult(baseline=PackTally() if also else None)
-    for number, request in records(partition):
+    for number, valid in _validated(partition):
         result.records += 1
-        place = (partition.source, number)
-        if isinstance(request, str):
-            result.invalid.append((place, request))
-            continue
-        valid = validate(request, live=False)
-        if isinstance(valid, Invalid):
-            result.invalid.append((place, _violations(valid)))
+        if isinstance(valid, str):
+            result.invalid.append(((partition.source, number), valid))
             continue
         outcome = screen(context, valid, live=False, also=also)
         assert isinstance(outcome, FlightResult), "a validated flight is not refused"
