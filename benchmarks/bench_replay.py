@@ -19,43 +19,17 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
+from benchmarks.bench_synth import run as synth
 from screening_service.replay import replay
 
 TARGET_PER_SECOND = 10_000
 RSS_BOUND = 1 << 30
 RULES = Path(__file__).resolve().parent.parent / "rules"
 RESULTS = Path(__file__).resolve().parent / "results"
-
-
-def _synth(out: str, travelers: int) -> float:
-    """``out`` ending in "/" is a directory of Parquet partitions (one per million)."""
-    started = time.perf_counter()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "screening_service",
-            "synth",
-            "--population",
-            "evaluation",
-            "--travelers",
-            str(travelers),
-            "--seed",
-            "7",
-            "--processes",
-            "2",
-            out,
-        ],
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
-    return time.perf_counter() - started
 
 
 def _candidate(scratch: Path) -> Path:
@@ -84,13 +58,13 @@ def main() -> int:
     travelers = 100_000 if args.quick else args.travelers
     with tempfile.TemporaryDirectory(prefix="bench-replay-") as scratch_name:
         scratch = Path(scratch_name)
-        if args.parquet:
+        if args.parquet:  # an existing directory: Parquet partitions, one per million
             records = scratch / "population"
-            synth_seconds = _synth(f"{records}/", travelers)
+            records.mkdir()
         else:
             records = scratch / "population.jsonl"
-            synth_seconds = _synth(str(records), travelers)
-        print(f"synth: {travelers:,} travelers in {synth_seconds:.1f} s", flush=True)
+        written = synth("input", records, travelers, processes=2, extra=["--seed", "7"])
+        print(f"synth: {travelers:,} travelers in {written.seconds:.1f} s", flush=True)
         candidate = _candidate(scratch)
         results = {}
         for label, history in [("with history", True), ("without history", False)]:
