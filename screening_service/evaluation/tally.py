@@ -147,23 +147,44 @@ def tally(
 ) -> Tally:
     """The counts of ``outcomes`` under the candidate (and baseline) pack."""
     t = Tally()
+    referral = _Referrals(candidate)
     for outcome in outcomes:
-        _one(t, outcome, candidate, baseline)
+        _one(t, outcome, candidate, baseline, referral)
     return t
 
 
+class _Referrals:
+    """`referral_of` one pack, remembered by rule set: most travelers fire no rule, and
+    the rest share a few sets, so the scoring is done once per set, not per traveler."""
+
+    def __init__(self, pack: PackSpec) -> None:
+        self.pack = pack
+        self.known: dict[tuple[tuple[str, ...], bool], Referral] = {}
+
+    def __call__(self, fired: tuple[str, ...], promote: bool = False) -> Referral:
+        key = (fired, promote)
+        found = self.known.get(key)
+        if found is None:
+            found = self.known[key] = referral_of(self.pack, fired, promote=promote)
+        return found
+
+
 def _one(
-    t: Tally, outcome: TravelerOutcome, candidate: PackSpec, baseline: PackSpec | None
+    t: Tally,
+    outcome: TravelerOutcome,
+    candidate: PackSpec,
+    baseline: PackSpec | None,
+    referral_for: _Referrals,
 ) -> None:
     cls = traveler_class(outcome)
     mine = outcome.candidate
     referral: Referral = mine.referral
     referred = referral != "none"
     t.referrals[cls, referral] += 1
-    recomputed = referral_of(candidate, mine.fired)
+    recomputed = referral_for(mine.fired)
     if recomputed != referral:
         t.mismatches[f"{referral}->{recomputed}"] += 1
-    t.promoted[cls, referral_of(candidate, (*mine.fired, *mine.shadow), promote=True)] += 1
+    t.promoted[cls, referral_for((*mine.fired, *mine.shadow), True)] += 1
     label = outcome.label
     if label is not None:
         state = "referred" if referred else "not_referred"

@@ -28,6 +28,7 @@ from screening_service.pipeline.history import HistoryOptions, add_history
 from screening_service.pipeline.records import Traveler
 from screening_service.pipeline.related import NOBODY, Related, reads_related, related_travelers
 from screening_service.pipeline.snapshot import Snapshot
+from screening_service.rules.compile import CompiledPack
 from screening_service.pipeline.validate import (
     DEFAULT_DEPARTURE_WINDOW_DAYS,
     Invalid,
@@ -233,9 +234,31 @@ def screen(
     alternatives = []
     for snapshot in also:
         other = replace(context, snapshot=snapshot)
-        facts = facts_of(pending.records, snapshot.compiled)
+        facts = (
+            pending.facts
+            if _same_facts(context.snapshot.compiled, snapshot.compiled)
+            else facts_of(pending.records, snapshot.compiled)
+        )
         alternatives.append(_evaluate(other, replace(pending, facts=facts), timeout))
     return replace(result, alternatives=tuple(alternatives))
+
+
+_SAME_FACTS: dict[tuple[str, str], bool] = {}
+
+
+def _same_facts(first: CompiledPack, other: CompiledPack) -> bool:
+    """Whether two packs build the same facts from the same records: the same fields
+    read, derived values and aggregates. A replay's candidate usually changes a rule or a
+    weight of its baseline, so the baseline evaluates the candidate's facts as they are."""
+    key = (first.pack.content_hash, other.pack.content_hash)
+    same = _SAME_FACTS.get(key)
+    if same is None:
+        if len(_SAME_FACTS) > 64:
+            _SAME_FACTS.clear()
+        same = _SAME_FACTS[key] = (
+            first.fact_fields == other.fact_fields and first.derivations == other.derivations
+        )
+    return same
 
 
 def _evaluate(context: Context, pending: _Pending, timeout: float | None) -> FlightResult:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from screening_service.engine.native import Engine
 from screening_service.pipeline.decide import Referral
 from screening_service.pipeline.screen import (
     Context,
@@ -16,11 +19,18 @@ from screening_service.pipeline.screen import (
     screen,
     screen_async,
 )
+from screening_service.pipeline.snapshot import Snapshot
 from screening_service.proto import pb
 from screening_service.rules.build import compile_directory
 from screening_service.rules.compile import CompiledPack
 from tests.conftest import BUNDLED_RULES
-from tests.factories import DEPARTURE, lone_minor_cash_last_minute, manifest, ordinary_adult
+from tests.factories import (
+    DEPARTURE,
+    interview_adult,
+    lone_minor_cash_last_minute,
+    manifest,
+    ordinary_adult,
+)
 from tests.fakes import (
     FailingEngine,
     FakeEngine,
@@ -112,3 +122,58 @@ def test_an_engine_error_is_raised_as_screening_failed(
     context = Context(snapshot_with(compiled, FailingEngine(compiled)))
     with pytest.raises(ScreeningFailed, match="rule evaluation failed: fake engine failure"):
         run(context, flight(), asynchronous)
+
+
+def _pack_copy(into: Path, version: str, drop: str | None = None) -> Snapshot:
+    shutil.copytree(BUNDLED_RULES, into)
+    pack = into / "pack.yaml"
+    pack.write_text(pack.read_text().replace('version: "', f'version: "{version}-', 1))
+    if drop is not None:
+        (into / drop).unlink()
+    compiled = compile_directory(into)
+    return snapshot_with(compiled, Engine(compiled.engine_spec))
+
+
+def _decided(result: FlightResult) -> list[tuple[str, str, float, list[str]]]:
+    return [
+        (d.traveler_id, d.referral.value, d.score, sorted(h.rule_id for h in d.indicators))
+        for d in result.decisions
+    ]
+
+
+@pytest.mark.parametrize(
+    ("candidate_drops", "baseline_drops", "same_facts"),
+    [(None, None, True), ("minors.yaml", None, False), (None, "minors.yaml", False)],
+)
+def test_a_baseline_beside_the_candidate_decides_as_it_does_alone(
+    tmp_path: Path, candidate_drops: str | None, baseline_drops: str | None, same_facts: bool
+) -> None:
+    """Replay's ``also``: a baseline reading the same facts evaluates the candidate's
+    facts; one reading other fields builds its own; both decide as when screened alone."""
+    candidate = _pack_copy(tmp_path / "candidate", "candidate", candidate_drops)
+    baseline = _pack_copy(tmp_path / "baseline", "baseline", baseline_drops)
+    try:
+        same = (candidate.compiled.fact_fields, candidate.compiled.derivations) == (
+            baseline.compiled.fact_fields,
+            baseline.compiled.derivations,
+        )
+        assert same is same_facts
+        request = pb.ScreenManifestRequest(
+            manifest=manifest(
+                [lone_minor_cash_last_minute(), ordinary_adult(), interview_adult("T-9")]
+            )
+        )
+        both = screen(Context(candidate), request, now=NOW, live=False, also=(baseline,))
+        alone = screen(Context(baseline), request, now=NOW, live=False)
+        first = screen(Context(candidate), request, now=NOW, live=False)
+        assert isinstance(both, FlightResult)
+        assert isinstance(alone, FlightResult)
+        assert isinstance(first, FlightResult)
+        (beside,) = both.alternatives
+        assert beside.snapshot is baseline
+        assert _decided(beside) == _decided(alone)
+        assert _decided(both) == _decided(first)
+        assert any(d.referral is not Referral.NONE for d in alone.decisions)
+    finally:
+        candidate.engine.close()
+        baseline.engine.close()
