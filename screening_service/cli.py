@@ -11,7 +11,7 @@ import asyncio
 import json
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TextIO
 
@@ -19,7 +19,7 @@ from screening_service.addresses import is_loopback, split_address
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS
 
 if TYPE_CHECKING:
-    from screening_service.evaluation.labels import Label
+    from screening_service.evaluation.labels import LabelIndex
     from screening_service.server.app import ServeConfig
     from screening_service.server.security import TlsConfig
 
@@ -363,7 +363,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _labels_beside(records: Path) -> Mapping[str, Label] | None:
+def _labels_beside(records: Path) -> LabelIndex | None:
     """The labels in ``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth`
     writes), if there.
 
@@ -371,7 +371,7 @@ def _labels_beside(records: Path) -> Mapping[str, Label] | None:
     scenario generator's labels file (one scenario per planted traveler) is left alone,
     with a note, rather than failing the replay the caller did not ask to evaluate.
     """
-    from screening_service.evaluation.labels import read_labels
+    from screening_service.evaluation.labels import LabelIndex
     from screening_service.synthetic.layout import Layout, format_of
 
     directory = records.is_dir()
@@ -379,7 +379,7 @@ def _labels_beside(records: Path) -> Mapping[str, Label] | None:
     if beside == records or not beside.is_file():
         return None
     try:
-        return read_labels(beside)
+        return LabelIndex.read(beside)
     except ValueError:
         print(
             f"screening replay: {beside} is not an evaluation labels file "
@@ -391,7 +391,7 @@ def _labels_beside(records: Path) -> Mapping[str, Label] | None:
 
 def _replay(args: argparse.Namespace) -> int:
     from screening_service.evaluation.html import render_html
-    from screening_service.evaluation.labels import read_labels
+    from screening_service.evaluation.labels import LabelIndex
     from screening_service.lookout import LookoutLoadError
     from screening_service.messages import MessageError
     from screening_service.replay import (
@@ -406,7 +406,7 @@ def _replay(args: argparse.Namespace) -> int:
 
     decisions: TextIO | None = None
     try:
-        labels = read_labels(args.labels) if args.labels else _labels_beside(args.records)
+        labels = LabelIndex.read(args.labels) if args.labels else _labels_beside(args.records)
         if args.decisions:
             decisions = args.decisions.open("w", encoding="utf-8")
         report = replay(

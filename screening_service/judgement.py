@@ -11,10 +11,10 @@ groups, the fired rule ids). Only the audit reads the protected attributes
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Final
 
-from screening_service.evaluation.labels import Label
+from screening_service.evaluation.labels import LabelLookup
 from screening_service.evaluation.metrics import (
     DEFAULT_DISPARITY_LIMIT,
     PackOutcome,
@@ -96,7 +96,7 @@ def traveler_outcomes(
     records: Sequence[Record],
     candidate: Sequence[Decision],
     baseline: Sequence[Decision] | None,
-    labels: Mapping[str, Label] | None,
+    labels: LabelLookup | None,
 ) -> list[TravelerOutcome]:
     """One outcome per traveler of a screened flight, in request order."""
     found = []

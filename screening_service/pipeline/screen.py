@@ -28,7 +28,6 @@ from screening_service.pipeline.history import HistoryOptions, add_history
 from screening_service.pipeline.records import Traveler
 from screening_service.pipeline.related import NOBODY, Related, reads_related, related_travelers
 from screening_service.pipeline.snapshot import Snapshot
-from screening_service.rules.compile import CompiledPack
 from screening_service.pipeline.validate import (
     DEFAULT_DEPARTURE_WINDOW_DAYS,
     Invalid,
@@ -38,6 +37,7 @@ from screening_service.pipeline.validate import (
     validate_screen,
 )
 from screening_service.proto import pb
+from screening_service.rules.compile import CompiledPack
 from screening_service.values import Record
 
 Request = (

@@ -24,7 +24,7 @@ from typing import TextIO
 from distributed import Client
 from tqdm import tqdm
 
-from screening_service.evaluation.labels import Label
+from screening_service.evaluation.labels import Label, LabelIndex
 from screening_service.evaluation.metrics import PackSpec, build_report
 from screening_service.history.bulk import BulkHistory
 from screening_service.judgement import pack_spec
@@ -118,7 +118,7 @@ def replay(
     progress: bool = False,
     keep_decisions: bool = False,
     decisions: TextIO | None = None,
-    labels: Mapping[str, Label] | None = None,
+    labels: Mapping[str, Label] | LabelIndex | None = None,
     history: bool = True,
     partition_bytes: int = PARTITION_BYTES,
 ) -> ReplayReport:
@@ -159,7 +159,7 @@ def replay(
             lookout=read_files(lookout) if lookout else None,
             lookout_is_file=bool(lookout and lookout.is_file()),
             keep_decisions=keep_decisions or decisions is not None,
-            labels=labels,
+            labels=LabelIndex.of(labels.values()) if isinstance(labels, Mapping) else labels,
             history=_history_store(scratch),
         ).sealed()
         if scheduler:

@@ -18,12 +18,12 @@ import resource
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from screening_service.evaluation.labels import Label
+from screening_service.evaluation.labels import LabelIndex
 from screening_service.evaluation.metrics import PackSpec, Tally, tally
 from screening_service.history.bulk import BulkHistory
 from screening_service.judgement import pack_spec, traveler_outcomes
@@ -59,7 +59,7 @@ class Job:
     lookout: Files | None
     lookout_is_file: bool
     keep_decisions: bool
-    labels: Mapping[str, Label] | None
+    labels: LabelIndex | None
     # The replay's own history store (a file all workers reach) and its throwaway key.
     history: tuple[str, bytes] | None
     # What identifies the packs, lookout list and store: a worker builds them once per digest.

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import pickle
 from collections import Counter
 from pathlib import Path
 
 import pycountry
 import pytest
 
-from screening_service.evaluation.labels import Label, read_labels, write_labels
+from screening_service.evaluation.labels import Label, LabelIndex, read_labels, write_labels
 from screening_service.evaluation.outcomes import Groups
 from screening_service.evaluation.regions import (
     _REGIONS,
@@ -85,3 +86,38 @@ def test_bad_label_lines_name_file_and_line(tmp_path: Path, line: str, message: 
     path.write_text('{"traveler_id":"ok","label":"background","kind":"background"}\n' + line)
     with pytest.raises(ValueError, match=message):
         read_labels(path)
+    with pytest.raises(ValueError, match=message.replace("Expecting value", "")):
+        LabelIndex.read(path)
+
+
+def test_the_label_index_finds_what_the_labels_file_holds(tmp_path: Path) -> None:
+    truths: list[tuple[str, str, str | None, str | None]] = [
+        ("victim", "trafficking", "labour", "guest_workers"),
+        ("escort", "trafficking", "sex", None),
+        ("lookalike", "lawful", None, "students"),
+        ("background", "background", None, None),
+    ]
+    labels = [
+        Label(f"T{n:06d}-{n % 7}", *truths[n % len(truths)])  # type: ignore[arg-type]
+        for n in range(20_000)
+    ]
+    # Listed twice: the later label counts, as in read_labels.
+    labels.append(Label("T000001-1", "background", "background"))
+    path = tmp_path / "x.labels.jsonl"
+    write_labels(path, labels)
+    expected = read_labels(path)
+    index = LabelIndex.read(path)
+    assert len(index) == len(expected) == 20_000
+    assert all(index.get(traveler_id) == label for traveler_id, label in expected.items())
+    assert index.get("T000001-1") == Label("T000001-1", "background", "background")
+    assert [index.get(f"T{n:06d}-{n % 7 + 1}") for n in range(2_000)] == [None] * 2_000
+    assert index.get("") is None
+    copy = pickle.loads(pickle.dumps(index))  # how a replay sends it to each worker
+    assert copy.get("T019999-0") == expected["T019999-0"]
+    assert len(pickle.dumps(index)) < 12 * len(index) + 2**17  # about nine bytes a label
+
+
+def test_an_empty_label_index_knows_nobody() -> None:
+    index = LabelIndex.of([])
+    assert len(index) == 0
+    assert index.get("T1") is None
