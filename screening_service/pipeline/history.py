@@ -51,6 +51,9 @@ class HistoryOptions:
     key: PseudonymKey
     # True: a store failure leaves history fields unknown (and says so); False: the call fails.
     degraded_unknown: bool = False
+    # The document's pseudonym is kept only so that `forget` can find a traveler by it;
+    # a store that is thrown away afterwards (replay's) does without.
+    documents: bool = True
 
 
 def _flight_key(
@@ -68,7 +71,7 @@ def _flight_key(
 
 
 def _events(
-    travelers: Sequence[Traveler], records: Sequence[Record], key: PseudonymKey
+    travelers: Sequence[Traveler], records: Sequence[Record], key: PseudonymKey, documents: bool
 ) -> list[TravelEvent | None]:
     identities = [
         identity_pseudonym(key, t.surname, t.given_names, t.date_of_birth) for t in travelers
@@ -106,7 +109,7 @@ def _events(
                 traveler=identity,
                 document=(
                     document_pseudonym(key, t.document.number)
-                    if t.document is not None and t.document.number
+                    if documents and t.document is not None and t.document.number
                     else None
                 ),
                 purchaser=(
@@ -141,11 +144,16 @@ def _flight_events(
 
 
 def flight_events(
-    key: PseudonymKey, flight: Flight, travelers: Sequence[Traveler], records: Sequence[Record]
+    options: HistoryOptions,
+    flight: Flight,
+    travelers: Sequence[Traveler],
+    records: Sequence[Record],
 ) -> FlightEvents | None:
     """What the flight adds to the history (None: nothing, its flight cannot be named);
     `add_history` records it, replay's first pass collects it."""
-    return _flight_events(flight, travelers, _events(travelers, records, key))
+    return _flight_events(
+        flight, travelers, _events(travelers, records, options.key, options.documents)
+    )
 
 
 def add_history(
@@ -159,7 +167,7 @@ def add_history(
     Returns False when the store failed and the options say to go on with
     history unknown; raises `HistoryFailed` when they say to fail closed.
     """
-    events = _events(travelers, records, options.key)
+    events = _events(travelers, records, options.key, options.documents)
     flight_events = _flight_events(flight, travelers, events)
     if flight_events is None:
         return True

@@ -165,7 +165,7 @@ def _load(job: Job) -> _Loaded:
         options = None
         if job.history is not None:
             path, key = job.history
-            options = HistoryOptions(BulkHistory(Path(path)), PseudonymKey(key))
+            options = HistoryOptions(BulkHistory(Path(path)), PseudonymKey(key), documents=False)
         loaded = _Loaded(
             Context(candidate, index, options),
             baseline,
@@ -200,7 +200,7 @@ def record_partition(job: Job, partition: Partition) -> int:
         if isinstance(valid, str):
             continue
         fields = history_fields(valid.travelers, valid.flight, now)
-        events = flight_events(history.key, valid.flight, valid.travelers, fields)
+        events = flight_events(history, valid.flight, valid.travelers, fields)
         if events is not None:
             flights.append(events)
     history.store.record_many(flights)
