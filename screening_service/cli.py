@@ -293,6 +293,15 @@ def _parser() -> argparse.ArgumentParser:
         help="do not compute travel history from the input (history fields unknown)",
     )
     replay.add_argument(
+        "--history-database",
+        metavar="POSTGRESQL_URI",
+        type=_postgres_uri,
+        help="compute travel history in a new schema of this PostgreSQL database (dropped "
+        "at the end) rather than in a file on this machine: for workers on other machines; "
+        "SCREENING_REPLAY_HISTORY_DATABASE sets it without putting a password on a command line",
+        default=os.environ.get("SCREENING_REPLAY_HISTORY_DATABASE") or None,
+    )
+    replay.add_argument(
         "records",
         type=Path,
         help="JSON lines of {traveler} or {manifest} (.jsonl, .jsonl.gz), Parquet, airline "
@@ -363,6 +372,13 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _postgres_uri(text: str) -> str:
+    """A PostgreSQL URI; the error never repeats it (it may hold a password)."""
+    if not text.startswith(("postgresql://", "postgres://")):
+        raise argparse.ArgumentTypeError("expected a postgresql:// URI")
+    return text
+
+
 def _labels_beside(records: Path) -> LabelIndex | None:
     """The labels in ``NAME.labels.jsonl`` beside ``NAME.jsonl`` (what `screening synth`
     writes), if there.
@@ -392,6 +408,7 @@ def _labels_beside(records: Path) -> LabelIndex | None:
 def _replay(args: argparse.Namespace) -> int:
     from screening_service.evaluation.html import render_html
     from screening_service.evaluation.labels import LabelIndex
+    from screening_service.history.store import HistoryUnavailable
     from screening_service.lookout import LookoutLoadError
     from screening_service.messages import MessageError
     from screening_service.replay import (
@@ -416,6 +433,7 @@ def _replay(args: argparse.Namespace) -> int:
             lookout=args.lookout,
             home_country=args.home_country,
             history=not args.no_history,
+            history_database=args.history_database,
             processes=args.processes,
             scheduler=args.scheduler,
             progress=sys.stderr.isatty(),
@@ -428,7 +446,7 @@ def _replay(args: argparse.Namespace) -> int:
     except (LookoutLoadError, MessageError) as error:
         print(error, file=sys.stderr)
         return 1
-    except (InputError, ClusterError) as error:
+    except (InputError, ClusterError, HistoryUnavailable) as error:
         print(f"screening replay: {error}", file=sys.stderr)
         return 2
     except ValueError as error:  # an unreadable labels file names its line

@@ -136,16 +136,16 @@ def _key(traveler_id: str) -> int:
 
 
 class LabelIndex:
-    """Labels by traveler id in nine bytes each, for evaluations of millions of travelers.
+    """Labels by traveler id in ten bytes each, for evaluations of millions of travelers.
 
-    A replay sends its labels to every worker: ten million labels as a dict
-    of `Label` take about 2 GiB per process. Here a label is a 64-bit BLAKE2b
-    key of its traveler id in a sorted array, and one byte naming its truth
-    (a population has a few dozen distinct truths); `get` is a binary search.
-    Two distinct ids share a key with probability about n*m/2^64 (n labels,
-    m travelers looked up: 5e-6 for ten million each), the only way a
-    traveler could get another's label. A traveler listed twice keeps its
-    last label, as `read_labels` does.
+    A replay sends its labels to every worker: ten million labels as a dict of
+    `Label` took 1.6 GiB in a process, and 103 MiB pickled here. A label is a
+    64-bit BLAKE2b key of its traveler id in a sorted array, and two bytes
+    naming its truth (a population has a few dozen distinct truths); `get` is
+    a binary search within the keys that share the top bits. Two distinct ids
+    share a key with probability about n*m/2^64 (n labels, m travelers looked
+    up: 5e-6 for ten million each), the only way a traveler could get another's
+    label. A traveler listed twice keeps its last label, as `read_labels` does.
     """
 
     def __init__(self, keys: array[int], codes: array[int], truths: tuple[Truth, ...]) -> None:

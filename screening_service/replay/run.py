@@ -27,6 +27,7 @@ from tqdm import tqdm
 from screening_service.evaluation.labels import Label, LabelIndex
 from screening_service.evaluation.metrics import PackSpec, build_report
 from screening_service.history.bulk import BulkHistory
+from screening_service.history.bulk_postgres import BulkPostgres, new_schema_name
 from screening_service.judgement import pack_spec
 from screening_service.lookout import load_lookout
 from screening_service.pipeline.history import PREFIX as HISTORY_PREFIX
@@ -36,6 +37,7 @@ from screening_service.replay.cluster import dask_client, run_partitions
 from screening_service.replay.inputs import PARTITION_BYTES, Partition, partitions, sources
 from screening_service.replay.report import ReplayReport
 from screening_service.replay.work import (
+    HistoryPlace,
     Job,
     PackTally,
     PartitionResult,
@@ -120,16 +122,21 @@ def replay(
     decisions: TextIO | None = None,
     labels: Mapping[str, Label] | LabelIndex | None = None,
     history: bool = True,
+    history_database: str | None = None,
     partition_bytes: int = PARTITION_BYTES,
 ) -> ReplayReport:
     """Replay ``records`` (a file or a directory of partitions) through the packs.
 
     ``scheduler`` is a Dask scheduler's address; without it a local cluster
     of ``processes`` workers (default: every core) runs the replay; JSON lines are
-    cut into partitions of about ``partition_bytes``. Raises
+    cut into partitions of about ``partition_bytes``. The history passes use a
+    SQLite file in a temporary directory of this machine, or, with
+    ``history_database`` (a PostgreSQL URI), a schema of their own in that
+    database, dropped at the end: for workers on other machines. Raises
     PackError if a pack does not compile or the candidate's examples fail,
     LookoutLoadError if the list does not load, InputError or MessageError
-    if the input cannot be read, ClusterError if the cluster cannot be used.
+    if the input cannot be read, ClusterError if the cluster cannot be used,
+    HistoryUnavailable if the history store cannot be created or used.
     """
     packs = _packs(candidate, baseline)
     candidate_spec, baseline_spec = packs.candidate, packs.baseline
@@ -151,8 +158,10 @@ def replay(
     )
     started = time.perf_counter()
     with_history = history and packs.reads_history
-    scratch = tempfile.TemporaryDirectory(prefix="replay-history-") if with_history else None
-    with scratch or contextlib.nullcontext(), dask_client(scheduler, processes) as client:
+    with (
+        _history_place(with_history, history_database) as place,
+        dask_client(scheduler, processes) as client,
+    ):
         job = Job(
             candidate=read_files(candidate),
             baseline=read_files(baseline) if baseline else None,
@@ -160,7 +169,7 @@ def replay(
             lookout_is_file=bool(lookout and lookout.is_file()),
             keep_decisions=keep_decisions or decisions is not None,
             labels=LabelIndex.of(labels.values()) if isinstance(labels, Mapping) else labels,
-            history=_history_store(scratch),
+            history=place,
         ).sealed()
         if scheduler:
             report.processes = len(client.scheduler_info().get("workers", {}))
@@ -208,21 +217,38 @@ def _record_history(
             bar.update(partition.weight)
 
         run_partitions(client, record_partition, job, parts, recorded)
-    history = BulkHistory(Path(job.history[0]))
+    history = job.history.open()
     try:
         history.index()
     finally:
         history.close()
 
 
-def _history_store(scratch: tempfile.TemporaryDirectory[str] | None) -> tuple[str, bytes] | None:
-    """The replay's own history file, created (schema and all) before any worker opens it,
-    with a key that lives as long as the replay: its pseudonyms mean nothing afterwards."""
-    if scratch is None:
-        return None
-    path = Path(scratch.name) / "history.sqlite3"
-    BulkHistory(path).close()
-    return str(path), PseudonymKey.generate().secret
+@contextlib.contextmanager
+def _history_place(wanted: bool, database: str | None) -> Iterator[HistoryPlace | None]:
+    """The replay's own history store, created (schema and all) before any worker opens
+    it, with a key that lives as long as the replay (its pseudonyms mean nothing
+    afterwards); the store is removed at the end, whatever happens."""
+    if not wanted:
+        yield None
+        return
+    key = PseudonymKey.generate().secret
+    if database is not None:
+        place = HistoryPlace(key, dsn=database, schema=new_schema_name())
+        store = place.open(create=True)
+        assert isinstance(store, BulkPostgres)
+        try:
+            yield place
+        finally:
+            try:
+                store.drop()
+            finally:
+                store.close()
+        return
+    with tempfile.TemporaryDirectory(prefix="replay-history-") as scratch:
+        path = Path(scratch) / "history.sqlite3"
+        BulkHistory(path).close()
+        yield HistoryPlace(key, path=str(path))
 
 
 @contextlib.contextmanager

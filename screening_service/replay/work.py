@@ -26,6 +26,7 @@ from typing import Any
 from screening_service.evaluation.labels import LabelIndex
 from screening_service.evaluation.metrics import PackSpec, Tally, tally
 from screening_service.history.bulk import BulkHistory
+from screening_service.history.bulk_postgres import BulkPostgres
 from screening_service.judgement import pack_spec, traveler_outcomes
 from screening_service.lookout import LookoutIndex, load_lookout
 from screening_service.pipeline.decide import Decision
@@ -51,6 +52,30 @@ def read_files(path: Path) -> Files:
 
 
 @dataclass(frozen=True)
+class HistoryPlace:
+    """Where a replay's history lives, and its key (which lives as long as the replay).
+
+    A SQLite file (``path``) when every worker shares the client's disk, else
+    a schema of a PostgreSQL database every worker reaches (``dsn``, ``schema``).
+    """
+
+    key: bytes = field(repr=False)
+    path: str | None = None
+    dsn: str | None = field(default=None, repr=False)
+    schema: str | None = None
+
+    def open(self, *, create: bool = False) -> BulkHistory | BulkPostgres:
+        if self.dsn is not None and self.schema is not None:
+            return BulkPostgres(self.dsn, self.schema, create=create)
+        assert self.path is not None, "a history place is a file or a schema"
+        return BulkHistory(Path(self.path))
+
+    def identity(self) -> bytes:
+        """What tells one replay's history from another's (no DSN, no key in clear)."""
+        return f"{self.path}|{self.schema}|".encode() + hashlib.sha256(self.key).digest()
+
+
+@dataclass(frozen=True)
 class Job:
     """Everything a partition is screened with, sent once to each worker."""
 
@@ -60,8 +85,8 @@ class Job:
     lookout_is_file: bool
     keep_decisions: bool
     labels: LabelIndex | None
-    # The replay's own history store (a file all workers reach) and its throwaway key.
-    history: tuple[str, bytes] | None
+    # The replay's own history store and its throwaway key.
+    history: HistoryPlace | None
     # What identifies the packs, lookout list and store: a worker builds them once per digest.
     digest: str = ""
 
@@ -71,7 +96,7 @@ class Job:
             for name in sorted(files):
                 h.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
             h.update(b"\1")
-        h.update(repr(self.history).encode())
+        h.update(self.history.identity() if self.history is not None else b"-")
         return replace(self, digest=h.hexdigest())
 
 
@@ -145,6 +170,8 @@ def _load(job: Job) -> _Loaded:
             old.candidate.snapshot.engine.close()
             if old.baseline is not None:
                 old.baseline.engine.close()
+            if old.candidate.history is not None:
+                old.candidate.history.store.close()
         _loaded.clear()
         with tempfile.TemporaryDirectory(prefix="replay-job-") as scratch:
             root = Path(scratch)
@@ -164,8 +191,8 @@ def _load(job: Job) -> _Loaded:
                 index = LookoutIndex.build(load_lookout(listed))
         options = None
         if job.history is not None:
-            path, key = job.history
-            options = HistoryOptions(BulkHistory(Path(path)), PseudonymKey(key), documents=False)
+            store = job.history.open()
+            options = HistoryOptions(store, PseudonymKey(job.history.key), documents=False)
         loaded = _Loaded(
             Context(candidate, index, options),
             baseline,
@@ -193,7 +220,7 @@ def record_partition(job: Job, partition: Partition) -> int:
     """
     history = _load(job).candidate.history
     assert history is not None
-    assert isinstance(history.store, BulkHistory)
+    assert isinstance(history.store, BulkHistory | BulkPostgres)
     flights = []
     now = dt.datetime.now(dt.UTC)
     for _number, valid in _validated(partition):
