@@ -64,7 +64,8 @@ class _Doubt(Exception):
 
 _DOUBT: Final = _Doubt()
 
-# Instants repeat within a flight (its departure, its arrival): converted once.
+# A flight's travelers share its departure and arrival instants: each is converted once
+# (booking times and report times, each a traveler's own, are not remembered).
 _INSTANTS: dict[tuple[int, int], dt.datetime] = {}
 _MAX_INSTANTS: Final = 4096
 
@@ -148,27 +149,39 @@ def _date(value: str) -> dt.date | None:
         raise _DOUBT from None
 
 
-def _instant(value: Timestamp | dt.datetime | None) -> dt.datetime | None:
-    """`validate`'s instant: aware UTC, None when unset."""
-    if value is None:
-        return None
+def _since_epoch(value: Timestamp | dt.datetime) -> tuple[int, int]:
     if isinstance(value, dt.datetime):
         since = value - EPOCH
-        seconds = since.days * 86_400 + since.seconds
-        nanos = since.microseconds * 1000
-    else:
-        seconds, nanos = value.seconds, value.nanos
-    key = (seconds, nanos)
-    found = _INSTANTS.get(key)
-    if found is not None:
-        return found
+        return since.days * 86_400 + since.seconds, since.microseconds * 1000
+    return value.seconds, value.nanos
+
+
+def _at(seconds: int, nanos: int) -> dt.datetime | None:
+    """`validate`'s instant: aware UTC, None when unset."""
     if seconds == 0 and nanos == 0:
         return None
     if not 0 <= nanos < 1_000_000_000 or not MIN_SECONDS <= seconds < MAX_SECONDS:
         raise _DOUBT
-    if len(_INSTANTS) >= _MAX_INSTANTS:
-        _INSTANTS.clear()
-    found = _INSTANTS[key] = EPOCH + dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
+    return EPOCH + dt.timedelta(seconds=seconds, microseconds=nanos // 1000)
+
+
+def _instant(value: Timestamp | dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _at(*_since_epoch(value))
+
+
+def _flight_instant(value: Timestamp | dt.datetime | None) -> dt.datetime | None:
+    """`_instant` for a segment's times, which the flight's travelers share: remembered."""
+    if value is None:
+        return None
+    key = _since_epoch(value)
+    found = _INSTANTS.get(key)
+    if found is None:
+        found = _at(*key)
+        if found is None:
+            return None
+        if len(_INSTANTS) >= _MAX_INSTANTS:
+            _INSTANTS.clear()
+        _INSTANTS[key] = found
     return found
 
 
@@ -202,8 +215,8 @@ def _segments(raw: Sequence[pb.Segment | js.Segment]) -> tuple[Segment, ...]:
             raise _DOUBT
         origin = _airport(s.origin)
         destination = _airport(s.destination)
-        departs = _instant(s.departure_time)
-        arrives = _instant(s.arrival_time)
+        departs = _flight_instant(s.departure_time)
+        arrives = _flight_instant(s.arrival_time)
         if (
             origin == destination
             or departs is None

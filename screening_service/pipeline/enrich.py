@@ -57,6 +57,7 @@ def _first_departure(t: Traveler, flight: Flight, now: dt.datetime) -> tuple[dt.
 
 # A flight's travelers share its departure and arrival instants: each is converted to
 # its airport's local time once (a zoneinfo conversion costs about a microsecond).
+# Booking times, each a traveler's own, go through `local_date` and are not remembered.
 _LOCAL: dict[tuple[dt.datetime, str], dt.datetime] = {}
 _MAX_LOCAL: Final = 8192
 
@@ -81,7 +82,9 @@ def _local(instant: dt.datetime, airport_code: str) -> dt.datetime:
 
 
 def local_date(instant: dt.datetime, airport_code: str) -> dt.date:
-    return _local(instant, airport_code).date()
+    """The local date of an instant a traveler alone has (a booking time): not remembered."""
+    airport = geography.airport(airport_code) if airport_code else None
+    return (instant.astimezone(airport.timezone) if airport else instant).date()
 
 
 def _travel(t: Traveler, flight: Flight, local: dt.datetime, record: Record) -> None:
@@ -207,7 +210,7 @@ def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> 
     record["booking.record_locator"] = b.record_locator
     if b.booking_time is not None:
         record["booking.hours_before_departure"] = _hours(departs - b.booking_time)
-        record["booking.booking_date"] = _local(b.booking_time, origin).toordinal()
+        record["booking.booking_date"] = local_date(b.booking_time, origin).toordinal()
     record["booking.ticket_type"] = b.ticket_type
     record["booking.payment_form"] = b.payment_form
     if b.purchaser_is_traveler is not None:
