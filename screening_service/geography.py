@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import airportsdata
@@ -47,8 +49,20 @@ def airport(code: str) -> Airport | None:
 
 
 @cache
+def airports() -> Mapping[str, Airport]:
+    """Every known airport by IATA code (read-only; one lookup instead of a call per code)."""
+    return MappingProxyType(_airports())
+
+
+@cache
 def _alpha3_codes() -> frozenset[str]:
     return frozenset(c.alpha_3 for c in pycountry.countries)
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """Every code `is_country` accepts."""
+    return _alpha3_codes() | ICAO_SPECIAL_CODES
 
 
 def is_country(code: str) -> bool:

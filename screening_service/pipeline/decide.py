@@ -327,6 +327,13 @@ def new_decision_id() -> str:
     return os.urandom(16).hex()
 
 
+def new_decision_ids(count: int) -> list[str]:
+    """``count`` decision ids from one read of the system's random source (one read per
+    flight instead of one per traveler; each id is still 128 random bits of its own)."""
+    digits = os.urandom(16 * count).hex()
+    return [digits[n : n + 32] for n in range(0, 32 * count, 32)]
+
+
 def typology_scores(info: PackInfo, fired: list[Rule]) -> dict[str, float]:
     """Per-typology scores of the fired enforced rules: replaces, group caps, mitigation."""
     replaced = {other for rule in fired for other in rule.replaces}
@@ -415,9 +422,12 @@ def decide(
     *,
     observations: Sequence[Observation] = (),
     related: Related = NOBODY,
+    decision_id: str = "",
 ) -> Decision:
     """One traveler's decision; ``observations`` are the traveler's reports and ``related``
-    the other travelers behind each flight-level field (`pipeline.related`)."""
+    the other travelers behind each flight-level field (`pipeline.related`); ``decision_id``
+    (from `new_decision_ids`) or a new one."""
+    decision_id = decision_id or new_decision_id()
     compiled = snapshot.compiled
     plan = _pack_plan(compiled)
     pack = compiled.pack
@@ -425,7 +435,7 @@ def decide(
     if not indices:
         return Decision(
             traveler_id=traveler_id,
-            decision_id=new_decision_id(),
+            decision_id=decision_id,
             referral=plan.quiet_reason.referral,
             score=plan.quiet_score,
             typology_scores=(),
@@ -455,7 +465,7 @@ def decide(
     reason = referral_reason(info, rules, scores)
     return Decision(
         traveler_id=traveler_id,
-        decision_id=new_decision_id(),
+        decision_id=decision_id,
         referral=reason.referral,
         score=round(sum(scores.values()), 4),
         typology_scores=tuple(sorted(scores.items())),

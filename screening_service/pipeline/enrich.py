@@ -30,7 +30,7 @@ from screening_service import geography
 from screening_service.catalog import LOOKOUT_DOB_AGREEMENT_VALUES
 from screening_service.lookout import LookoutHit, LookoutIndex, LookoutQuery, MatchedOn
 from screening_service.pipeline.records import Booking, Flight, Traveler
-from screening_service.values import Record, date_to_ordinal
+from screening_service.values import Record
 
 ADULT_AGE: Final = 18
 EARTH_RADIUS_KM: Final = 6371.0
@@ -55,30 +55,49 @@ def _first_departure(t: Traveler, flight: Flight, now: dt.datetime) -> tuple[dt.
     return flight.scheduled_departure or now, flight.origin or ""
 
 
+# A flight's travelers share its departure and arrival instants: each is converted to
+# its airport's local time once (a zoneinfo conversion costs about a microsecond).
+# Booking times, each a traveler's own, go through `local_date` and are not remembered.
+_LOCAL: dict[tuple[dt.datetime, str], dt.datetime] = {}
+_MAX_LOCAL: Final = 8192
+
+
 def _local(instant: dt.datetime, airport_code: str) -> dt.datetime:
+    """``instant`` in the airport's time zone; as given (its own zone) for an unknown airport.
+
+    Only conversions are remembered: equal instants convert to the same local time
+    whatever zone they were given in, but an unconverted one keeps its own zone.
+    """
+    key = (instant, airport_code)
+    found = _LOCAL.get(key)
+    if found is not None:
+        return found
     airport = geography.airport(airport_code) if airport_code else None
-    return instant.astimezone(airport.timezone) if airport else instant
+    if airport is None:
+        return instant
+    if len(_LOCAL) >= _MAX_LOCAL:
+        _LOCAL.clear()
+    found = _LOCAL[key] = instant.astimezone(airport.timezone)
+    return found
 
 
 def local_date(instant: dt.datetime, airport_code: str) -> dt.date:
-    return _local(instant, airport_code).date()
+    """The local date of an instant a traveler alone has (a booking time): not remembered."""
+    airport = geography.airport(airport_code) if airport_code else None
+    return (instant.astimezone(airport.timezone) if airport else instant).date()
 
 
-def _travel(t: Traveler, flight: Flight, record: Record) -> None:
-    """Local departure date, hour and weekday, and local arrival date (unknown without times)."""
-    if t.segments:
-        departs, origin = t.segments[0].departure, t.segments[0].origin
-    elif flight.scheduled_departure is not None:
-        departs, origin = flight.scheduled_departure, flight.origin or ""
-    else:
+def _travel(t: Traveler, flight: Flight, local: dt.datetime, record: Record) -> None:
+    """Local departure date, hour and weekday (``local``: the first departure in local time),
+    and local arrival date; unknown without times (no itinerary nor scheduled departure)."""
+    if not t.segments and flight.scheduled_departure is None:
         return
-    local = _local(departs, origin)
-    record["travel.departure_date"] = date_to_ordinal(local.date())
+    record["travel.departure_date"] = local.toordinal()
     record["travel.departure_hour"] = local.hour
     record["travel.departure_weekday"] = WEEKDAYS[local.weekday()]
     last = t.segments[-1] if t.segments else None
     if last is not None and last.arrival is not None:
-        record["travel.arrival_date"] = date_to_ordinal(local_date(last.arrival, last.destination))
+        record["travel.arrival_date"] = _local(last.arrival, last.destination).toordinal()
 
 
 def _distance_km(a: geography.Airport, b: geography.Airport) -> float:
@@ -154,10 +173,10 @@ def _document(t: Traveler, record: Record, departure_date: dt.date) -> None:
     if d.issuing_country and t.nationality:
         record["document.issuer_differs_from_nationality"] = d.issuing_country != t.nationality
     if d.issue_date:
-        record["document.issue_date"] = date_to_ordinal(d.issue_date)
+        record["document.issue_date"] = d.issue_date.toordinal()
         record["document.days_since_issue"] = (departure_date - d.issue_date).days
     if d.expiry_date:
-        record["document.expiry_date"] = date_to_ordinal(d.expiry_date)
+        record["document.expiry_date"] = d.expiry_date.toordinal()
         record["document.days_to_expiry"] = (d.expiry_date - departure_date).days
 
 
@@ -191,7 +210,7 @@ def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> 
     record["booking.record_locator"] = b.record_locator
     if b.booking_time is not None:
         record["booking.hours_before_departure"] = _hours(departs - b.booking_time)
-        record["booking.booking_date"] = date_to_ordinal(local_date(b.booking_time, origin))
+        record["booking.booking_date"] = local_date(b.booking_time, origin).toordinal()
     record["booking.ticket_type"] = b.ticket_type
     record["booking.payment_form"] = b.payment_form
     if b.purchaser_is_traveler is not None:
@@ -204,8 +223,10 @@ def _booking(t: Traveler, record: Record, departs: dt.datetime, origin: str) -> 
 def enrich_traveler(t: Traveler, flight: Flight, now: dt.datetime) -> Record:
     """The per-traveler fields; group fields are added by `enrich_flight`."""
     departs, origin = _first_departure(t, flight, now)
-    departure_date = local_date(departs, origin)
+    local = _local(departs, origin)
+    departure_date = local.date()
     age = _age(t.date_of_birth, departure_date)
+    observations = t.observations
     record: Record = {
         "traveler.age_years": age,
         "traveler.is_minor": age < ADULT_AGE,
@@ -215,13 +236,15 @@ def enrich_traveler(t: Traveler, flight: Flight, now: dt.datetime) -> Record:
         "traveler.direction": t.direction or flight.direction,
         "traveler.visa_category": t.visa_category,
         "traveler.companion_count": len(t.companions),
-        "observations.codes": sorted({o.code for o in t.observations}),
-        "observations.sources": sorted({o.source for o in t.observations if o.source}),
-        "observations.count": len(t.observations),
+        "observations.codes": sorted({o.code for o in observations}) if observations else [],
+        "observations.sources": (
+            sorted({o.source for o in observations if o.source}) if observations else []
+        ),
+        "observations.count": len(observations),
     }
     _document(t, record, departure_date)
     _itinerary(t, record)
-    _travel(t, flight, record)
+    _travel(t, flight, local, record)
     _booking(t, record, departs, origin)
     return record
 
@@ -234,6 +257,8 @@ def _record_age(record: Record) -> int:
 
 class _Group:
     """Travelers of one flight sharing a purchaser or a contact, tallied once."""
+
+    __slots__ = ("adults", "adults_by_locator", "bookings", "members", "minors", "under_25")
 
     def __init__(self) -> None:
         self.members: list[int] = []
@@ -291,6 +316,11 @@ def _companions(
     t: Traveler, record: Record, position_of: dict[str, int], age_of: list[int]
 ) -> None:
     """Each companion's age and whether they fly: known only for companions on this manifest."""
+    if not t.companions:
+        record["companion.on_flight"] = []
+        record["companion.age_years"] = []
+        record["companion.is_minor"] = []
+        return
     positions = [position_of[c.traveler_id] for c in t.companions]
     record["companion.on_flight"] = ["true" if p >= 0 else "false" for p in positions]
     record["companion.age_years"] = [str(age_of[p]) if p >= 0 else "" for p in positions]
@@ -366,8 +396,12 @@ def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
         record = records[i]
         record["flight.traveler_count"] = len(travelers)
         _companions(t, record, position_of, age_of)
-        in_party = {position_of[c.traveler_id] for c in t.companions} - {-1}
-        record["booking.minors_in_party"] = sum(age_of[m] < ADULT_AGE for m in {i, *in_party})
+        if t.companions:
+            in_party = {position_of[c.traveler_id] for c in t.companions} - {-1}
+            minors = sum(age_of[m] < ADULT_AGE for m in {i, *in_party})
+        else:
+            minors = int(age_of[i] < ADULT_AGE)
+        record["booking.minors_in_party"] = minors
         b = t.booking
         if b is None:
             continue

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -48,6 +49,13 @@ def _timestamp(instant: dt.datetime) -> Timestamp:
     return stamp
 
 
+@lru_cache(maxsize=64)
+def _evaluated_at(instant: dt.datetime) -> tuple[int, int]:
+    """A flight's decisions share their evaluation time: converted once."""
+    stamp = _timestamp(instant)
+    return stamp.seconds, stamp.nanos
+
+
 def _observation(observation: Observation) -> pb.Observation:
     message = pb.Observation(
         code=pb.ObservationCode.ValueType(OBSERVATION_CODE.get(observation.code, 0)),
@@ -90,6 +98,25 @@ def _reason(reason: ReferralReason) -> pb.ReferralReason:
     )
 
 
+# Every quiet traveler of a pack shares one reason object (`decide`'s plan): its message
+# is built once, remembered by identity (equal reasons may differ in a float's sign, which
+# the text shows); the reason is held, so its id cannot name another while remembered.
+_REASONS: dict[int, tuple[ReferralReason, pb.ReferralReason]] = {}
+_MAX_REASONS: Final = 64
+
+
+def _reason_message(reason: ReferralReason) -> pb.ReferralReason:
+    """`_reason`, remembered; the Decision's constructor copies the message in."""
+    found = _REASONS.get(id(reason))
+    if found is not None and found[0] is reason:
+        return found[1]
+    message = _reason(reason)
+    if len(_REASONS) >= _MAX_REASONS:
+        _REASONS.clear()
+    _REASONS[id(reason)] = (reason, message)
+    return message
+
+
 def _guidance(guidance: TypologyGuidance) -> pb.TypologyGuidance:
     return pb.TypologyGuidance(
         typology=guidance.typology,
@@ -102,7 +129,8 @@ def _guidance(guidance: TypologyGuidance) -> pb.TypologyGuidance:
 
 
 def to_proto(decision: Decision) -> pb.Decision:
-    evaluated_at = _timestamp(decision.evaluated_at)
+    seconds, nanos = _evaluated_at(decision.evaluated_at)
+    evaluated_at = Timestamp(seconds=seconds, nanos=nanos)
     reason = decision.referral_reason
     return pb.Decision(
         traveler_id=decision.traveler_id,
@@ -117,6 +145,6 @@ def to_proto(decision: Decision) -> pb.Decision:
         ruleset_version=decision.ruleset_version,
         ruleset_hash=decision.ruleset_hash,
         evaluated_at=evaluated_at,
-        referral_reason=_reason(reason) if reason is not None else None,
+        referral_reason=_reason_message(reason) if reason is not None else None,
         guidance=[_guidance(g) for g in decision.guidance],
     )

@@ -21,7 +21,7 @@ from typing import Any, Final
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
 from screening_service.pipeline import json_requests as js
-from screening_service.pipeline.decide import Decision, decide
+from screening_service.pipeline.decide import Decision, decide, new_decision_ids
 from screening_service.pipeline.enrich import enrich_flight
 from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.history import HistoryOptions, add_history
@@ -192,6 +192,7 @@ def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> F
     snapshot = context.snapshot
     travelers = pending.valid.travelers
     related = _related(snapshot, travelers, pending.records, fired)
+    ids = new_decision_ids(len(travelers))
     decisions = [
         decide(
             snapshot,
@@ -201,8 +202,11 @@ def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> F
             pending.now,
             observations=t.observations,
             related=others,
+            decision_id=decision_id,
         )
-        for t, record, hits, others in zip(travelers, pending.records, fired, related, strict=True)
+        for t, record, hits, others, decision_id in zip(
+            travelers, pending.records, fired, related, ids, strict=True
+        )
     ]
     return FlightResult(decisions, pending.records, list(fired), snapshot, seconds, pending.caveats)
 

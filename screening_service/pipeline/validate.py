@@ -3,7 +3,10 @@
 Validation walks a request once: each field is checked and parsed in the
 same step, so a valid request comes out as `records` (dates, instants and
 enum words decoded) and the rest of the pipeline never reads protobuf
-again. An invalid request yields every violation at once.
+again. An invalid request yields every violation at once. Each traveler is
+first offered to `accept` (the fast path for a traveler with nothing wrong);
+only a traveler it has doubts about is walked here, field path by field
+path, and the verdict and messages are always this module's.
 
 Messages never repeat the offending value: values may be names, dates of
 birth or document numbers, and violations end up in logs and client errors.
@@ -29,7 +32,24 @@ from typing import Final
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service import geography, proto
+from screening_service.pipeline import accept, formats
 from screening_service.pipeline import json_requests as js
+from screening_service.pipeline.formats import (
+    EARLIEST_BIRTH,
+    EPOCH,
+    MAX_BAGS,
+    MAX_ID,
+    MAX_LOCATOR,
+    MAX_NAME,
+    MAX_NOTE,
+    MAX_OBSERVATIONS,
+    MAX_SEAT,
+    MAX_SECONDS,
+    MAX_SEGMENTS,
+    MAX_VISA,
+    MIN_SECONDS,
+    ONE_DAY,
+)
 from screening_service.pipeline.records import (
     NO_FLIGHT,
     Booking,
@@ -43,28 +63,17 @@ from screening_service.pipeline.records import (
 from screening_service.proto import pb
 from screening_service.values import parse_iso_date
 
-MAX_TRAVELERS: Final = 1000
-MAX_NAME: Final = 100
-MAX_ID: Final = 128
-MAX_NOTE: Final = 500
-MAX_SEGMENTS: Final = 16
-MAX_COMPANIONS: Final = 100
-MAX_OBSERVATIONS: Final = 50
-EARLIEST_BIRTH: Final = dt.date(1900, 1, 1)
-EARLIEST_INSTANT: Final = dt.datetime(1970, 1, 2, tzinfo=dt.UTC)
-LATEST_INSTANT: Final = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
-EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-MIN_SECONDS: Final = int((EARLIEST_INSTANT - EPOCH).total_seconds())
-MAX_SECONDS: Final = int((LATEST_INSTANT - EPOCH).total_seconds())
-ONE_DAY: Final = dt.timedelta(days=1)
-DEFAULT_DEPARTURE_WINDOW_DAYS: Final = 400
+# Limits other modules read from here.
+DEFAULT_DEPARTURE_WINDOW_DAYS: Final = formats.DEFAULT_DEPARTURE_WINDOW_DAYS
+MAX_TRAVELERS: Final = formats.MAX_TRAVELERS
+MAX_COMPANIONS: Final = formats.MAX_COMPANIONS
 
-_CARRIER = re.compile(r"[A-Z0-9]{2}")
-_FLIGHT_NUMBER = re.compile(r"[0-9]{1,4}[A-Z]?")
-_AIRPORT = re.compile(r"[A-Z]{3}")
-_COUNTRY = re.compile(r"[A-Z]{3}")
-_DOCUMENT_NUMBER = re.compile(r"[A-Z0-9<-]{1,32}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CARRIER = formats.CARRIER
+_FLIGHT_NUMBER = formats.FLIGHT_NUMBER
+_AIRPORT = formats.AIRPORT
+_COUNTRY = formats.COUNTRY
+_DOCUMENT_NUMBER = formats.DOCUMENT_NUMBER
+_CONTROL = formats.CONTROL
 # Unicode categories no name is written with: controls, format characters
 # (zero-width and direction marks), surrogates, private use, unassigned,
 # line and paragraph separators.
@@ -271,7 +280,7 @@ def _traveler(
     sex = c.enum(f"{p}.sex", t.sex, proto.SEX)
     nationality = c.country(f"{p}.nationality", t.nationality)
     residence = c.country(f"{p}.country_of_residence", t.country_of_residence)
-    visa = c.code(f"{p}.visa_category", t.visa_category, required=False, limit=16)
+    visa = c.code(f"{p}.visa_category", t.visa_category, required=False, limit=MAX_VISA)
     direction = c.enum(f"{p}.direction", t.direction, proto.DIRECTION)
     role = c.enum(f"{p}.role", t.role, proto.ROLE)
     d, i, b = t.document, t.itinerary, t.booking
@@ -404,7 +413,7 @@ def _itinerary(c: _Collector, itinerary: ItineraryIn, p: str) -> tuple[Segment, 
 
 
 def _booking(c: _Collector, b: BookingIn, p: str, first_departure: dt.datetime | None) -> Booking:
-    locator = c.code(f"{p}.record_locator", b.record_locator, required=False, limit=16)
+    locator = c.code(f"{p}.record_locator", b.record_locator, required=False, limit=MAX_LOCATOR)
     booked = c.instant(f"{p}.booking_time", b.booking_time, required=False)
     if booked and first_departure and booked > first_departure:
         c.add(f"{p}.booking_time", "is after the first departure")
@@ -416,9 +425,9 @@ def _booking(c: _Collector, b: BookingIn, p: str, first_departure: dt.datetime |
     agency = c.code(f"{p}.travel_agency_id", b.travel_agency_id, required=False, limit=MAX_ID)
     contact = c.code(f"{p}.contact_id", b.contact_id, required=False, limit=MAX_ID)
     bags = b.checked_bags if b.HasField("checked_bags") else None
-    if bags is not None and not 0 <= bags <= 50:
-        c.add(f"{p}.checked_bags", "must be between 0 and 50")
-    seat = c.code(f"{p}.seat", b.seat, required=False, limit=8)
+    if bags is not None and not 0 <= bags <= MAX_BAGS:
+        c.add(f"{p}.checked_bags", f"must be between 0 and {MAX_BAGS}")
+    seat = c.code(f"{p}.seat", b.seat, required=False, limit=MAX_SEAT)
     return Booking(
         record_locator=locator,
         booking_time=booked,
@@ -453,6 +462,9 @@ def validate_screen(
     if traveler is None or not request.HasField("traveler"):
         c.add("traveler", "is required")
         return Invalid(tuple(c.violations))
+    accepted = accept.accept(traveler, today, c.window)
+    if accepted is not None:
+        return ValidFlight(NO_FLIGHT, (accepted,))
     return _result(c, NO_FLIGHT, [_traveler(c, traveler, "traveler")])
 
 
@@ -484,12 +496,17 @@ def validate_manifest(
     seen: dict[str, int] = {}
     listed: Sequence[pb.Traveler | js.Traveler] = m.travelers
     for i, traveler in enumerate(listed):
-        tp = f"{p}.travelers[{i}]"
-        travelers.append(_traveler(c, traveler, tp, departs))
-        if traveler.traveler_id:
-            first = seen.setdefault(traveler.traveler_id, i)
+        record = accept.accept(traveler, today, c.window, departs)
+        if record is None:
+            record = _traveler(c, traveler, f"{p}.travelers[{i}]", departs)
+            traveler_id = traveler.traveler_id
+        else:
+            traveler_id = record.traveler_id
+        travelers.append(record)
+        if traveler_id:
+            first = seen.setdefault(traveler_id, i)
             if first != i:
-                c.add(f"{tp}.traveler_id", f"repeats travelers[{first}].traveler_id")
+                c.add(f"{p}.travelers[{i}].traveler_id", f"repeats travelers[{first}].traveler_id")
     flight = Flight(carrier, number, departs, origin, destination, direction)
     return _result(c, flight, travelers)
 

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 import pytest
 
 from screening_service.engine.native import Engine
-from screening_service.pipeline.decide import Referral, decide
+from screening_service.pipeline.decide import Referral, decide, new_decision_ids
+from screening_service.pipeline.respond import to_proto
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.rules.build import compile_directory
 from tests.conftest import BUNDLED_RULES
@@ -134,3 +135,24 @@ def test_referral_score_and_typologies(
     )
     assert 32 == len(decision.decision_id)
     int(decision.decision_id, 16)
+
+
+def test_a_flight_s_decision_ids_are_distinct_128_bit_hex() -> None:
+    ids = new_decision_ids(300)
+    assert 300 == len(set(ids))
+    assert {32} == {len(i) for i in ids}
+    assert all(int(i, 16) >= 0 for i in ids)
+    assert [] == new_decision_ids(0)
+
+
+def test_a_given_decision_id_is_kept_and_a_missing_one_made(snapshot: Snapshot) -> None:
+    given = decide(snapshot, "T-1", {}, [], WHEN, decision_id="ab" * 16)
+    made = decide(snapshot, "T-1", {}, [], WHEN)
+    assert "ab" * 16 == given.decision_id
+    assert 32 == len(made.decision_id)
+
+
+def test_quiet_decisions_answer_the_same_remembered_reason_each_time(snapshot: Snapshot) -> None:
+    first, second = (to_proto(decide(snapshot, f"T-{n}", {}, [], WHEN)) for n in (1, 2))
+    assert first.referral_reason == second.referral_reason
+    assert "score 0 is below the interview threshold 50" == second.referral_reason.text

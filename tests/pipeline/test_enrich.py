@@ -168,3 +168,16 @@ def test_travel_fields_are_in_local_time() -> None:
     assert record["travel.arrival_date"] == dt.date(2026, 12, 2).toordinal()
     # 20:00 UTC on 30 November is 07:00 on 1 December in Sydney.
     assert record["booking.booking_date"] == dt.date(2026, 12, 1).toordinal()
+
+
+def test_without_a_departure_the_age_is_taken_on_now_in_its_own_zone_each_time() -> None:
+    """Local times are remembered per instant and airport; an instant no airport converts
+    keeps its own zone, even after an equal instant given in another zone."""
+    t = traveler()
+    t.ClearField("itinerary")
+    t.ClearField("booking")
+    t.date_of_birth = "2008-03-14"
+    in_utc = dt.datetime(2026, 3, 13, 20, 0, tzinfo=dt.UTC)
+    east = in_utc.astimezone(dt.timezone(dt.timedelta(hours=5)))  # 01:00 on 14 March
+    assert 17 == enrich_travelers([t], in_utc)[0]["traveler.age_years"]
+    assert 18 == enrich_travelers([t], east)[0]["traveler.age_years"]
