@@ -21,7 +21,7 @@ from typing import Final
 
 from screening_service.pipeline.enrich import ADULT_AGE, YOUNG_AGE, FlightGroups, unrelated_adult
 from screening_service.pipeline.records import Traveler
-from screening_service.rules.derive import Evaluator
+from screening_service.rules.derive import Derivations
 from screening_service.rules.model import Aggregate
 from screening_service.values import Record
 
@@ -125,11 +125,12 @@ def _contact(groups: FlightGroups, travelers: Sequence[Traveler], i: int) -> dic
 
 
 def _aggregates(
-    aggregates: Sequence[Aggregate], records: Sequence[Record]
+    derivations: Derivations | None, records: Sequence[Record]
 ) -> list[dict[str, list[int]]]:
     found: list[dict[str, list[int]]] = [{} for _ in records]
-    for aggregate in aggregates:
-        truths = [Evaluator(record).truth(aggregate.condition) for record in records]
+    if derivations is None:
+        return found
+    for aggregate, truths in derivations.truths(records):
         by_key: dict[object, list[int]] = {}
         for n, record in enumerate(records):
             key = record.get(aggregate.same) if aggregate.same else ""
@@ -145,17 +146,21 @@ def _aggregates(
 def related_travelers(
     travelers: Sequence[Traveler],
     records: Sequence[Record],
-    aggregates: Sequence[Aggregate] = (),
+    derivations: Derivations | None = None,
     wanted: Sequence[bool] | None = None,
+    groups: FlightGroups | None = None,
 ) -> list[Related]:
     """Per traveler: flight-level field -> the ids of the other travelers behind its value.
 
-    With ``wanted``, only the travelers it marks get theirs (the others get
+    ``derivations`` holds the pack's declared aggregates, compiled. With
+    ``wanted``, only the travelers it marks get theirs (the others get
     `NOBODY`): on a large flight, few travelers fire a rule that names others.
+    ``groups`` are the flight's, if the caller has them already (a replay asks
+    once per pack of the same flight).
     """
-    groups = FlightGroups(travelers, records)
+    groups = groups or FlightGroups(travelers, records)
     cohorts = _Cohorts()
-    declared = _aggregates(aggregates, records)
+    declared = _aggregates(derivations, records)
     result: list[Related] = []
     for i, t in enumerate(travelers):
         if wanted is not None and not wanted[i]:

@@ -15,17 +15,16 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
 from screening_service.pipeline import json_requests as js
 from screening_service.pipeline.decide import Decision, decide, new_decision_ids
-from screening_service.pipeline.enrich import enrich_flight
+from screening_service.pipeline.enrich import FlightGroups, enrich_flight
 from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.history import HistoryOptions, add_history
-from screening_service.pipeline.records import Traveler
 from screening_service.pipeline.related import NOBODY, Related, reads_related, related_travelers
 from screening_service.pipeline.snapshot import Snapshot
 from screening_service.pipeline.validate import (
@@ -92,6 +91,9 @@ class _Pending:
     now: dt.datetime
     started: float
     caveats: tuple[str, ...] = ()
+    # The flight's groups, built when a first pack names related travelers and kept for
+    # the next pack of the same flight (replay's baseline).
+    groups: list[FlightGroups] = field(default_factory=list)
 
 
 def validate(
@@ -160,14 +162,10 @@ def _checked(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> 
     return fired
 
 
-def _related(
-    snapshot: Snapshot,
-    travelers: Sequence[Traveler],
-    records: list[Record],
-    fired: Sequence[set[int]],
-) -> list[Related]:
+def _related(snapshot: Snapshot, pending: _Pending, fired: Sequence[set[int]]) -> list[Related]:
     """Who else each flight-level indicator is about; computed only for the travelers
     whose fired rules read such a field (`decide` reads no one else's)."""
+    travelers, records = pending.valid.travelers, pending.records
     if len(travelers) < 2:
         return [NOBODY] * len(travelers)
     rules = snapshot.compiled.rules
@@ -182,7 +180,10 @@ def _related(
             reads = reads or naming[i]
         wanted.append(reads)
     if any(wanted):
-        return related_travelers(travelers, records, aggregates, wanted)
+        if not pending.groups:
+            pending.groups.append(FlightGroups(travelers, records))
+        derivations = snapshot.compiled.derivations
+        return related_travelers(travelers, records, derivations, wanted, pending.groups[0])
     return [NOBODY] * len(travelers)
 
 
@@ -191,7 +192,7 @@ def _finish(context: Context, pending: _Pending, fired: Sequence[set[int]]) -> F
     seconds = time.perf_counter() - pending.started
     snapshot = context.snapshot
     travelers = pending.valid.travelers
-    related = _related(snapshot, travelers, pending.records, fired)
+    related = _related(snapshot, pending, fired)
     ids = new_decision_ids(len(travelers))
     decisions = [
         decide(

@@ -88,10 +88,16 @@ class Derivations:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
+    def truths(self, records: Sequence[Record]) -> list[tuple[Aggregate, list[Truth]]]:
+        """Each aggregate's condition on every record of one flight, compiled."""
+        return [
+            (aggregate, [test(record, -1) for record in records])
+            for aggregate, test in zip(self.aggregates, self._aggregate_tests, strict=True)
+        ]
+
     def aggregate(self, records: Sequence[Record]) -> None:
         """Write each aggregate's value into every record of one flight (linear time)."""
-        for aggregate, test in zip(self.aggregates, self._aggregate_tests, strict=True):
-            truths = [test(record, -1) for record in records]
+        for aggregate, truths in self.truths(records):
             keys: list[object] = [
                 (record.get(aggregate.same) if aggregate.same else "") for record in records
             ]

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 from screening_service.pipeline.related import related_travelers
 from screening_service.proto import pb
+from screening_service.rules.build import compile_directory
 from tests.factories import DEPARTURE, enrich_manifest, manifest, traveler, valid
+
+TOUR = Path(__file__).resolve().parent.parent / "rules" / "tour"
 
 
 def _flight(travelers: list[pb.Traveler]) -> list[dict[str, tuple[str, ...]]]:
@@ -43,3 +47,27 @@ def test_the_purchaser_on_board_and_declared_companions_are_named() -> None:
     assert ("T-B",) == related[1]["companion.relationship"]
     assert ("T-C",) == related[0]["flight.same_purchaser_minors"]
     assert "booking.purchaser_on_flight" not in related[0]
+
+
+def test_a_declared_aggregate_names_the_others_its_condition_holds_for() -> None:
+    """``flight.minors_same_purchaser`` (tests/rules/tour/pack.yaml) names the other minors
+    whose tickets the same purchaser bought, not the adults, not another purchaser's."""
+    compiled = compile_directory(TOUR)
+    travelers = [
+        traveler("T-A", age=40, purchaser_id="p-1", purchaser_is_traveler=True),
+        traveler("T-M1", age=12, purchaser_id="p-1", purchaser_is_traveler=False),
+        traveler("T-M2", age=9, purchaser_id="p-1", purchaser_is_traveler=False),
+        traveler("T-M3", age=11, purchaser_id="p-2", purchaser_is_traveler=False),
+    ]
+    flight = valid(pb.ScreenManifestRequest(manifest=manifest(travelers)))
+    records = enrich_manifest(manifest(travelers), DEPARTURE - dt.timedelta(days=1))
+    compiled.derivations.aggregate(records)
+
+    related = related_travelers(flight.travelers, records, compiled.derivations)
+
+    field = "flight.minors_same_purchaser"
+    assert [r[field] for r in records] == [2, 2, 2, 1]
+    assert ("T-M1", "T-M2") == related[0][field]
+    assert ("T-M2",) == related[1][field]
+    assert ("T-M1",) == related[2][field]
+    assert field not in related[3]
