@@ -8,6 +8,7 @@ keys which would carry them.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import MutableMapping
@@ -31,8 +32,15 @@ def redact_personal_data(
 
 
 def _dumps(event: Any, **kwargs: Any) -> str:
-    """orjson for the line per call (several times the standard library's speed), as text."""
-    return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **kwargs).decode()
+    """orjson for the line per call (several times the standard library's speed), as text.
+
+    What orjson refuses (an integer beyond 64 bits) is written by the
+    standard library instead: a log call must never raise.
+    """
+    try:
+        return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **kwargs).decode()
+    except TypeError:
+        return json.dumps(event, **kwargs)
 
 
 def configure(
