@@ -24,6 +24,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
+import orjson
+
 from screening_service.engine import lifeline, protocol
 from screening_service.engine.native import SIDS, EngineError, encode_facts
 from screening_service.engine.spec import DEFAULT_BUDGET_SECONDS, EngineSpec
@@ -34,6 +36,8 @@ MAX_BATCH_FACTS: Final = 2000
 PING_SECONDS: Final = 1.0
 # How long a replacement waits for a standby that is still starting.
 STANDBY_WAIT_SECONDS: Final = 3.0
+# First read of a reply: a typical reply (a few facts' rule indices) in one call.
+RECEIVE_BYTES: Final = 1 << 16
 
 
 class _Worker:
@@ -86,15 +90,37 @@ class _Worker:
         return kind == protocol.PONG
 
     async def call_async(self, payload: bytes) -> bytes:
-        """`call` without blocking the event loop (the caller bounds it with a timeout)."""
+        """`call` without blocking the event loop (the caller bounds it with a timeout).
+
+        The frame goes out with one direct ``send`` (the socket buffer takes a
+        typical frame whole; the loop finishes a partial send), and the reply
+        is read in as few ``recv`` calls as it arrives in: the loop is asked to
+        watch the socket only while the worker is still evaluating.
+        """
         loop = asyncio.get_running_loop()
-        self.sock.setblocking(False)
-        await loop.sock_sendall(
-            self.sock, protocol.HEADER.pack(protocol.EVALUATE, len(payload)) + payload
-        )
-        header = await _receive_async(loop, self.sock, protocol.HEADER.size)
-        kind, size = protocol.HEADER.unpack(header)
-        return _fired(kind, await _receive_async(loop, self.sock, size))
+        sock = self.sock
+        sock.setblocking(False)
+        frame = protocol.HEADER.pack(protocol.EVALUATE, len(payload)) + payload
+        try:
+            sent = sock.send(frame)
+        except BlockingIOError:
+            sent = 0
+        if sent < len(frame):
+            await loop.sock_sendall(sock, memoryview(frame)[sent:])
+        reply = await loop.sock_recv(sock, RECEIVE_BYTES)
+        if not reply:
+            raise protocol.ConnectionLost("engine worker connection closed")
+        while len(reply) < protocol.HEADER.size:
+            reply += await _receive_async(loop, sock, protocol.HEADER.size - len(reply))
+        kind, size = protocol.HEADER.unpack_from(reply)
+        if size > protocol.MAX_FRAME:
+            raise protocol.ConnectionLost(f"frame of {size} bytes is too large")
+        body = reply[protocol.HEADER.size :]
+        if len(body) > size:
+            raise protocol.ConnectionLost("engine worker sent more than one reply")
+        if len(body) < size:
+            body += await _receive_async(loop, sock, size - len(body))
+        return _fired(kind, body)
 
     def kill(self) -> None:
         with contextlib.suppress(OSError):
@@ -227,7 +253,7 @@ class IsolatedEngine:
     def _decode(reply: bytes, count: int) -> list[set[int]]:
         """One list of rule indices per fact, or `EngineError` (the worker is then replaced)."""
         try:
-            fired = json.loads(reply)
+            fired = orjson.loads(reply)
         except ValueError:
             raise EngineError("engine worker sent a reply that is not JSON") from None
         if not isinstance(fired, list) or not all(
@@ -264,11 +290,14 @@ class IsolatedEngine:
         self._queue.append(job)
         if self._drainer is None or self._drainer.done():
             self._drainer = loop.create_task(self._drain())
-        done, _ = await asyncio.wait({job.future}, timeout=timeout)
-        if not done:
-            job.future.cancel()
-            raise EngineError("the call's deadline passed while waiting for the engine")
-        return job.future.result()
+        if timeout is None:
+            return await job.future
+        # On expiry the job's future is cancelled, so no batch takes it any more.
+        try:
+            async with asyncio.timeout(timeout):
+                return await job.future
+        except TimeoutError:
+            raise EngineError("the call's deadline passed while waiting for the engine") from None
 
     def _next_batch(self) -> list[_Job]:
         batch: list[_Job] = []
@@ -306,9 +335,8 @@ class IsolatedEngine:
                 fact["id"] = position
             worker = self._active
             try:
-                reply = await asyncio.wait_for(
-                    worker.call_async(self._encode(facts)), self.budget_seconds
-                )
+                async with asyncio.timeout(self.budget_seconds):
+                    reply = await worker.call_async(self._encode(facts))
                 fired = self._decode(reply, len(facts))
             except (OSError, ValueError, protocol.ConnectionLost, EngineError) as error:
                 reason = "timeout" if isinstance(error, TimeoutError) else type(error).__name__

@@ -18,6 +18,8 @@ import json
 import socket
 import sys
 
+import orjson
+
 from screening_service.engine import lifeline, protocol
 from screening_service.engine.native import Engine, EngineError
 from screening_service.engine.spec import EngineSpec
@@ -53,7 +55,7 @@ def serve(sock: socket.socket) -> int:
             message = json.dumps({"error": str(error), "code": error.code}).encode()
             protocol.send(sock, protocol.FAILED, message)
             return 3
-        protocol.send(sock, protocol.FIRED, json.dumps([sorted(f) for f in fired]).encode())
+        protocol.send(sock, protocol.FIRED, orjson.dumps([sorted(f) for f in fired]))
 
 
 def main() -> int:

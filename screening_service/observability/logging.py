@@ -8,11 +8,13 @@ keys which would carry them.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import MutableMapping
 from typing import Any, Final
 
+import orjson
 import structlog
 import structlog.tracebacks
 
@@ -27,6 +29,18 @@ def redact_personal_data(
     for key in PERSONAL_KEYS & event.keys():
         event[key] = "[redacted]"
     return event
+
+
+def _dumps(event: Any, **kwargs: Any) -> str:
+    """orjson for the line per call (several times the standard library's speed), as text.
+
+    What orjson refuses (an integer beyond 64 bits) is written by the
+    standard library instead: a log call must never raise.
+    """
+    try:
+        return orjson.dumps(event, option=orjson.OPT_NON_STR_KEYS, **kwargs).decode()
+    except TypeError:
+        return json.dumps(event, **kwargs)
 
 
 def configure(
@@ -52,7 +66,7 @@ def configure(
             structlog.processors.ExceptionRenderer(
                 structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
             ),
-            structlog.processors.JSONRenderer(),
+            structlog.processors.JSONRenderer(serializer=_dumps),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[level.upper()]

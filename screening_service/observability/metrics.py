@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Final, TypeVar
 
 from prometheus_client import Counter, Gauge, Histogram, disable_created_metrics
+from prometheus_client.metrics import MetricWrapperBase
 
 # One series per metric, not a `_created` twin for every counter and histogram.
 disable_created_metrics()  # type: ignore[no-untyped-call]
 
 NAMESPACE: Final = "screening"
+M = TypeVar("M", bound=MetricWrapperBase)
 
 RPC_DURATION: Final = "screening_rpc_duration_seconds"
 RPC_IN_FLIGHT: Final = "screening_rpc_in_flight"
@@ -190,3 +192,20 @@ def create_history_label_values(backend: str) -> None:
     history_events_recorded.labels(backend)
     history_events_purged.labels(backend)
     history_events_forgotten.labels(backend)
+
+
+_children: dict[tuple[MetricWrapperBase, tuple[str, ...]], MetricWrapperBase] = {}
+
+
+def child(metric: M, *values: str) -> M:
+    """``metric.labels(*values)``, remembered: the hot path does one dict lookup per series.
+
+    prometheus_client's ``labels`` validates and takes a lock on every call;
+    per call and per rule hit that adds up. Only for series that are never
+    removed (the per-call metrics).
+    """
+    key = (metric, values)
+    found = _children.get(key)
+    if found is None:
+        found = _children[key] = metric.labels(*values)
+    return found  # type: ignore[return-value]  # stored from this same metric's labels()

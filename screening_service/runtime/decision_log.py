@@ -232,6 +232,8 @@ def _cut(fd: int, size: int) -> None:
 
 def _cut_to_last_line(fd: int, size: int) -> int:
     """Cut a trailing fragment (a torn last line) off; the file's new size."""
+    if size == 0:
+        return 0
     end = size
     while end > 0:
         start = max(0, end - 4096)

@@ -14,14 +14,17 @@ import signal
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 # The public alias grpc_health.v1.health.aio is not visible to mypy.
 from grpc_health.v1._async import HealthServicer
-from grpc_reflection.v1alpha import reflection
+from grpc_reflection.v1alpha import reflection, reflection_pb2_grpc
+
+# Public as grpc_reflection.v1alpha.reflection.aio, which mypy does not see either.
+from grpc_reflection.v1alpha._async import ReflectionServicer
 from watchfiles import awatch
 
 from screening_service import geography
@@ -49,7 +52,7 @@ from screening_service.runtime.packs import ActivePack, EngineOptions
 from screening_service.runtime.reload import PackReloader
 from screening_service.runtime.screening import LiveScreening
 from screening_service.server.admission import DEFAULT_MAX_OPEN_RPCS, Admission
-from screening_service.server.interceptors import ObservabilityInterceptor
+from screening_service.server.interceptors import Observability, ObservedServer
 from screening_service.server.security import (
     AuthConfigError,
     Authenticator,
@@ -155,7 +158,6 @@ async def create_server(
         max_concurrent_rpcs, max_open_rpcs, authenticating=authenticator is not None
     )
     server = grpc.aio.server(
-        interceptors=[ObservabilityInterceptor(authenticator, admission)],
         maximum_concurrent_rpcs=BACKSTOP_FACTOR * (max_concurrent_rpcs + max_open_rpcs) + 64,
         options=[
             ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
@@ -170,17 +172,22 @@ async def create_server(
         departure_window_days=departure_window_days,
         history=history,
     )
+    # Every service registers through `observed`: its handlers come wrapped
+    # with request ids, admission, auth, logging, metrics and error mapping.
+    observed: Any = ObservedServer(server, Observability(authenticator, admission))
     servicer = ScreeningServicer(screening, reloader, decision_log, pseudonym_key)
-    pb_grpc.add_ScreeningServiceServicer_to_server(servicer, server)
+    pb_grpc.add_ScreeningServiceServicer_to_server(servicer, observed)
     health_servicer = HealthServicer()
-    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    reflection.enable_server_reflection(
-        (
-            SERVICE_NAME,
-            health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
-            reflection.SERVICE_NAME,
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, observed)
+    reflection_pb2_grpc.add_ServerReflectionServicer_to_server(
+        ReflectionServicer(
+            (
+                SERVICE_NAME,
+                health_pb2.DESCRIPTOR.services_by_name["Health"].full_name,
+                reflection.SERVICE_NAME,
+            )
         ),
-        server,
+        observed,
     )
     try:
         if tls is not None:

@@ -1,6 +1,8 @@
 """Cross-cutting concerns of every call: request id, logging, metrics, error mapping.
 
-Servicer methods raise domain exceptions; this interceptor turns them into
+Each method's handler is wrapped once, when it is registered (`Observability`,
+`ObservedServer`), rather than by a grpc interceptor that runs per call.
+Servicer methods raise domain exceptions; the wrapper turns them into
 statuses (`errors.status_for`), so no method maps errors itself, and an
 unexpected exception becomes INTERNAL without crashing the server. Admission
 (`admission`: concurrency budgets, RESOURCE_EXHAUSTED beyond them) comes
@@ -12,11 +14,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import inspect
+import os
 import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import grpc
 import structlog
@@ -43,7 +45,8 @@ def _request_id(context: grpc.aio.ServicerContext[Any, Any]) -> str:
             and value.isprintable()
         ):
             return value
-    return uuid.uuid4().hex
+    # 128 random bits as 32 hex digits, like uuid4().hex without building a UUID.
+    return os.urandom(16).hex()
 
 
 class _CallScope:
@@ -68,7 +71,8 @@ class _CallScope:
         self.started = time.perf_counter()
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=self.request_id, method=self.method)
-        metrics.rpc_in_flight.labels(self.method).inc()
+        self.in_flight = metrics.child(metrics.rpc_in_flight, self.method)
+        self.in_flight.inc()
 
     def authorize(self) -> None:
         caller = authorize(self.authenticator, self.full_method, self.context)
@@ -89,8 +93,8 @@ class _CallScope:
         code = self.context.code() or grpc.StatusCode.OK
         code_name = code.name if isinstance(code, grpc.StatusCode) else str(code)
         seconds = time.perf_counter() - self.started
-        metrics.rpc_in_flight.labels(self.method).dec()
-        metrics.rpc_duration.labels(self.method, code_name).observe(seconds)
+        self.in_flight.dec()
+        metrics.child(metrics.rpc_duration, self.method, code_name).observe(seconds)
         (log.debug if self.quiet else log.info)(
             "rpc",
             peer=self.peer,
@@ -100,13 +104,16 @@ class _CallScope:
         structlog.contextvars.clear_contextvars()
 
 
-if TYPE_CHECKING:
-    _Interceptor = grpc.aio.ServerInterceptor[Any, Any]
-else:  # generic only in the type stubs
-    _Interceptor = grpc.aio.ServerInterceptor
+class Observability:
+    """Wraps each method's handler once, when it is registered, never per call.
 
+    A grpc.aio server interceptor runs for every call: a coroutine that looks
+    the handler up again and builds a new method handler around it before
+    the call can start. The wrapping does not depend on the call, so it is
+    done at registration (`ObservedServer`) and the server dispatches
+    straight to the wrapped handler.
+    """
 
-class ObservabilityInterceptor(_Interceptor):
     def __init__(
         self, authenticator: Authenticator | None = None, admission: Admission | None = None
     ) -> None:
@@ -115,15 +122,8 @@ class ObservabilityInterceptor(_Interceptor):
             DEFAULT_MAX_SCREENING, authenticating=authenticator is not None
         )
 
-    async def intercept_service(
-        self,
-        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[Handler]],
-        handler_call_details: grpc.HandlerCallDetails,
-    ) -> Handler:
-        handler = await continuation(handler_call_details)
-        if handler is None:
-            return handler
-        method = handler_call_details.method
+    def wrap(self, method: str, handler: Handler) -> Handler:
+        """``handler`` of ``method`` (``/package.Service/Method``) with the per-call concerns."""
         deserializer = handler.request_deserializer
         if method.startswith(SCREENING_PREFIX) and deserializer is not None:
             deserializer = tolerant(deserializer)
@@ -149,10 +149,59 @@ class ObservabilityInterceptor(_Interceptor):
         return handler
 
 
+class _ObservedGeneric(grpc.GenericRpcHandler):  # type: ignore[type-arg]  # generic only in stubs
+    """A generic handler whose handlers come wrapped; each method's wrapping is kept."""
+
+    def __init__(self, inner: grpc.GenericRpcHandler[Any, Any], observability: Observability):
+        self.inner = inner
+        self.observability = observability
+        self._wrapped: dict[str, tuple[Handler, Handler]] = {}
+
+    def service(self, handler_call_details: grpc.HandlerCallDetails) -> Handler | None:
+        handler = self.inner.service(handler_call_details)
+        if handler is None:
+            return None
+        method = handler_call_details.method
+        known = self._wrapped.get(method)
+        if known is not None and known[0] is handler:
+            return known[1]
+        wrapped = self.observability.wrap(method, handler)
+        self._wrapped[method] = (handler, wrapped)
+        return wrapped
+
+
+class ObservedServer:
+    """What the generated ``add_*Servicer_to_server`` functions are given instead of the server.
+
+    They register a service's handlers through these two methods; every
+    handler reaches the real server wrapped by `Observability`.
+    """
+
+    def __init__(self, server: grpc.aio.Server, observability: Observability) -> None:
+        self.server = server
+        self.observability = observability
+
+    def add_generic_rpc_handlers(
+        self, generic_rpc_handlers: Sequence[grpc.GenericRpcHandler[Any, Any]]
+    ) -> None:
+        self.server.add_generic_rpc_handlers(
+            tuple(_ObservedGeneric(h, self.observability) for h in generic_rpc_handlers)
+        )
+
+    def add_registered_method_handlers(
+        self, service_name: str, method_handlers: dict[str, Handler]
+    ) -> None:
+        wrap = self.observability.wrap
+        self.server.add_registered_method_handlers(  # type: ignore[attr-defined]  # newer than grpc-stubs
+            service_name,
+            {name: wrap(f"/{service_name}/{name}", h) for name, h in method_handlers.items()},
+        )
+
+
 def tolerant(deserializer: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
     """A deserializer that never raises: bad bytes become `Undecodable`.
 
-    grpcio ends a whole stream (and answers UNKNOWN, before any interceptor
+    grpcio ends a whole stream (and answers UNKNOWN, before any handler
     runs) when a request fails to decode; with this, a bad unary request is a
     logged INVALID_ARGUMENT and a bad stream item gets its own error result.
     """

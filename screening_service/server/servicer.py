@@ -39,18 +39,22 @@ from screening_service.server.messages import convert_message
 
 Context = grpc.aio.ServicerContext[Any, Any]
 log = get_logger("screening.stream")
+# An enum member's .value is a descriptor call; read once.
+ENFORCE = Mode.ENFORCE.value
+SHADOW = Mode.SHADOW.value
 
 
 def record(result: FlightResult) -> None:
     """Count decisions and rule hits."""
     metrics.evaluation_duration.observe(result.evaluation_seconds)
     metrics.travelers.inc(len(result.decisions))
+    child = metrics.child
     for decision in result.decisions:
-        metrics.decisions.labels(decision.referral.value).inc()
+        child(metrics.decisions, decision.referral.value).inc()
         for hit in decision.indicators:
-            metrics.rule_hits.labels(hit.rule_id, Mode.ENFORCE.value).inc()
+            child(metrics.rule_hits, hit.rule_id, ENFORCE).inc()
         for hit in decision.shadow_indicators:
-            metrics.rule_hits.labels(hit.rule_id, Mode.SHADOW.value).inc()
+            child(metrics.rule_hits, hit.rule_id, SHADOW).inc()
 
 
 def bind_decisions(result: FlightResult) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from structlog.testing import capture_logs
 
 from screening_service.observability import metrics
 from screening_service.pipeline.decide import Decision
@@ -49,6 +50,17 @@ def test_a_torn_last_line_is_cut_before_the_next_write(
     log.close()
     ids = [entry["decision_id"] for entry in lines(path)]
     assert ids == ["whole", decisions[0].decision_id]
+
+
+def test_a_new_empty_log_is_not_reported_as_torn(tmp_path: Path, decisions: list[Decision]) -> None:
+    """Regression: opening an empty file logged "ended in a torn line" at every fresh start."""
+    path = tmp_path / "decisions.jsonl"
+    log = DecisionLog(DecisionLogConfig(path))
+    with capture_logs() as logs:
+        log.write(decisions[:1], "req-1")
+    log.close()
+    assert [] == [e for e in logs if "torn" in str(e.get("event"))]
+    assert [decisions[0].decision_id] == [entry["decision_id"] for entry in lines(path)]
 
 
 def test_a_directory_at_the_path_is_reported(tmp_path: Path, decisions: list[Decision]) -> None:

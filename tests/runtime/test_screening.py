@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -113,7 +115,15 @@ def isolated_pack(compiled: CompiledPack) -> Iterator[tuple[ActivePack, Isolated
 def test_an_isolated_engine_that_cannot_restart_its_worker_is_rebuilt(
     isolated_pack: tuple[ActivePack, IsolatedEngine], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The server's path: the worker dies, no replacement starts, the pack gets a new engine."""
+    """The server's path: the worker dies, no replacement starts, the pack gets a new engine.
+
+    Deterministic: the standby is dead before the calls, the active worker's
+    connection breaks while its process still runs (so the first call reaches
+    it, rather than finding a dead process first), and the replacement
+    refuses only after the first call has failed. The first call's recovery
+    therefore always sees the replacement still starting, and the second call
+    always meets the refusal and rebuilds the engine.
+    """
     active, engine = isolated_pack
     live = LiveScreening(active, engine_options=EngineOptions(isolated=True))
     assert Referral.PRIORITY_INTERVIEW == referral(asyncio.run(live.screen_async(minor())))
@@ -121,20 +131,26 @@ def test_an_isolated_engine_that_cannot_restart_its_worker_is_rebuilt(
 
     real_worker = isolated._Worker
     refused: list[int] = []
+    first_failed = threading.Event()
 
     def refuse_once(spec: bytes) -> isolated._Worker:
         if not refused:
             refused.append(1)
+            first_failed.wait(timeout=60)
             raise EngineError("engine worker did not start: refused by the test")
         return real_worker(spec)
 
     monkeypatch.setattr(isolated, "_Worker", refuse_once)
     engine._standby_ready.wait(timeout=60)
-    for pid in engine.worker_pids():
-        os.kill(pid, signal.SIGKILL)
+    for worker in list(engine._workers):
+        if worker is not engine._active:
+            os.kill(worker.pid, signal.SIGKILL)
+            worker.process.wait(timeout=10)
+    engine._active.sock.shutdown(socket.SHUT_RDWR)
 
     async def twice() -> list[BaseException | FlightResult | Any]:
         first = await asyncio.gather(live.screen_async(minor()), return_exceptions=True)
+        first_failed.set()
         second = await asyncio.gather(live.screen_async(minor()), return_exceptions=True)
         return [*first, *second]
 
