@@ -6,7 +6,7 @@ one of median size from the real server).
 
 * default: the real server assembly. `create_server` from
   `screening_service.server.app` builds the grpc.aio server with the same
-  options, the same `ObservabilityInterceptor` (request id, structlog JSON
+  options, the same `Observability` handler wrapper (request id, structlog JSON
   line per call, Prometheus metrics, error mapping), health and reflection;
   only `ScreeningServicer.Screen` is replaced by one that returns the canned
   response. Logging is configured as `screening serve` does (JSON lines on
@@ -14,7 +14,7 @@ one of median size from the real server).
   `Screen` is the screening work itself: validate, enrich, engine, decide,
   respond.
 * ``--bare``: a grpc.aio server with the same options and message limits but
-  no interceptor, no logging and no metrics: what gRPC alone costs.
+  no wrapper, no logging and no metrics: what gRPC alone costs.
 
 Both parse the request (a real `ScreenRequest`) and serialise the response.
 """

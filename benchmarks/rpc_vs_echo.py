@@ -5,10 +5,10 @@ Three servers, each its own process on a free loopback port:
 * ``screen``: the real `screening serve` on the bundled pack (isolated
   engine, JSON log line per call at the default level ``info``, metrics);
 * ``echo``: the same server assembly (`create_server`: same grpc.aio
-  options, same `ObservabilityInterceptor`, health, reflection, same
+  options, same `Observability` handler wrapper, health, reflection, same
   logging) whose `Screen` returns a canned `ScreenResponse` of the median
   size the real server returned for these travelers;
-* ``bare echo``: grpc.aio with the same options but no interceptor, logging
+* ``bare echo``: grpc.aio with the same options but no wrapper, logging
   or metrics (what gRPC alone costs; for context).
 
 The load generator is one more process (`benchmarks.load`): one grpc.aio
@@ -169,8 +169,8 @@ def _notes(result: BenchmarkResult, sizes: dict[str, float], config: Config) -> 
     )
     result.notes.append(
         "echo = create_server() of screening_service.server.app (same options, "
-        "ObservabilityInterceptor, health, reflection, JSON logs at info) with Screen returning "
-        "the canned response; bare echo = same options, no interceptor/logging"
+        "Observability wrapper, health, reflection, JSON logs at info) with Screen returning "
+        "the canned response; bare echo = same options, no wrapper/logging"
     )
     result.notes.append(
         f"each level: 1 s warm-up, then up to {config.load_seconds:.0f} s or "

@@ -289,9 +289,10 @@ async def screen_async(
     A large flight's CPU-bound steps (validate, enrich, decide) run in a
     worker thread (`OFF_LOOP_TRAVELERS`), so the loop keeps answering.
     """
-    # The history store blocks on I/O: with it, every flight is prepared off the loop.
-    off_loop = context.history is not None or _travelers(request) > OFF_LOOP_TRAVELERS
-    if off_loop:
+    # The history store blocks on I/O: with it, every flight is prepared off the loop;
+    # deciding does no I/O, so only a large flight is decided off it.
+    large = _travelers(request) > OFF_LOOP_TRAVELERS
+    if large or context.history is not None:
         pending = await asyncio.to_thread(
             _begin, context, request, now, live, departure_window_days
         )
@@ -304,6 +305,6 @@ async def screen_async(
         fired = await context.snapshot.engine.evaluate_async(pending.facts, timeout)
     except EngineError as error:
         raise ScreeningFailed(f"rule evaluation failed: {error}") from error
-    if off_loop:
+    if large:
         return await asyncio.to_thread(_finish, context, pending, fired)
     return _finish(context, pending, fired)
