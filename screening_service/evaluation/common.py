@@ -137,31 +137,37 @@ def party(
         paying = ticket.bought_by_traveler(True)
         others = ticket.bought_by_traveler(False)
     booking_of: dict[tuple[int | None, bool], Body] = {}
+    itinerary = journey.itinerary
+    alone = len(people) == 1
     travelers = []
     for person, count in zip(people, counts, strict=True):
         key = (count, person is buyer)
-        if key not in booking_of:
+        booking = booking_of.get(key)
+        if booking is None:
             chosen = paying if person is buyer else others
-            booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
+            booking = booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
         listed = (
-            [
+            None
+            if alone
+            else [
                 companion(other.traveler_id, relation(person, other))
                 for other in people
                 if other is not person
             ]
-            if len(people) > 1
-            else None
         )
+        # Drawn in this order: reports, then the passport.
+        seen = watch(person)
+        reports = None if seen is None else observe(b, seen)
         travelers.append(
             b.traveler(
                 person,
-                booking=booking_of[key],
-                itinerary=journey.itinerary,
-                companions=listed,
-                observations=observe(b, watch(person)),
-                document=b.passport(person, document_days(person)),
-                visa=b.visa(person, visa),
-                role=role,
+                booking,
+                itinerary,
+                listed,
+                reports,
+                b.passport(person, document_days(person)),
+                b.visa(person, visa),
+                role,
             )
         )
     return travelers

@@ -41,6 +41,9 @@ HOUR: Final = 3_600
 _LOCATOR: Final = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 _LOCATOR_SPAN: Final = float(len(_LOCATOR))  # random.choices scales its draws by len + 0.0
 _PASSPORT: Final = pb.DocumentType.Name(pb.DOCUMENT_TYPE_PASSPORT)
+_SEX_F: Final = pb.SEX_F
+_SEX_M: Final = pb.SEX_M
+_SEX_X: Final = pb.SEX_X
 
 
 class Person(NamedTuple):
@@ -109,10 +112,6 @@ class FlightBuilder:
         self._report_minutes = max(1, (leg.arrives - leg.departs) // 60)
 
     # identifiers ---------------------------------------------------------
-    def traveler_id(self) -> str:
-        self._count += 1
-        return f"{self.key}-{self._count:04d}"
-
     def locator(self) -> str:
         """Six letters: what ``"".join(rng.choices(_LOCATOR, k=6))`` draws, without its
         argument handling (a tenth of the time of a whole traveler went there)."""
@@ -154,19 +153,20 @@ class FlightBuilder:
         culture = names.culture_for(rng, nationality)
         if female is None:
             female = rng.random() < 0.5
-        sex = pb.SEX_F if female else pb.SEX_M
-        if rng.random() < 0.003:
-            sex = pb.SEX_X
+        sex = _SEX_X if rng.random() < 0.003 else _SEX_F if female else _SEX_M
         family = surname or culture.surname(rng)
+        self._count += 1
+        # Positional, in the field order (keywords cost a call a traveler); the given
+        # names are drawn before the birthday.
         return Person(
-            traveler_id=self.traveler_id(),
-            age=age,
-            sex=sex,
-            given_names=culture.given(rng, female),
-            surname=family.form(female),
-            nationality=nationality,
-            residence=residence or nationality,
-            birth=self.departure_ordinal - int(age * 365.2425) - 10 - int(rng.random() * 346),
+            f"{self.key}-{self._count:04d}",
+            age,
+            sex,
+            culture.given(rng, female),
+            family.female if female else family.male,
+            nationality,
+            residence or nationality,
+            self.departure_ordinal - int(age * 365.2425) - 10 - int(rng.random() * 346),
         )
 
     # documents -----------------------------------------------------------
@@ -251,7 +251,6 @@ class FlightBuilder:
     def traveler(
         self,
         person: Person,
-        *,
         booking: Body,
         itinerary: Body,
         companions: list[Body] | None = None,
@@ -260,6 +259,8 @@ class FlightBuilder:
         visa: str = "",
         role: pb.TravelerRole.ValueType = pb.TRAVELER_ROLE_PASSENGER,
     ) -> Body:
+        """The traveler's body (arguments by position from `common.party`: keywords
+        cost more than the dict they fill)."""
         body: Body = {
             "traveler_id": person.traveler_id,
             "surname": person.surname,
@@ -274,7 +275,7 @@ class FlightBuilder:
             body["visa_category"] = visa
         body["direction"] = self._direction
         body["itinerary"] = itinerary
-        body["booking"] = dict(booking)
+        body["booking"] = booking.copy()
         if companions:
             body["companions"] = companions
         if observations:

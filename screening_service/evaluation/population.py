@@ -36,6 +36,7 @@ from screening_service.evaluation.records import DIRECTION, Body, rfc3339
 from screening_service.evaluation.typologies import TRAFFICKING
 from screening_service.proto import pb
 from screening_service.synthetic import routes
+from screening_service.synthetic.draws import Draws
 
 SCENARIOS: Final = (*TRAFFICKING, *LAWFUL)
 _BACKGROUND: Final[tuple[Truth, ...]] = tuple(
@@ -108,14 +109,31 @@ def _units(rng: random.Random, size: int, direction: pb.Direction.ValueType) -> 
     return chosen
 
 
+def _seat_name(letters: str, index: int) -> str:
+    row, column = divmod(index, len(letters))
+    return f"{row + 1}{letters[column]}"
+
+
+_WIDE: Final = "ABCDEFGHJK"
+_NARROW: Final = "ABCDEF"
+# Every seat a flight of at most MAX_FLIGHT_SIZE reaches but for a run of skips.
+_SEATS: Final = {
+    letters: tuple(_seat_name(letters, i) for i in range(2 * MAX_FLIGHT_SIZE))
+    for letters in (_WIDE, _NARROW)
+}
+
+
 def _seat(travelers: list[Body], rng: random.Random) -> None:
-    letters = "ABCDEFGHJK" if len(travelers) > 220 else "ABCDEF"
-    seats = (f"{row}{letter}" for row in itertools.count(1) for letter in letters)
+    """Seats in row order; each seat is left empty with probability 0.05."""
+    letters = _WIDE if len(travelers) > 220 else _NARROW
+    names = _SEATS[letters]
     draw = rng.random
+    index = -1
     for traveler in travelers:
-        seat = next(seats)
+        index += 1
         while draw() < 0.05:
-            seat = next(seats)
+            index += 1
+        seat = names[index] if index < len(names) else _seat_name(letters, index)
         traveler["booking"]["seat"] = seat
 
 
@@ -204,7 +222,7 @@ def _flights(
 ) -> Iterator[EvaluationFlight]:
     for spec in flight_plan(travelers, seed, flight_size):
         yield generate_flight(
-            random.Random(spec.seed), spec.size, key=spec.key, start=start, span_days=span_days
+            Draws(spec.seed), spec.size, key=spec.key, start=start, span_days=span_days
         )
 
 

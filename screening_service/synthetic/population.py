@@ -21,6 +21,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.proto import pb
 from screening_service.synthetic import parties, routes
+from screening_service.synthetic.draws import Draws
 from screening_service.synthetic.scenarios import SCENARIO_NAMES, SCENARIOS, Scenario
 from screening_service.synthetic.travelers import DAY, FlightBuilder
 
@@ -195,7 +196,7 @@ def _flights(
         if remaining <= 0:
             return
         size = min(remaining, rng.randint(low, high))
-        flight_rng = random.Random(rng.getrandbits(64))
+        flight_rng = Draws(rng.getrandbits(64))
         yield generate_flight(
             flight_rng,
             size,
