@@ -31,7 +31,7 @@ from screening_service.evaluation import background
 from screening_service.evaluation.common import BOTH, Party, Scenario
 from screening_service.evaluation.labels import Label, Truth, label_bytes
 from screening_service.evaluation.lawful import LAWFUL
-from screening_service.evaluation.people import DAY, FlightBuilder
+from screening_service.evaluation.people import DAY, ID_SUFFIX, FlightBuilder
 from screening_service.evaluation.records import DIRECTION, Body, rfc3339
 from screening_service.evaluation.typologies import TRAFFICKING
 from screening_service.proto import pb
@@ -44,6 +44,7 @@ _BACKGROUND: Final[tuple[Truth, ...]] = tuple(
 )
 FLIGHT_SIZE: Final = (80, 320)
 MAX_FLIGHT_SIZE: Final = 1000
+assert len(ID_SUFFIX) > MAX_FLIGHT_SIZE  # every renumbered id comes from the table
 # In the past, so every issue date and date of birth passes "not in the future".
 START: Final = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 SPAN_DAYS: Final = 28
@@ -172,12 +173,12 @@ def generate_flight(
     rng.shuffle(units)
     travelers = [t for unit in units for t in unit]
     _seat(travelers, rng)
-    new_id: dict[str, str] = {}
-    ordered: list[Truth] = []
-    for number, traveler in enumerate(travelers, start=1):
-        old, new = traveler["traveler_id"], f"{key}-{number:04d}"
-        new_id[old] = traveler["traveler_id"] = new
-        ordered.append(truth_of[old])
+    old_ids = [t["traveler_id"] for t in travelers]
+    ordered = [truth_of[i] for i in old_ids]
+    new_ids = [key + suffix for suffix in ID_SUFFIX[1 : len(travelers) + 1]]
+    for traveler, new in zip(travelers, new_ids, strict=True):
+        traveler["traveler_id"] = new
+    new_id = dict(zip(old_ids, new_ids, strict=True))
     for traveler in travelers:
         for companion in traveler.get("companions", ()):
             companion["traveler_id"] = new_id[companion["traveler_id"]]
