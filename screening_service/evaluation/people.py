@@ -159,8 +159,8 @@ class FlightBuilder:
         family = surname or culture.surname(rng)
         self._count += 1
         count = self._count
-        # Positional, in the field order (keywords cost a call a traveler); the given
-        # names are drawn before the birthday.
+        # Positional (keywords make this per-traveler call slower), in field
+        # order: the given names are drawn before the birthday.
         return Person(
             self.key + ID_SUFFIX[count] if count < len(ID_SUFFIX) else f"{self.key}-{count:04d}",
             age,
