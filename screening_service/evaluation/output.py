@@ -7,16 +7,10 @@ about the same number of travelers. Chunks are drawn and encoded on
 ``processes`` processes and written in order (synthetic/output.py): the
 same seed and size give the same bytes whatever the number of processes.
 Labels go to one JSON lines file (layout.py says where), in record order.
-
-With at least two partitions per process, each process writes whole
-partitions itself (`_write_part`) and sends back only their labels: the
-records never cross a pipe, and the files are the ones this process would
-have written from the same chunks.
 """
 
 from __future__ import annotations
 
-import contextlib
 import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,12 +24,10 @@ from screening_service.evaluation.population import (
     generate_flight,
 )
 from screening_service.synthetic.draws import Draws
-from screening_service.synthetic.layout import Format, Layout, layout_for
+from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     CHUNK_TRAVELERS,
     Chunk,
-    ChunkWriter,
-    PartWriter,
     Written,
     encode_records,
     in_order,
@@ -124,47 +116,4 @@ def write_evaluation_population(
     generate_evaluation_population(travelers, seed)  # checks the arguments, draws nothing
     layout = layout_for(out, travelers, fmt=fmt, partitions=partitions)
     tasks = _tasks(travelers, seed, layout.partitions or 1, layout.fmt, as_manifests)
-    if processes > 1 and (layout.partitions or 1) >= 2 * processes:
-        return _write_by_partition(layout, tasks, processes)
     return write_chunks(layout, in_order(tasks, _encode, processes))
-
-
-@dataclass(frozen=True)
-class _Part:
-    index: int
-    path: str
-    fmt: Format
-    chunks: tuple[_Task, ...]
-
-
-def _write_part(part: _Part) -> tuple[bytes, Written]:
-    """Draw, encode and write one partition's chunks (runs in a worker process)."""
-    labels: list[bytes] = []
-    records = travelers = 0
-    writer = PartWriter(Path(part.path), part.fmt)
-    try:
-        for task in part.chunks:
-            chunk = _encode(task)
-            writer.write(chunk.records, chunk.record_count)
-            labels.append(chunk.labels)
-            records += chunk.record_count
-            travelers += chunk.travelers
-    finally:
-        writer.close()
-    return b"".join(labels), Written(records, travelers, travelers)
-
-
-def _write_by_partition(layout: Layout, tasks: Iterator[_Task], processes: int) -> Written:
-    chunks: list[list[_Task]] = [[] for _ in range(layout.partitions or 1)]
-    for task in tasks:
-        chunks[task.partition].append(task)
-    parts = [_Part(i, str(layout.part(i)), layout.fmt, tuple(c)) for i, c in enumerate(chunks)]
-    with ChunkWriter(layout) as writer:
-        writer.created += layout.files()
-        # One partition waits beside each busy process; each result holds a
-        # partition's labels (about 90 bytes a traveler).
-        done = in_order(parts, _write_part, processes, window=processes + 1)
-        with contextlib.closing(done):  # workers stop before a failed run's cleanup
-            for part, (labels, written) in zip(parts, done, strict=True):
-                writer.write_part(part.index, labels, written)
-    return writer.written()

@@ -17,10 +17,9 @@ import contextlib
 import gzip
 import multiprocessing
 from collections import deque
-from collections.abc import Callable, Generator, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any, Final, TypeAlias, TypeVar
 
@@ -38,7 +37,6 @@ GZIP_LEVEL: Final = 1
 PARQUET_COMPRESSION: Final = "zstd"
 CHUNK_TRAVELERS: Final = 10_000
 Task = TypeVar("Task")
-Result = TypeVar("Result")
 Encoded: TypeAlias = "bytes | pa.Table"
 
 
@@ -77,16 +75,13 @@ def encode_records(records: Sequence[dict[str, Any]], fmt: Format) -> Encoded:
 
 
 def in_order(
-    tasks: Iterable[Task], encode: Callable[[Task], Result], processes: int, window: int = 0
-) -> Generator[Result, None, None]:
+    tasks: Iterable[Task], encode: Callable[[Task], Chunk], processes: int, window: int = 0
+) -> Iterator[Chunk]:
     """``encode(task)`` for every task, in task order, on ``processes`` processes.
 
     ``encode`` must be a module-level function (it is sent to spawned
     processes by name). Spawned, not forked: this process may already run
-    Arrow's threads, which a fork would copy mid-state. When the caller
-    stops early (an error, or closing this generator), tasks not started
-    are cancelled and the running ones finished before this returns, so no
-    worker writes a file after the caller has cleaned up.
+    Arrow's threads, which a fork would copy mid-state.
     """
     if processes <= 1:
         yield from map(encode, tasks)
@@ -94,68 +89,17 @@ def in_order(
     limit = window or 2 * processes
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(processes, mp_context=context) as pool:
-        pending: deque[Future[Result]] = deque()
-        try:
-            for task in tasks:
-                pending.append(pool.submit(encode, task))
-                if len(pending) >= limit:
-                    yield pending.popleft().result()
-            while pending:
+        pending: deque[Future[Chunk]] = deque()
+        for task in tasks:
+            pending.append(pool.submit(encode, task))
+            if len(pending) >= limit:
                 yield pending.popleft().result()
-        except BaseException:
-            for future in pending:
-                future.cancel()
-            raise
-
-
-class PartWriter:
-    """Writes encoded chunks to one records file (a partition, or the whole file)."""
-
-    def __init__(self, path: Path, fmt: Format) -> None:
-        self.fmt = fmt
-        self._empty = True
-        self._file: IO[bytes] | None = None
-        self._parquet: pq.ParquetWriter | None = None
-        if fmt == "parquet":
-            import pyarrow.parquet as pq  # noqa: PLC0415  # pyarrow only when used
-
-            from screening_service.synthetic.arrow import RECORD_SCHEMA  # noqa: PLC0415
-
-            self._parquet = pq.ParquetWriter(
-                path, RECORD_SCHEMA, compression=PARQUET_COMPRESSION, store_schema=True
-            )
-        else:
-            self._file = path.open("wb")
-
-    def write(self, records: Encoded, count: int) -> None:
-        """One chunk; a Parquet chunk becomes one row group."""
-        if isinstance(records, bytes):
-            assert self._file is not None  # opened for a JSON lines layout
-            self._file.write(records)
-        else:
-            assert self._parquet is not None  # opened for a parquet layout
-            self._parquet.write_table(records, row_group_size=max(1, count))
-        self._empty = False
-
-    def close(self) -> None:
-        if self._parquet is not None:
-            self._parquet.close()
-            self._parquet = None
-        if self._file is not None:
-            if self._empty and self.fmt == "jsonl.gz":
-                # An empty partition is still a valid gzip file (one empty member).
-                self._file.write(gzip.compress(b"", GZIP_LEVEL, mtime=0))
-            self._file.close()
-            self._file = None
+        while pending:
+            yield pending.popleft().result()
 
 
 class ChunkWriter:
-    """Writes chunks to the layout's files in order; creates every partition file.
-
-    `write_part` takes a partition written elsewhere (by a worker process)
-    in its place in the order instead: its records are on disk already,
-    its labels come here.
-    """
+    """Writes chunks to the layout's files in order; creates every partition file."""
 
     def __init__(self, layout: Layout) -> None:
         self.layout = layout
@@ -164,7 +108,9 @@ class ChunkWriter:
         self._labels = layout.labels.open("wb")
         self.created = [layout.labels]
         self._current = -1
-        self._part: PartWriter | None = None
+        self._empty = True
+        self._file: IO[bytes] | None = None
+        self._parquet: pq.ParquetWriter | None = None
         self.records = self.travelers = self.labelled = 0
 
     def __enter__(self) -> ChunkWriter:
@@ -184,45 +130,49 @@ class ChunkWriter:
                     path.unlink(missing_ok=True)
 
     def write(self, chunk: Chunk) -> None:
-        self._advance(chunk.partition)
-        assert self._part is not None  # _advance opened it
-        self._part.write(chunk.records, chunk.record_count)
-        self._count(chunk.labels, Written(chunk.record_count, chunk.travelers, chunk.labelled))
-
-    def write_part(self, index: int, labels: bytes, written: Written) -> None:
-        """Partition ``index``, written by someone else: its labels and counts.
-
-        Whoever writes it must have listed it in ``created`` beforehand, so
-        a failed run removes it too.
-        """
-        self._advance(index - 1)
-        self._close_part()
-        self._current = index
-        self._count(labels, written)
-
-    def _advance(self, partition: int) -> None:
-        if partition < self._current:
+        if chunk.partition < self._current:
             raise ValueError("chunks must come in partition order")
-        while self._current < partition:
+        while self._current < chunk.partition:
             self._open(self._current + 1)
-
-    def _count(self, labels: bytes, written: Written) -> None:
-        self._labels.write(labels)
-        self.records += written.records
-        self.travelers += written.travelers
-        self.labelled += written.labelled
+        if isinstance(chunk.records, bytes):
+            assert self._file is not None  # opened for a JSON lines layout
+            self._file.write(chunk.records)
+        else:
+            assert self._parquet is not None  # opened for a parquet layout
+            self._parquet.write_table(chunk.records, row_group_size=max(1, chunk.record_count))
+        self._empty = False
+        self._labels.write(chunk.labels)
+        self.records += chunk.record_count
+        self.travelers += chunk.travelers
+        self.labelled += chunk.labelled
 
     def _open(self, index: int) -> None:
         self._close_part()
         self._current = index
+        self._empty = True
         path = self.layout.part(index)
         self.created.append(path)
-        self._part = PartWriter(path, self.layout.fmt)
+        if self.layout.fmt == "parquet":
+            import pyarrow.parquet as pq  # noqa: PLC0415  # pyarrow only when used
+
+            from screening_service.synthetic.arrow import RECORD_SCHEMA  # noqa: PLC0415
+
+            self._parquet = pq.ParquetWriter(
+                path, RECORD_SCHEMA, compression=PARQUET_COMPRESSION, store_schema=True
+            )
+        else:
+            self._file = path.open("wb")
 
     def _close_part(self) -> None:
-        if self._part is not None:
-            part, self._part = self._part, None
-            part.close()
+        if self._parquet is not None:
+            self._parquet.close()
+            self._parquet = None
+        if self._file is not None:
+            if self._empty and self.layout.fmt == "jsonl.gz":
+                # An empty partition is still a valid gzip file (one empty member).
+                self._file.write(gzip.compress(b"", GZIP_LEVEL, mtime=0))
+            self._file.close()
+            self._file = None
 
     def close(self, *, complete: bool = True) -> None:
         try:

@@ -206,26 +206,3 @@ def test_the_scenarios_population_writes_the_same_records_to_parquet(tmp_path: P
     assert (tmp_path / "s.labels.jsonl").read_bytes() == (tmp_path / "s/labels.jsonl").read_bytes()
     assert (len(flights), 900) == (written.records, written.travelers)
     assert 2 == layout.partitions
-
-
-def test_partitions_written_by_the_workers_are_the_ones_this_process_writes(
-    tmp_path: Path,
-) -> None:
-    """Four partitions on two processes: each worker writes whole partitions itself."""
-    for fmt in ("parquet", "jsonl.gz"):
-        for processes in (1, 2):
-            out = tmp_path / f"{fmt}-{processes}"
-            written = write_evaluation_population(
-                out, 12_000, 3, fmt, partitions=4, processes=processes
-            )
-            assert (12_000, 12_000) == (written.travelers, written.labelled)
-        one, two = tmp_path / f"{fmt}-1", tmp_path / f"{fmt}-2"
-        names = sorted(p.name for p in one.iterdir())
-        assert ["labels.jsonl", *(f"part-0000{i}.{fmt}" for i in range(4))] == names
-        for name in names:
-            assert (one / name).read_bytes() == (two / name).read_bytes()
-
-
-def test_empty_partitions_written_by_the_workers_are_valid_files(tmp_path: Path) -> None:
-    write_evaluation_population(tmp_path / "q", 100, 1, "parquet", partitions=4, processes=2)
-    assert [1, 0, 0, 0] == [len(_read(p)) for p in sorted((tmp_path / "q").glob("part-*"))]
