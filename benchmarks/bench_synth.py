@@ -1,7 +1,9 @@
 """`screening synth --population evaluation`: travelers/s and memory, per output format.
 
 Run with ``.venv/bin/python -m benchmarks.bench_synth`` (1,000,000 travelers
-to JSON lines and to Parquet partitions) or ``--quick`` (100,000). Each run
+to JSON lines and to Parquet partitions) or ``--quick`` (100,000);
+``--population default`` measures the scenario population instead (drawn
+in one process: its ``--processes`` only sets the flag). Each run
 is the real command in its own process (``--processes`` defaults to every
 core), so the figure includes start-up, spawning the drawing processes and
 writing. Memory is the resident set of the whole process tree, sampled every
@@ -67,14 +69,21 @@ class Run:
         return self.travelers / self.seconds
 
 
-def run(label: str, out: Path, travelers: int, processes: int, extra: list[str]) -> Run:
+def run(
+    label: str,
+    out: Path,
+    travelers: int,
+    processes: int,
+    extra: list[str],
+    population: str = "evaluation",
+) -> Run:
     command = [
         sys.executable,
         "-m",
         "screening_service",
         "synth",
         "--population",
-        "evaluation",
+        population,
         "--travelers",
         str(travelers),
         "--processes",
@@ -112,22 +121,24 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 travelers")
     parser.add_argument("--travelers", type=int, help="default 1,000,000 (--quick: 100,000)")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--population", choices=("evaluation", "default"), default="evaluation")
     args = parser.parse_args()
     travelers = args.travelers or (100_000 if args.quick else 1_000_000)
     print(
-        f"screening synth --population evaluation, {travelers:,} travelers, "
+        f"screening synth --population {args.population}, {travelers:,} travelers, "
         f"--processes {args.processes}, {os.cpu_count()} cores"
     )
     with tempfile.TemporaryDirectory(prefix="bench-synth-") as directory:
         root = Path(directory)
         runs = [
-            run("jsonl", root / "eval.jsonl", travelers, args.processes, []),
+            run("jsonl", root / "eval.jsonl", travelers, args.processes, [], args.population),
             run(
                 "parquet partitions",
                 root / "eval-parquet",
                 travelers,
                 args.processes,
                 ["--format", "parquet", "--partitions", "4"],
+                args.population,
             ),
         ]
     cores = os.cpu_count() or 1

@@ -20,7 +20,7 @@ from typing import Final
 
 from screening_service.evaluation.labels import Kind, Label, Role
 from screening_service.evaluation.people import FlightBuilder, Person, Ticket
-from screening_service.evaluation.records import Body, companion
+from screening_service.evaluation.records import RELATIONSHIP, Body, companion
 from screening_service.proto import pb
 
 Party = list[Body]
@@ -38,6 +38,7 @@ FEAR: Final = pb.OBSERVATION_CODE_SIGNS_OF_CONTROL_OR_FEAR
 SCRIPTED: Final = pb.OBSERVATION_CODE_SCRIPTED_ANSWERS
 UNRELATED: Final = pb.OBSERVATION_CODE_MINOR_NOT_RELATED_TO_ADULT
 OTHER: Final = pb.OBSERVATION_CODE_OTHER
+_NONE: Final = RELATIONSHIP[pb.RELATIONSHIP_NONE]
 
 
 @dataclass
@@ -86,6 +87,12 @@ def observe(b: FlightBuilder, watch: Watch | None) -> list[Body]:
     rng = b.rng
     if watch is None or rng.random() >= watch.rate:
         return []
+    return _reports(b, watch)
+
+
+def _reports(b: FlightBuilder, watch: Watch) -> list[Body]:
+    """The reports about a traveler someone reported (`observe` drew that already)."""
+    rng = b.rng
     codes = [c for c, _ in watch.codes]
     weights = [w for _, w in watch.codes]
     count = 2 if rng.random() < 0.1 else 1
@@ -137,31 +144,42 @@ def party(
         paying = ticket.bought_by_traveler(True)
         others = ticket.bought_by_traveler(False)
     booking_of: dict[tuple[int | None, bool], Body] = {}
-    travelers = []
+    itinerary = journey.itinerary
+    alone = len(people) == 1
+    draw = b.rng.random
+    travelers: Party = []
     for person, count in zip(people, counts, strict=True):
         key = (count, person is buyer)
-        if key not in booking_of:
+        booking = booking_of.get(key)
+        if booking is None:
             chosen = paying if person is buyer else others
-            booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
-        listed = (
-            [
-                companion(other.traveler_id, relation(person, other))
-                for other in people
-                if other is not person
+            booking = booking_of[key] = b.booking(chosen, locator, count, journey.first_departure)
+        if alone:
+            listed = None
+        elif relation is none_related:
+            listed = [
+                {"traveler_id": o.traveler_id, "relationship": _NONE}
+                for o in people
+                if o is not person
             ]
-            if len(people) > 1
-            else None
-        )
+        else:
+            listed = [
+                companion(o.traveler_id, relation(person, o)) for o in people if o is not person
+            ]
+        # Drawn in this order: whether anyone reported the traveler (and what),
+        # then the passport. `observe`, without a call for the unreported.
+        seen = watch(person)
+        reports = None if seen is None or draw() >= seen.rate else _reports(b, seen)
         travelers.append(
             b.traveler(
                 person,
-                booking=booking_of[key],
-                itinerary=journey.itinerary,
-                companions=listed,
-                observations=observe(b, watch(person)),
-                document=b.passport(person, document_days(person)),
-                visa=b.visa(person, visa),
-                role=role,
+                booking,
+                itinerary,
+                listed,
+                reports,
+                b.passport(person, document_days(person)),
+                b.visa(person, visa),
+                role,
             )
         )
     return travelers

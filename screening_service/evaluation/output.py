@@ -12,7 +12,6 @@ Labels go to one JSON lines file (layout.py says where), in record order.
 from __future__ import annotations
 
 import gc
-import random
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from screening_service.evaluation.population import (
     generate_evaluation_population,
     generate_flight,
 )
+from screening_service.synthetic.draws import Draws
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     CHUNK_TRAVELERS,
@@ -84,7 +84,7 @@ def _draw_and_encode(task: _Task) -> Chunk:
     labels: list[bytes] = []
     travelers = 0
     for spec in task.flights:
-        flight = generate_flight(random.Random(spec.seed), spec.size, key=spec.key)
+        flight = generate_flight(Draws(spec.seed), spec.size, key=spec.key)
         body = flight.body
         travelers += len(body["travelers"])
         if task.as_manifests:

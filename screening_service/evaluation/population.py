@@ -31,11 +31,12 @@ from screening_service.evaluation import background
 from screening_service.evaluation.common import BOTH, Party, Scenario
 from screening_service.evaluation.labels import Label, Truth, label_bytes
 from screening_service.evaluation.lawful import LAWFUL
-from screening_service.evaluation.people import DAY, FlightBuilder
+from screening_service.evaluation.people import DAY, ID_SUFFIX, FlightBuilder
 from screening_service.evaluation.records import DIRECTION, Body, rfc3339
 from screening_service.evaluation.typologies import TRAFFICKING
 from screening_service.proto import pb
 from screening_service.synthetic import routes
+from screening_service.synthetic.draws import Draws
 
 SCENARIOS: Final = (*TRAFFICKING, *LAWFUL)
 _BACKGROUND: Final[tuple[Truth, ...]] = tuple(
@@ -43,6 +44,7 @@ _BACKGROUND: Final[tuple[Truth, ...]] = tuple(
 )
 FLIGHT_SIZE: Final = (80, 320)
 MAX_FLIGHT_SIZE: Final = 1000
+assert len(ID_SUFFIX) > MAX_FLIGHT_SIZE  # every renumbered id comes from the table
 # In the past, so every issue date and date of birth passes "not in the future".
 START: Final = dt.datetime(2025, 9, 1, tzinfo=dt.UTC)
 SPAN_DAYS: Final = 28
@@ -108,14 +110,31 @@ def _units(rng: random.Random, size: int, direction: pb.Direction.ValueType) -> 
     return chosen
 
 
+def _seat_name(letters: str, index: int) -> str:
+    row, column = divmod(index, len(letters))
+    return f"{row + 1}{letters[column]}"
+
+
+_WIDE: Final = "ABCDEFGHJK"
+_NARROW: Final = "ABCDEF"
+# Every seat a flight of at most MAX_FLIGHT_SIZE reaches but for a run of skips.
+_SEATS: Final = {
+    letters: tuple(_seat_name(letters, i) for i in range(2 * MAX_FLIGHT_SIZE))
+    for letters in (_WIDE, _NARROW)
+}
+
+
 def _seat(travelers: list[Body], rng: random.Random) -> None:
-    letters = "ABCDEFGHJK" if len(travelers) > 220 else "ABCDEF"
-    seats = (f"{row}{letter}" for row in itertools.count(1) for letter in letters)
+    """Seats in row order; each seat is left empty with probability 0.05."""
+    letters = _WIDE if len(travelers) > 220 else _NARROW
+    names = _SEATS[letters]
     draw = rng.random
+    index = -1
     for traveler in travelers:
-        seat = next(seats)
+        index += 1
         while draw() < 0.05:
-            seat = next(seats)
+            index += 1
+        seat = names[index] if index < len(names) else _seat_name(letters, index)
         traveler["booking"]["seat"] = seat
 
 
@@ -154,12 +173,12 @@ def generate_flight(
     rng.shuffle(units)
     travelers = [t for unit in units for t in unit]
     _seat(travelers, rng)
-    new_id: dict[str, str] = {}
-    ordered: list[Truth] = []
-    for number, traveler in enumerate(travelers, start=1):
-        old, new = traveler["traveler_id"], f"{key}-{number:04d}"
-        new_id[old] = traveler["traveler_id"] = new
-        ordered.append(truth_of[old])
+    old_ids = [t["traveler_id"] for t in travelers]
+    ordered = [truth_of[i] for i in old_ids]
+    new_ids = [key + suffix for suffix in ID_SUFFIX[1 : len(travelers) + 1]]
+    for traveler, new in zip(travelers, new_ids, strict=True):
+        traveler["traveler_id"] = new
+    new_id = dict(zip(old_ids, new_ids, strict=True))
     for traveler in travelers:
         for companion in traveler.get("companions", ()):
             companion["traveler_id"] = new_id[companion["traveler_id"]]
@@ -204,7 +223,7 @@ def _flights(
 ) -> Iterator[EvaluationFlight]:
     for spec in flight_plan(travelers, seed, flight_size):
         yield generate_flight(
-            random.Random(spec.seed), spec.size, key=spec.key, start=start, span_days=span_days
+            Draws(spec.seed), spec.size, key=spec.key, start=start, span_days=span_days
         )
 
 

@@ -11,8 +11,9 @@ Modules: ``names`` (fictional names in several scripts), ``routes`` (airports,
 carriers, flight times), ``travelers`` (the builder of one flight's records),
 ``parties`` (the clean population), ``scenarios`` (the planted ones),
 ``population`` (flights and populations), ``export`` (JSON lines and the
-other formats), ``layout`` (where files go), ``output`` (chunked, ordered
-writing), ``arrow`` (the Parquet schema).
+other formats), ``parallel`` (a population drawn on several processes),
+``layout`` (where files go), ``output`` (chunked, ordered writing), ``arrow``
+(the Parquet schema).
 """
 
 from screening_service.synthetic.export import (
@@ -24,6 +25,7 @@ from screening_service.synthetic.export import (
     write_records,
 )
 from screening_service.synthetic.output import Written
+from screening_service.synthetic.parallel import write_population
 from screening_service.synthetic.population import (
     DEFAULT_FLIGHT_SIZE,
     DEFAULT_SCENARIO_RATE,
@@ -48,5 +50,6 @@ __all__ = [
     "read_jsonl",
     "read_labels",
     "write_jsonl",
+    "write_population",
     "write_records",
 ]

@@ -90,7 +90,8 @@ def write_jsonl(
     return Written(records, travelers, len(truth))
 
 
-def _label_lines(flight: GeneratedFlight) -> list[bytes]:
+def label_lines(flight: GeneratedFlight) -> list[bytes]:
+    """The labels file's lines for the flight's planted travelers."""
     return [
         json_line({"traveler_id": i, "scenario": s, "subject": i in flight.subjects})
         for i, s in flight.labels.items()
@@ -131,7 +132,7 @@ def _chunks(
             records.append({"manifest": body})
         else:
             records += [{"traveler": traveler} for traveler in body.get("travelers", ())]
-        labels += _label_lines(flight)
+        labels += label_lines(flight)
         size += count
         offset += count
     if records:

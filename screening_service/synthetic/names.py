@@ -13,17 +13,21 @@ from __future__ import annotations
 
 import itertools
 import random
+from bisect import bisect_right
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, NamedTuple
 
 Parts = tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Surname:
-    """One family name in its male and female forms (equal where the language has one)."""
+class Surname(NamedTuple):
+    """One family name in its male and female forms (equal where the language has one).
+
+    A named tuple: a frozen dataclass pays an ``object.__setattr__`` per field,
+    for every traveler drawn.
+    """
 
     male: str
     female: str
@@ -293,10 +297,20 @@ _CANADA_CUMULATIVE: Final = tuple(itertools.accumulate((55, 25, 8, 12)))
 _CANADA_CULTURES: Final = (ENGLISH, FRENCH, CHINESE, NEUTRAL)
 
 
+_DIVERSE_TOTAL: Final = float(_DIVERSE_CUMULATIVE[-1])
+_CANADA_TOTAL: Final = float(_CANADA_CUMULATIVE[-1])
+
+
 def culture_for(rng: random.Random, nationality: str) -> Culture:
-    """The naming culture of a national of ``nationality`` (diverse for USA and Canada)."""
+    """The naming culture of a national of ``nationality`` (diverse for USA and Canada).
+
+    What ``rng.choices(cultures, cum_weights=...)[0]`` draws, without its
+    argument checks (this runs for every synthetic traveler).
+    """
     if nationality == "USA":
-        return rng.choices(_DIVERSE_CULTURES, cum_weights=_DIVERSE_CUMULATIVE)[0]
+        at = rng.random() * _DIVERSE_TOTAL
+        return _DIVERSE_CULTURES[bisect_right(_DIVERSE_CUMULATIVE, at, 0, len(_DIVERSE) - 1)]
     if nationality == "CAN":
-        return rng.choices(_CANADA_CULTURES, cum_weights=_CANADA_CUMULATIVE)[0]
+        at = rng.random() * _CANADA_TOTAL
+        return _CANADA_CULTURES[bisect_right(_CANADA_CUMULATIVE, at, 0, len(_CANADA_CULTURES) - 1)]
     return _BY_COUNTRY.get(nationality, NEUTRAL)

@@ -15,12 +15,13 @@ import itertools
 import random
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from screening_service.proto import pb
 from screening_service.synthetic import parties, routes
+from screening_service.synthetic.draws import Draws
 from screening_service.synthetic.scenarios import SCENARIO_NAMES, SCENARIOS, Scenario
 from screening_service.synthetic.travelers import DAY, FlightBuilder
 
@@ -188,6 +189,34 @@ def _flights(
     start: dt.datetime,
     span_days: int,
 ) -> Iterator[GeneratedFlight]:
+    for spec in flight_plan(travelers, seed, flight_size):
+        yield generate_flight(
+            Draws(spec.seed),
+            spec.size,
+            scenario_rate,
+            scenarios,
+            start=start,
+            span_days=span_days,
+            key=spec.key,
+        )
+
+
+class FlightSpec(NamedTuple):
+    """What one flight of a population is drawn from: its position, size and seed."""
+
+    number: int
+    size: int
+    seed: int
+
+    @property
+    def key(self) -> str:
+        return f"F{self.number:06d}"
+
+
+def flight_plan(
+    travelers: int, seed: int, flight_size: tuple[int, int] = DEFAULT_FLIGHT_SIZE
+) -> Iterator[FlightSpec]:
+    """Sizes and seeds of `generate_population`'s flights, in order, without drawing them."""
     low, high = flight_size
     rng = random.Random(seed)
     remaining = travelers
@@ -195,14 +224,5 @@ def _flights(
         if remaining <= 0:
             return
         size = min(remaining, rng.randint(low, high))
-        flight_rng = random.Random(rng.getrandbits(64))
-        yield generate_flight(
-            flight_rng,
-            size,
-            scenario_rate,
-            scenarios,
-            start=start,
-            span_days=span_days,
-            key=f"F{index:06d}",
-        )
+        yield FlightSpec(index, size, rng.getrandbits(64))
         remaining -= size
