@@ -364,7 +364,7 @@ def _parser() -> argparse.ArgumentParser:
     synth.add_argument(
         "--processes",
         type=_positive,
-        help="processes drawing the evaluation population (default: every core); "
+        help="processes drawing the population (default: every core); "
         "the output is the same whatever the number",
     )
     # A string, not a Path: a trailing "/" (a directory of partitions) must survive.
@@ -528,16 +528,17 @@ def _write_synth(args: argparse.Namespace) -> int:
             f"({done.labelled} labelled, {_labels_where(args.out)})"
         )
         return 0
-    from screening_service.synthetic import generate_population, write_records
+    from screening_service.synthetic import write_population
 
-    flights = generate_population(args.travelers, args.seed, args.scenario_rate)
-    written = write_records(
+    written = write_population(
         args.out,
-        flights,
         args.travelers,
+        args.seed,
+        args.scenario_rate,
         args.format,
         as_manifests=not args.travelers_only,
         partitions=args.partitions,
+        processes=args.processes or os.cpu_count() or 1,
     )
     print(
         f"wrote {written.travelers} travelers in {written.records} records to {args.out} "
