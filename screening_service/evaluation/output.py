@@ -11,7 +11,6 @@ Labels go to one JSON lines file (layout.py says where), in record order.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +25,10 @@ from screening_service.evaluation.population import (
 from screening_service.synthetic.draws import Draws
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
-    CHUNK_TRAVELERS,
     Chunk,
     Written,
+    cut_chunks,
+    cycles_not_collected,
     encode_records,
     in_order,
     write_chunks,
@@ -48,35 +48,14 @@ class _Task:
 def _tasks(
     travelers: int, seed: int, partitions: int, fmt: Format, as_manifests: bool
 ) -> Iterator[_Task]:
-    batch: list[FlightSpec] = []
-    partition = size = offset = 0
-    for spec in flight_plan(travelers, seed):
-        home = offset * partitions // max(1, travelers)
-        if batch and (home != partition or size >= CHUNK_TRAVELERS):
-            yield _Task(partition, tuple(batch), fmt, as_manifests)
-            batch, size = [], 0
-        partition = home
-        batch.append(spec)
-        size += spec.size
-        offset += spec.size
-    if batch:
-        yield _Task(partition, tuple(batch), fmt, as_manifests)
+    for partition, flights in cut_chunks(flight_plan(travelers, seed), travelers, partitions):
+        yield _Task(partition, flights, fmt, as_manifests)
 
 
 def _encode(task: _Task) -> Chunk:
-    """Draw a chunk's flights and encode them (runs in a worker process).
-
-    The cyclic garbage collector is paused meanwhile: a chunk is a hundred
-    thousand small dicts and lists, none in a cycle, which it would walk
-    again and again for nothing (about 7% of the time).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """Draw a chunk's flights and encode them (runs in a worker process)."""
+    with cycles_not_collected():
         return _draw_and_encode(task)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _draw_and_encode(task: _Task) -> Chunk:

@@ -12,7 +12,6 @@ are byte for byte those of ``write_records(out, generate_population(...))``
 from __future__ import annotations
 
 import datetime as dt
-import gc
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,9 +23,10 @@ from screening_service.synthetic.draws import Draws
 from screening_service.synthetic.export import label_lines
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
-    CHUNK_TRAVELERS,
     Chunk,
     Written,
+    cut_chunks,
+    cycles_not_collected,
     encode_records,
     in_order,
     write_chunks,
@@ -105,34 +105,14 @@ def _tasks(
     plan: Iterable[FlightSpec], travelers: int, partitions: int, draw: _Draw
 ) -> Iterator[_Task]:
     """Chunks cut as `export._chunks` cuts the drawn flights: their sizes are planned."""
-    batch: list[FlightSpec] = []
-    partition = size = offset = 0
-    for spec in plan:
-        home = offset * partitions // max(1, travelers)
-        if batch and (home != partition or size >= CHUNK_TRAVELERS):
-            yield _Task(partition, tuple(batch), draw)
-            batch, size = [], 0
-        partition = home
-        batch.append(spec)
-        size += spec.size
-        offset += spec.size
-    if batch:
-        yield _Task(partition, tuple(batch), draw)
+    for partition, flights in cut_chunks(plan, travelers, partitions):
+        yield _Task(partition, flights, draw)
 
 
 def _encode(task: _Task) -> Chunk:
-    """Draw a chunk's flights and encode them (runs in a worker process).
-
-    The cyclic garbage collector is paused meanwhile, as for the
-    evaluation population: a chunk's records are acyclic.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
+    """Draw a chunk's flights and encode them (runs in a worker process)."""
+    with cycles_not_collected():
         return _draw_and_encode(task)
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _draw_and_encode(task: _Task) -> Chunk:
