@@ -89,7 +89,30 @@ def _unavailable(operation: str, error: sqlite3.Error) -> HistoryUnavailable:
     return HistoryUnavailable(operation, BACKEND, describe(error))
 
 
-class BulkHistory:
+class ReplayHistory:
+    """What a replay's history store is not: it keeps its whole input, and it is thrown
+    away at the end, so nothing is purged, forgotten or summarised."""
+
+    @property
+    def backend(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def retention_days(self) -> int:
+        """Replay keeps its whole input: no horizon within a run."""
+        return 0
+
+    def purge(self, now: datetime) -> int:
+        return 0
+
+    def forget(self, pseudonym: str) -> int:
+        return 0
+
+    def stats(self) -> HistoryStats:
+        raise HistoryUnavailable("stats", self.backend, "a replay's history keeps no statistics")
+
+
+class BulkHistory(ReplayHistory):
     """One replay's history file; see the module docstring. Not shared with the service."""
 
     def __init__(self, path: Path, *, busy_timeout_seconds: float = 60.0) -> None:
@@ -135,11 +158,6 @@ class BulkHistory:
     def backend(self) -> str:
         return BACKEND
 
-    @property
-    def retention_days(self) -> int:
-        """Replay keeps its whole input: no horizon within a run."""
-        return 0
-
     def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
         """The counts of a flight the first pass recorded: a read, nothing written."""
         if not flight.events:
@@ -163,15 +181,6 @@ class BulkHistory:
         except sqlite3.Error as error:
             raise _unavailable("count", error) from error
         return assemble(flight, result)
-
-    def purge(self, now: datetime) -> int:
-        return 0
-
-    def forget(self, pseudonym: str) -> int:
-        return 0
-
-    def stats(self) -> HistoryStats:
-        raise HistoryUnavailable("stats", BACKEND, "a replay's history keeps no statistics")
 
     def close(self) -> None:
         self._db.close()

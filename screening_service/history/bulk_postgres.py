@@ -17,14 +17,14 @@ from __future__ import annotations
 import secrets
 from collections.abc import Sequence
 from dataclasses import asdict
-from datetime import datetime
 from typing import Any, Final
 
 import psycopg
 from psycopg import sql
 
+from screening_service.history.bulk import ReplayHistory
 from screening_service.history.counting import CountQuery, assemble, rows
-from screening_service.history.model import FlightEvents, HistoryCounts, HistoryStats
+from screening_service.history.model import FlightEvents, HistoryCounts
 from screening_service.history.postgres import (
     BACKEND,
     COUNT,
@@ -62,7 +62,7 @@ def new_schema_name() -> str:
     return SCHEMA_PREFIX + secrets.token_hex(6)
 
 
-class BulkPostgres:
+class BulkPostgres(ReplayHistory):
     """One replay's history in its own schema; see the module docstring."""
 
     def __init__(self, dsn: str, schema: str, *, create: bool = False) -> None:
@@ -133,11 +133,6 @@ class BulkPostgres:
     def backend(self) -> str:
         return BACKEND
 
-    @property
-    def retention_days(self) -> int:
-        """Replay keeps its whole input: no horizon within a run."""
-        return 0
-
     def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
         """The counts of a flight the first pass recorded: a read, nothing written."""
         if not flight.events:
@@ -148,15 +143,6 @@ class BulkPostgres:
         except psycopg.Error as error:
             raise _unavailable("count", error) from error
         return assemble(flight, result)
-
-    def purge(self, now: datetime) -> int:
-        return 0
-
-    def forget(self, pseudonym: str) -> int:
-        return 0
-
-    def stats(self) -> HistoryStats:
-        raise HistoryUnavailable("stats", BACKEND, "a replay's history keeps no statistics")
 
     def close(self) -> None:
         self._db.close()
