@@ -36,6 +36,7 @@ SCHEMA: Final = (
         flight_key TEXT NOT NULL, traveler TEXT NOT NULL, companion TEXT NOT NULL,
         event_time INTEGER NOT NULL, PRIMARY KEY (flight_key, traveler, companion))""",
 )
+MMAP_BYTES: Final = 1 << 40  # SQLite caps it at its build's limit (2 GiB by default)
 INDEXES: Final = (
     """CREATE INDEX IF NOT EXISTS event_by_purchaser
         ON travel_event (purchaser, event_time, traveler, minor) WHERE purchaser IS NOT NULL""",
@@ -121,6 +122,9 @@ class BulkHistory(ReplayHistory):
             self._db = sqlite3.connect(path, timeout=busy_timeout_seconds, isolation_level=None)
             self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA synchronous = OFF")  # a scratch file: a crash ends the replay
+            # The second pass reads the file at random: mapped, a page read is a memory read
+            # instead of a system call and a copy (about 15% of a flight's count query).
+            self._db.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
             for statement in SCHEMA:
                 self._db.execute(statement)
         except sqlite3.Error as error:
@@ -151,6 +155,8 @@ class BulkHistory(ReplayHistory):
             for statement in INDEXES:
                 self._db.execute(statement)
             self._db.execute("ANALYZE")
+            # Into the file itself: readers then find no page in the write-ahead log.
+            self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         except sqlite3.Error as error:
             raise _unavailable("index", error) from error
 

@@ -19,13 +19,18 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
+import dask.config
 from distributed import Client, LocalCluster, as_completed
 
 from screening_service.replay.inputs import Partition
+from screening_service.runtime.allocator import ENVIRONMENT
 
 T = TypeVar("T")
 # Partitions in flight per worker: enough to keep a worker busy while results travel back.
 WINDOW_PER_WORKER = 3
+# What a local worker process starts with (`allocator`); a variable already set in this
+# process's environment wins, as Dask documents.
+SPAWN_ENVIRONMENT = "distributed.nanny.pre-spawn-environ"
 
 
 class ClusterError(RuntimeError):
@@ -43,7 +48,9 @@ def dask_client(scheduler: str | None, processes: int) -> Iterator[Client]:
         with client:
             yield client
         return
+    spawn_environment = {**dask.config.get(SPAWN_ENVIRONMENT, {}), **ENVIRONMENT}
     with (
+        dask.config.set({SPAWN_ENVIRONMENT: spawn_environment}),
         LocalCluster(
             n_workers=processes,
             threads_per_worker=1,
