@@ -23,6 +23,7 @@ from screening_service.pipeline.validate import Invalid, Validated
 from screening_service.proto import pb
 from screening_service.replay.inputs import (
     InputError,
+    Span,
     parse_line,
     partitions,
     records,
@@ -154,10 +155,12 @@ def _parquet(lines: list[bytes], path: Path, rows_per_group: int) -> None:
     pq.write_table(pa.Table.from_struct_array(pa.array(rows)), path, row_group_size=rows_per_group)
 
 
-def _decoded(path: Path, size: int = 50_000) -> list[tuple[int, Validated | str]]:
+def _decoded(
+    path: Path, size: int = 50_000, *, shared_disk: bool = False
+) -> list[tuple[int, Validated | str]]:
     return [
         (number, _verdict(request))
-        for partition in partitions(sources(path), None, size)
+        for partition in partitions(sources(path), None, size, shared_disk=shared_disk)
         for number, request in records(partition)
     ]
 
@@ -173,6 +176,10 @@ def test_every_format_yields_the_same_numbered_records(
     assert all(not isinstance(v, str | Invalid) for _, v in expected)
 
     assert _decoded(plain, size=1000) == expected  # partitions cut between lines only
+    spans = list(partitions(sources(plain), None, 1000, shared_disk=True))
+    assert all(isinstance(p, Span) for p in spans)
+    assert len(spans) > 1
+    assert _decoded(plain, size=1000, shared_disk=True) == expected
     packed = tmp_path / "one.jsonl.gz"
     packed.write_bytes(gzip.compress(plain.read_bytes()))
     assert _decoded(packed) == expected
@@ -204,6 +211,18 @@ def test_blank_and_broken_lines_keep_their_numbers(tmp_path: Path) -> None:
         (3, "not a record: JSONDecodeError"),
         (5, "not a record: TypeError"),
     ]
+
+
+def test_a_file_cut_short_after_partitioning_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "shrinking.jsonl"
+    path.write_bytes(b'{"traveler": {"traveler_id": "T-1"}}\n' * 200)
+    *_, last = partitions(sources(path), None, 1000, shared_disk=True)
+    path.write_bytes(path.read_bytes()[:3000])
+    with pytest.raises(InputError, match=r"^shrinking\.jsonl: shorter than when"):
+        list(records(last))
+    path.unlink()
+    with pytest.raises(InputError, match=r"^shrinking\.jsonl: unreadable"):
+        list(records(last))
 
 
 def test_unreadable_inputs_are_named_not_quoted(tmp_path: Path) -> None:

@@ -9,9 +9,12 @@ holds such files as partitions, read in name order.
 A partition is a run of whole records (each record is one flight, or a
 traveler alone), so flight-level fields are computed exactly as live. JSON
 lines travel inside the partition as bytes, so a worker on another machine
-needs no access to the client's files; a Parquet partition is one row group,
-named by path and read by the worker (Parquet lives where the cluster reads).
-Every record keeps its place: the file and line (or row) it came from.
+needs no access to the client's files; workers that share the client's disk
+(a local cluster) are given an uncompressed file's byte range instead and
+read it themselves, which spares the client sending every byte through the
+scheduler. A Parquet partition is one row group, named by path and read by
+the worker (Parquet lives where the cluster reads). Every record keeps its
+place: the file and line (or row) it came from.
 """
 
 from __future__ import annotations
@@ -55,6 +58,19 @@ class Lines:
 
 
 @dataclass(frozen=True)
+class Span:
+    """JSON lines ``first``, ``first + 1``, ... of ``source``: ``length`` bytes from
+    ``offset`` of the file at ``path``, which the worker reads."""
+
+    source: str
+    path: str
+    offset: int
+    length: int
+    first: int
+    weight: int
+
+
+@dataclass(frozen=True)
 class RowGroup:
     """One Parquet row group; ``first`` is the number of its first row (from 1)."""
 
@@ -65,7 +81,7 @@ class RowGroup:
     weight: int
 
 
-Partition = Lines | RowGroup
+Partition = Lines | Span | RowGroup
 
 
 @dataclass(frozen=True)
@@ -95,9 +111,14 @@ def _labels(path: Path) -> bool:
 
 
 def partitions(
-    files: list[Source], home_country: str | None, size: int = PARTITION_BYTES
+    files: list[Source],
+    home_country: str | None,
+    size: int = PARTITION_BYTES,
+    *,
+    shared_disk: bool = False,
 ) -> Iterator[Partition]:
-    """Every file's records in order, cut into partitions of whole records."""
+    """Every file's records in order, cut into partitions of whole records; with
+    ``shared_disk``, an uncompressed file's partitions are byte ranges (`Span`)."""
     for source in files:
         path = source.path
         if path.name.endswith(".parquet"):
@@ -112,7 +133,8 @@ def partitions(
             yield _messages(path, home_country, source.size)
         else:
             with path.open("rb") as stream:
-                yield from _line_blocks(path.name, stream, stream.tell, size)
+                blocks = _line_blocks(path.name, stream, stream.tell, size)
+                yield from _spans(path, blocks) if shared_disk else blocks
 
 
 def _line_blocks(
@@ -142,6 +164,27 @@ def _line_blocks(
         ) from None
     if carry:
         yield Lines(name, first, carry, position() - done)
+
+
+def _spans(path: Path, blocks: Iterator[Lines]) -> Iterator[Span]:
+    where = str(path.resolve())
+    offset = 0
+    for block in blocks:
+        length = len(block.data)
+        yield Span(block.source, where, offset, length, block.first, block.weight)
+        offset += length
+
+
+def _span_data(span: Span) -> bytes:
+    try:
+        with open(span.path, "rb") as stream:
+            stream.seek(span.offset)
+            data = stream.read(span.length)
+    except OSError as error:
+        raise InputError(f"{span.source}: unreadable ({error.strerror})") from None
+    if len(data) != span.length:
+        raise InputError(f"{span.source}: shorter than when the replay started")
+    return data
 
 
 def _row_groups(path: Path) -> Iterator[RowGroup]:
@@ -178,9 +221,10 @@ Record = tuple[int, Request | str]
 
 def records(partition: Partition) -> Iterator[Record]:
     """The partition's requests in order, each numbered by its line or row."""
-    if isinstance(partition, Lines):
+    if not isinstance(partition, RowGroup):
+        data = partition.data if isinstance(partition, Lines) else _span_data(partition)
         number = partition.first - 1
-        for line in partition.data.split(b"\n"):
+        for line in data.split(b"\n"):
             number += 1
             if line.strip():
                 yield number, parse_line(line)

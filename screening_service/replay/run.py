@@ -178,7 +178,7 @@ def replay(
             _record_history(
                 client,
                 job,
-                partitions(files, home_country, partition_bytes),
+                partitions(files, home_country, partition_bytes, shared_disk=scheduler is None),
                 _bar(progress, total, "history"),
             )
         in_order = _InOrder(report, decisions, keep_decisions)
@@ -193,7 +193,7 @@ def replay(
                 client,
                 screen_partition,
                 job,
-                partitions(files, home_country, partition_bytes),
+                partitions(files, home_country, partition_bytes, shared_disk=scheduler is None),
                 screened,
             )
         report.worker_peak_rss = max(client.run(peak_rss).values(), default=0)
