@@ -82,7 +82,17 @@ _REFERRALS: Final[dict[ReferralLevel, Referral]] = {
 }
 
 
+# A decision no rule fired for has one of a few outcomes: made once each, not per traveler.
+_QUIET: dict[tuple[ReferralLevel, float], PackOutcome] = {}
+
+
 def pack_outcome(decision: Decision) -> PackOutcome:
+    if not decision.indicators and not decision.shadow_indicators:
+        key = (decision.referral, decision.score)
+        quiet = _QUIET.get(key)
+        if quiet is None:
+            quiet = _QUIET[key] = PackOutcome(_REFERRALS[decision.referral], decision.score)
+        return quiet
     return PackOutcome(
         _REFERRALS[decision.referral],
         decision.score,

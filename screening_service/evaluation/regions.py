@@ -71,6 +71,11 @@ def regions() -> tuple[str, ...]:
     return tuple(_REGIONS)
 
 
+# Travelers repeat a few combinations: each is made once (the cache is emptied when full).
+_GROUPS: dict[tuple[str, str, int | None, str], Groups] = {}
+GROUPS_CACHE_SIZE: Final = 1 << 16
+
+
 def groups_for(nationality: str, sex: str, age: int | None, first_airport: str) -> Groups:
     """The audit groups of one traveler from what replay already has at hand.
 
@@ -78,4 +83,10 @@ def groups_for(nationality: str, sex: str, age: int | None, first_airport: str) 
     the departure date, ``first_airport`` the origin of the first segment
     (the manifest's origin when there is no itinerary).
     """
-    return Groups(nationality, sex, age_band(age), origin_region(first_airport))
+    key = (nationality, sex, age, first_airport)
+    found = _GROUPS.get(key)
+    if found is None:
+        if len(_GROUPS) >= GROUPS_CACHE_SIZE:
+            _GROUPS.clear()
+        found = _GROUPS[key] = Groups(nationality, sex, age_band(age), origin_region(first_airport))
+    return found

@@ -109,11 +109,12 @@ class PackTally:
     shadow_hits: Counter[str] = field(default_factory=Counter)
 
     def add(self, snapshot: Snapshot, decisions: list[Decision]) -> None:
+        """A flight's decisions: one counting pass per counter, not one per traveler."""
         self.version, self.content_hash = snapshot.version, snapshot.content_hash
-        for decision in decisions:
-            self.referrals[decision.referral.value] += 1
-            self.hits.update(h.rule_id for h in decision.indicators)
-            self.shadow_hits.update(h.rule_id for h in decision.shadow_indicators)
+        for referral, count in Counter(d.referral for d in decisions).items():
+            self.referrals[referral.value] += count
+        self.hits.update(h.rule_id for d in decisions for h in d.indicators)
+        self.shadow_hits.update(h.rule_id for d in decisions for h in d.shadow_indicators)
 
     def merge(self, other: PackTally) -> None:
         self.version = other.version or self.version
