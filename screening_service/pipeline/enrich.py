@@ -387,7 +387,7 @@ def history_fields(travelers: Sequence[Traveler], flight: Flight, now: dt.dateti
     return records
 
 
-def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
+def _group(travelers: Sequence[Traveler], records: list[Record]) -> FlightGroups:
     groups = FlightGroups(travelers, records)
     by_purchaser, by_contact = groups.by_purchaser, groups.by_contact
     purchasers_on_board, position_of = groups.purchasers_on_board, groups.position_of
@@ -418,6 +418,7 @@ def _group(travelers: Sequence[Traveler], records: list[Record]) -> None:
             record["flight.same_contact_unrelated_adults"] = _unrelated_adults(
                 shared, i, travelers, position_of, age_of, contact_of
             )
+    return groups
 
 
 def lookout_fields(hits: Sequence[LookoutHit]) -> Record:
@@ -456,8 +457,19 @@ def enrich_flight(
     lookout: LookoutIndex | None = None,
 ) -> list[Record]:
     """Records of every traveler of one flight (a single Screen is a flight of one)."""
+    return enrich_grouped(travelers, flight, now, lookout)[0]
+
+
+def enrich_grouped(
+    travelers: Sequence[Traveler],
+    flight: Flight,
+    now: dt.datetime,
+    lookout: LookoutIndex | None = None,
+) -> tuple[list[Record], FlightGroups]:
+    """`enrich_flight`, and the flight's groups it counted, which naming related
+    travelers reads again (ages and bookings do not change after enrichment)."""
     records = [enrich_traveler(t, flight, now) for t in travelers]
-    _group(travelers, records)
+    groups = _group(travelers, records)
     if lookout is not None:
         _lookout(travelers, records, lookout)
-    return records
+    return records, groups

@@ -15,14 +15,14 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from screening_service.engine.native import EngineError
 from screening_service.lookout import LookoutIndex
 from screening_service.pipeline import json_requests as js
 from screening_service.pipeline.decide import Decision, decide, new_decision_ids
-from screening_service.pipeline.enrich import FlightGroups, enrich_flight
+from screening_service.pipeline.enrich import FlightGroups, enrich_grouped
 from screening_service.pipeline.evaluate import facts_of
 from screening_service.pipeline.history import HistoryOptions, add_history
 from screening_service.pipeline.related import NOBODY, Related, reads_related, related_travelers
@@ -87,13 +87,13 @@ class FlightResult:
 class _Pending:
     valid: ValidFlight
     records: list[Record]
+    # The flight's groups, as enrichment counted them: naming related travelers reads them
+    # again, for every pack of the flight (replay's baseline too).
+    groups: FlightGroups
     facts: list[dict[str, Any]]
     now: dt.datetime
     started: float
     caveats: tuple[str, ...] = ()
-    # The flight's groups, built when a first pack names related travelers and kept for
-    # the next pack of the same flight (replay's baseline).
-    groups: list[FlightGroups] = field(default_factory=list)
 
 
 def validate(
@@ -127,14 +127,14 @@ def _begin(
     if isinstance(valid, Invalid):
         return valid
     now = now or dt.datetime.now(dt.UTC)
-    records = enrich_flight(valid.travelers, valid.flight, now, context.lookout)
+    records, groups = enrich_grouped(valid.travelers, valid.flight, now, context.lookout)
     caveats: tuple[str, ...] = ()
     if context.history is not None and not add_history(
         context.history, valid.flight, valid.travelers, records
     ):
         caveats = (HISTORY_UNKNOWN,)
     facts = facts_of(records, context.snapshot.compiled)
-    return _Pending(valid, records, facts, now, time.perf_counter(), caveats)
+    return _Pending(valid, records, groups, facts, now, time.perf_counter(), caveats)
 
 
 def _usable(context: Context) -> None:
@@ -180,10 +180,8 @@ def _related(snapshot: Snapshot, pending: _Pending, fired: Sequence[set[int]]) -
             reads = reads or naming[i]
         wanted.append(reads)
     if any(wanted):
-        if not pending.groups:
-            pending.groups.append(FlightGroups(travelers, records))
         derivations = snapshot.compiled.derivations
-        return related_travelers(travelers, records, derivations, wanted, pending.groups[0])
+        return related_travelers(travelers, records, derivations, wanted, pending.groups)
     return [NOBODY] * len(travelers)
 
 
