@@ -20,7 +20,7 @@ from typing import Final
 
 from screening_service.evaluation.labels import Kind, Label, Role
 from screening_service.evaluation.people import FlightBuilder, Person, Ticket
-from screening_service.evaluation.records import RELATIONSHIP, Body, companion
+from screening_service.evaluation.records import RELATIONSHIP, TRAVELER_ROLE, Body, companion
 from screening_service.proto import pb
 
 Party = list[Body]
@@ -147,6 +147,8 @@ def party(
     itinerary = journey.itinerary
     alone = len(people) == 1
     draw = b.rng.random
+    traveler = b.traveler
+    role_name = TRAVELER_ROLE[role]
     travelers: Party = []
     for person, count in zip(people, counts, strict=True):
         key = (count, person is buyer)
@@ -171,15 +173,8 @@ def party(
         seen = watch(person)
         reports = None if seen is None or draw() >= seen.rate else _reports(b, seen)
         travelers.append(
-            b.traveler(
-                person,
-                booking,
-                itinerary,
-                listed,
-                reports,
-                b.passport(person, document_days(person)),
-                b.visa(person, visa),
-                role,
+            traveler(
+                person, booking, itinerary, listed, reports, document_days(person), visa, role_name
             )
         )
     return travelers
