@@ -42,7 +42,9 @@ GZIP_LEVEL: Final = 1
 PARQUET_COMPRESSION: Final = "zstd"
 CHUNK_TRAVELERS: Final = 10_000
 Task = TypeVar("Task")
-Encoded: TypeAlias = "bytes | pa.Table"
+# JSON lines stay a list of lines: joined, ten megabytes a chunk were copied once
+# more into fresh pages (about 1 microsecond a traveler, mostly the kernel's).
+Encoded: TypeAlias = "list[bytes] | bytes | pa.Table"
 
 
 @dataclass(frozen=True)
@@ -75,8 +77,8 @@ def encode_records(records: Sequence[dict[str, Any]], fmt: Format) -> Encoded:
         from screening_service.synthetic.arrow import records_table  # noqa: PLC0415  # pyarrow when used
 
         return records_table(records)
-    lines = b"".join(map(json_line, records))
-    return gzip.compress(lines, GZIP_LEVEL, mtime=0) if fmt == "jsonl.gz" else lines
+    lines = list(map(json_line, records))
+    return gzip.compress(b"".join(lines), GZIP_LEVEL, mtime=0) if fmt == "jsonl.gz" else lines
 
 
 class Planned(Protocol):
@@ -203,9 +205,11 @@ class ChunkWriter:
         records = chunk.records
         if isinstance(records, Spilled) and records.arrow:
             records = table_of(records)
-        if isinstance(records, bytes | Spilled):
+        if isinstance(records, list | bytes | Spilled):
             assert self._file is not None  # opened for a JSON lines layout
-            if isinstance(records, bytes):
+            if isinstance(records, list):
+                _write_lines(self._file, records)
+            elif isinstance(records, bytes):
                 _write_all(self._file, records)
             else:
                 append_to(records, self._file)
@@ -265,6 +269,17 @@ def _write_all(descriptor: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(descriptor, view) :]
+
+
+def _write_lines(descriptor: int, lines: list[bytes]) -> None:
+    for start in range(0, len(lines), _LINES_PER_WRITE):
+        batch = lines[start : start + _LINES_PER_WRITE]
+        written = os.writev(descriptor, batch)
+        if written < sum(map(len, batch)):
+            _write_all(descriptor, b"".join(batch)[written:])
+
+
+_LINES_PER_WRITE: Final = 512  # below every system's IOV_MAX (1024 on Linux)
 
 
 def write_chunks(layout: Layout, chunks: Iterable[Chunk]) -> Written:

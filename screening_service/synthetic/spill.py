@@ -35,13 +35,15 @@ class Spilled:
     arrow: bool
 
 
-def spill(records: bytes | pa.Table, directory: str) -> Spilled:
-    """``records`` in a new file of ``directory`` (in the drawing process)."""
+def spill(records: list[bytes] | bytes | pa.Table, directory: str) -> Spilled:
+    """``records`` (JSON lines, a gzip member or a table) in a new file of ``directory``
+    (in the drawing process)."""
     descriptor, path = tempfile.mkstemp(dir=directory, suffix=".chunk")
-    if isinstance(records, bytes):
+    if isinstance(records, list | bytes):
+        lines = records if isinstance(records, list) else [records]
         with os.fdopen(descriptor, "wb") as out:
-            out.write(records)
-        return Spilled(path, len(records), arrow=False)
+            out.writelines(lines)
+        return Spilled(path, sum(map(len, lines)), arrow=False)
     os.close(descriptor)
     import pyarrow as pa  # noqa: PLC0415  # only a Parquet run spills a table
 
