@@ -22,10 +22,10 @@ from screening_service.evaluation.population import (
     generate_flight,
 )
 from screening_service.synthetic.draws import Draws
+from screening_service.synthetic.encode import FlightEncoder
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     Chunk,
-    FlightEncoder,
     Written,
     cut_chunks,
     cycles_not_collected,

@@ -19,11 +19,11 @@ from pathlib import Path
 from google.protobuf import json_format
 
 from screening_service.synthetic.draws import Draws
+from screening_service.synthetic.encode import FlightEncoder
 from screening_service.synthetic.export import label_lines
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     Chunk,
-    FlightEncoder,
     Written,
     cut_chunks,
     cycles_not_collected,

@@ -7,8 +7,8 @@ from typing import Any
 import pyarrow as pa
 import pytest
 
+from screening_service.synthetic.encode import FlightEncoder, encode_records
 from screening_service.synthetic.layout import Format
-from screening_service.synthetic.output import FlightEncoder, encode_records
 
 
 def _flight(number: int, size: int) -> list[dict[str, Any]]:
