@@ -2,8 +2,8 @@
 
 Run with ``.venv/bin/python -m benchmarks.bench_synth`` (1,000,000 travelers
 to JSON lines and to Parquet partitions) or ``--quick`` (100,000);
-``--population default`` measures the scenario population instead (drawn
-in one process: its ``--processes`` only sets the flag). Each run
+``--population scenarios`` measures the scenario population (the CLI's
+default) instead. Each run
 is the real command in its own process (``--processes`` defaults to every
 core), so the figure includes start-up, spawning the drawing processes and
 writing. Memory is the resident set of the whole process tree, sampled every
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 travelers")
     parser.add_argument("--travelers", type=int, help="default 1,000,000 (--quick: 100,000)")
     parser.add_argument("--processes", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--population", choices=("evaluation", "default"), default="evaluation")
+    parser.add_argument("--population", choices=("evaluation", "scenarios"), default="evaluation")
     args = parser.parse_args()
     travelers = args.travelers or (100_000 if args.quick else 1_000_000)
     print(

@@ -63,12 +63,14 @@ def _ticket(b: FlightBuilder, *, one_way: float, third_party: float, within: flo
 
 
 def _document_days(b: FlightBuilder) -> Callable[[Person], int | None]:
-    return lambda _: b.rng.randint(3, 30) if b.rng.random() < 0.015 else None
+    rng = b.rng
+    return lambda _: rng.randint(3, 30) if rng.random() < 0.015 else None
 
 
 def _bags(b: FlightBuilder) -> Callable[[Person], int | None]:
-    long_haul = b.plan.hours >= 6
-    return lambda _: bags_between(b.rng, 0 if not long_haul else 1, 2, 0.02)
+    rng = b.rng
+    low = 0 if b.plan.hours < 6 else 1
+    return lambda _: bags_between(rng, low, 2, 0.02)
 
 
 def solo_leisure(b: FlightBuilder, room: int) -> Party:

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from screening_service.evaluation.population import (
     FlightSpec,
@@ -23,13 +22,13 @@ from screening_service.evaluation.population import (
     generate_flight,
 )
 from screening_service.synthetic.draws import Draws
+from screening_service.synthetic.encode import FlightEncoder
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     Chunk,
     Written,
     cut_chunks,
     cycles_not_collected,
-    encode_records,
     in_order,
     write_chunks,
 )
@@ -59,7 +58,7 @@ def _encode(task: _Task) -> Chunk:
 
 
 def _draw_and_encode(task: _Task) -> Chunk:
-    records: list[dict[str, Any]] = []
+    encoder = FlightEncoder(task.fmt)
     labels: list[bytes] = []
     travelers = 0
     for spec in task.flights:
@@ -67,12 +66,13 @@ def _draw_and_encode(task: _Task) -> Chunk:
         body = flight.body
         travelers += len(body["travelers"])
         if task.as_manifests:
-            records.append({"manifest": body})
+            encoder.add([{"manifest": body}])
         else:
-            records += [{"traveler": traveler} for traveler in body["travelers"]]
+            encoder.add([{"traveler": traveler} for traveler in body["travelers"]])
         labels.append(flight.label_lines())
-    encoded = encode_records(records, task.fmt)
-    return Chunk(task.partition, encoded, b"".join(labels), len(records), travelers, travelers)
+    return Chunk(
+        task.partition, encoder.encoded(), b"".join(labels), encoder.records, travelers, travelers
+    )
 
 
 def write_evaluation_population(

@@ -22,14 +22,13 @@ from typing import Final, NamedTuple
 
 from screening_service.evaluation.records import (
     DIRECTION,
+    ISO_DATE,
     OBSERVATION_CODE,
     OBSERVATION_SOURCE,
     PAYMENT_FORM,
     SEX,
     TICKET_TYPE,
-    TRAVELER_ROLE,
     Body,
-    iso,
     rfc3339,
     segment,
 )
@@ -46,6 +45,7 @@ ID_SUFFIX: Final = tuple(f"-{n:04d}" for n in range(1_200))
 _SEX_F: Final = pb.SEX_F
 _SEX_M: Final = pb.SEX_M
 _SEX_X: Final = pb.SEX_X
+_VISA_WAIVER: Final = routes.VISA_WAIVER
 
 
 class Person(NamedTuple):
@@ -118,7 +118,16 @@ class FlightBuilder:
         """Six letters: what ``"".join(rng.choices(_LOCATOR, k=6))`` draws, without its
         argument handling (a tenth of the time of a whole traveler went there)."""
         draw = self.rng.random
-        return "".join([_LOCATOR[floor(draw() * _LOCATOR_SPAN)] for _ in range(6)])
+        letters = _LOCATOR
+        span = _LOCATOR_SPAN
+        return (
+            letters[floor(draw() * span)]
+            + letters[floor(draw() * span)]
+            + letters[floor(draw() * span)]
+            + letters[floor(draw() * span)]
+            + letters[floor(draw() * span)]
+            + letters[floor(draw() * span)]
+        )
 
     def opaque(self, prefix: str) -> str:
         return "%s-%016x" % (prefix, self.rng.getrandbits(64))  # noqa: UP031  # faster than an f-string
@@ -147,7 +156,6 @@ class FlightBuilder:
         *,
         nationality: str | None = None,
         female: bool | None = None,
-        surname: names.Surname | None = None,
         residence: str | None = None,
     ) -> Person:
         rng = self.rng
@@ -156,7 +164,7 @@ class FlightBuilder:
         if female is None:
             female = rng.random() < 0.5
         sex = _SEX_X if rng.random() < 0.003 else _SEX_F if female else _SEX_M
-        family = surname or culture.surname(rng)
+        family = culture.surname_of(rng, female)
         self._count += 1
         count = self._count
         # Positional (keywords make this per-traveler call slower), in field
@@ -166,7 +174,7 @@ class FlightBuilder:
             age,
             sex,
             culture.given(rng, female),
-            family.female if female else family.male,
+            family,
             nationality,
             residence or nationality,
             self.departure_ordinal - int(age * 365.2425) - 10 - int(rng.random() * 346),
@@ -186,16 +194,21 @@ class FlightBuilder:
         validity = years * 365 + years // 4
         lived = self.departure_ordinal - person.birth
         if days_since_issue is None:
-            days_since_issue = rng.randint(1, max(2, min(validity - 30, lived - 1)))
+            # rng.randint(1, top): the same rejection sampling, inline.
+            width = max(2, min(validity - 30, lived - 1))
+            bits = width.bit_length()
+            r = rng.getrandbits(bits)
+            while r >= width:
+                r = rng.getrandbits(bits)
+            days_since_issue = 1 + r
         issued = self.departure_ordinal - min(days_since_issue, lived - 1)
-        letter = _LOCATOR[rng.getrandbits(4)]
-        number = "%s%08d" % (letter, rng.getrandbits(30) % 100_000_000)  # noqa: UP031  # as opaque
+        getrandbits = rng.getrandbits
         return {
             "type": _PASSPORT,
-            "number": number,
+            "number": "%s%08d" % (_LOCATOR[getrandbits(4)], getrandbits(30) % 100_000_000),  # noqa: UP031  # as opaque
             "issuing_country": person.nationality,
-            "issue_date": iso(issued),
-            "expiry_date": iso(issued + validity - 1),
+            "issue_date": ISO_DATE[issued],
+            "expiry_date": ISO_DATE[issued + validity - 1],
         }
 
     def visa(self, person: Person, category: str) -> str:
@@ -257,25 +270,26 @@ class FlightBuilder:
         person: Person,
         booking: Body,
         itinerary: Body,
-        companions: list[Body] | None = None,
-        observations: list[Body] | None = None,
-        document: Body | None = None,
-        visa: str = "",
-        role: pb.TravelerRole.ValueType = pb.TRAVELER_ROLE_PASSENGER,
+        companions: list[Body] | None,
+        observations: list[Body] | None,
+        days_since_issue: int | None,
+        visa: str,
+        role: str,
     ) -> Body:
-        """The traveler's body (arguments by position from `common.party`: keywords
-        cost more than the dict they fill)."""
+        """The traveler's body, with its passport (`passport`) and visa (`visa`): one
+        call a traveler, arguments by position from `common.party` (keywords cost
+        more than the dict they fill). ``role`` is the enum's name."""
         body: Body = {
             "traveler_id": person.traveler_id,
             "surname": person.surname,
             "given_names": person.given_names,
-            "date_of_birth": iso(person.birth),
+            "date_of_birth": ISO_DATE[person.birth],
             "sex": SEX[person.sex],
             "nationality": person.nationality,
             "country_of_residence": person.residence,
-            "document": document or self.passport(person),
+            "document": self.passport(person, days_since_issue),
         }
-        if visa:
+        if visa and self.inbound and person.nationality not in _VISA_WAIVER:
             body["visa_category"] = visa
         body["direction"] = self._direction
         body["itinerary"] = itinerary
@@ -284,7 +298,7 @@ class FlightBuilder:
             body["companions"] = companions
         if observations:
             body["observations"] = observations
-        body["role"] = TRAVELER_ROLE[role]
+        body["role"] = role
         return body
 
 

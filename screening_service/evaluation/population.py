@@ -124,18 +124,24 @@ _SEATS: Final = {
 }
 
 
-def _seat(travelers: list[Body], rng: random.Random) -> None:
-    """Seats in row order; each seat is left empty with probability 0.05."""
+def _seat_and_number(travelers: list[Body], rng: random.Random, key: str) -> dict[str, str]:
+    """Seats in row order, each left empty with probability 0.05; ids renumbered in
+    manifest order. Returns the new id of each old one."""
     letters = _WIDE if len(travelers) > 220 else _NARROW
     names = _SEATS[letters]
     draw = rng.random
     index = -1
-    for traveler in travelers:
+    new_id: dict[str, str] = {}
+    for traveler, suffix in zip(travelers, ID_SUFFIX[1:], strict=False):
         index += 1
         while draw() < 0.05:
             index += 1
         seat = names[index] if index < len(names) else _seat_name(letters, index)
         traveler["booking"]["seat"] = seat
+        new = key + suffix
+        new_id[traveler["traveler_id"]] = new
+        traveler["traveler_id"] = new
+    return new_id
 
 
 def generate_flight(
@@ -151,8 +157,8 @@ def generate_flight(
         raise ValueError(f"size must be between 1 and {MAX_FLIGHT_SIZE}")
     plan = routes.plan_flight(rng, int(start.timestamp()), span_days * DAY)
     builder = FlightBuilder(rng, plan, key)
-    units: list[Party] = []
-    truth_of: dict[str, Truth] = {}
+    # Each unit's parties with their travelers' truths, in traveler order.
+    units: list[tuple[Party, list[Truth]]] = []
     room = size
     for scenario in _units(rng, size, plan.direction):
         if room < scenario.min_size:
@@ -160,25 +166,18 @@ def generate_flight(
         planted = scenario.plant(builder, room, scenario)
         if planted.size > room:  # pragma: no cover - every plant respects room
             raise AssertionError(f"{scenario.name} planted more than the room left")
-        units += planted.parties
-        truth_of.update((label.traveler_id, label.truth) for label in planted.labels)
+        truth_of = {label.traveler_id: label.truth for label in planted.labels}
+        units += [(p, [truth_of[t["traveler_id"]] for t in p]) for p in planted.parties]
         room -= planted.size
     while room > 0:
         index = _archetype(rng)
         party = background.BUILDERS[index](builder, room)[:room]
-        units.append(party)
-        truth = _BACKGROUND[index]
-        truth_of.update((t["traveler_id"], truth) for t in party)
+        units.append((party, [_BACKGROUND[index]] * len(party)))
         room -= len(party)
     rng.shuffle(units)
-    travelers = [t for unit in units for t in unit]
-    _seat(travelers, rng)
-    old_ids = [t["traveler_id"] for t in travelers]
-    ordered = [truth_of[i] for i in old_ids]
-    new_ids = [key + suffix for suffix in ID_SUFFIX[1 : len(travelers) + 1]]
-    for traveler, new in zip(travelers, new_ids, strict=True):
-        traveler["traveler_id"] = new
-    new_id = dict(zip(old_ids, new_ids, strict=True))
+    travelers = [t for party, _ in units for t in party]
+    ordered = [truth for _, truths in units for truth in truths]
+    new_id = _seat_and_number(travelers, rng, key)
     for traveler in travelers:
         for companion in traveler.get("companions", ()):
             companion["traveler_id"] = new_id[companion["traveler_id"]]

@@ -40,18 +40,24 @@ OBSERVATION_SOURCE: Final = _names(pb.ObservationSource.DESCRIPTOR)
 TRAVELER_ROLE: Final = _names(pb.TravelerRole.DESCRIPTOR)
 
 
+class _Dates(dict[int, str]):
+    """``YYYY-MM-DD`` by proleptic Gregorian ordinal, rendered once for 1900-2099 (every
+    date of birth, issue, expiry and departure): a lookup is a fraction of the cost of
+    a call, four times a traveler. Another ordinal is rendered when asked."""
+
+    def __missing__(self, ordinal: int) -> str:
+        return dt.date.fromordinal(ordinal).isoformat()
+
+
 _FIRST: Final = dt.date(1900, 1, 1).toordinal()
-# Every date of birth, issue, expiry and departure falls between 1900 and 2100: a
-# list lookup is a third of the cost of an lru_cache call, four times a traveler.
-_ISO: Final = tuple(dt.date.fromordinal(d).isoformat() for d in range(_FIRST, _FIRST + 73_049))
+ISO_DATE: Final = _Dates(
+    (d, dt.date.fromordinal(d).isoformat()) for d in range(_FIRST, _FIRST + 73_049)
+)
 
 
 def iso(ordinal: int) -> str:
-    """``YYYY-MM-DD`` of a proleptic Gregorian ordinal."""
-    index = ordinal - _FIRST
-    if 0 <= index < len(_ISO):
-        return _ISO[index]
-    return dt.date.fromordinal(ordinal).isoformat()
+    """``YYYY-MM-DD`` of a proleptic Gregorian ordinal (``ISO_DATE[ordinal]``)."""
+    return ISO_DATE[ordinal]
 
 
 _CLOCK: Final = tuple(f"T{h:02d}:{m:02d}:" for h in range(24) for m in range(60))
@@ -62,7 +68,7 @@ def rfc3339(seconds: int) -> str:
     """What ``Timestamp(seconds=seconds).ToJsonString()`` gives for whole seconds."""
     days, rest = divmod(seconds, 86_400)
     minutes, secs = divmod(rest, 60)
-    return iso(_EPOCH_ORDINAL + days) + _CLOCK[minutes] + _SECONDS[secs]
+    return ISO_DATE[_EPOCH_ORDINAL + days] + _CLOCK[minutes] + _SECONDS[secs]
 
 
 def segment(leg: Leg) -> Body:

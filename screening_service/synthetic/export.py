@@ -21,13 +21,12 @@ from typing import Any
 from google.protobuf import json_format
 
 from screening_service.proto import pb
+from screening_service.synthetic.encode import encode_records, json_line
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
     CHUNK_TRAVELERS,
     Chunk,
     Written,
-    encode_records,
-    json_line,
     write_chunks,
 )
 from screening_service.synthetic.population import GeneratedFlight

@@ -54,21 +54,57 @@ class Culture:
     middle_female: str = ""
 
     def given(self, rng: random.Random, female: bool) -> str:
+        """One or two given names: ``rng.choice`` of a head and a tail, each drawn
+        inline (`_index`'s rejection sampling) as this runs for every traveler."""
+        getrandbits = rng.getrandbits
         heads, tails = (
             (self.female_heads, self.female_tails) if female else (self.male_heads, self.male_tails)
         )
-        first = rng.choice(heads) + self.joiner + rng.choice(tails)
+        h, t = len(heads), len(tails)
+        hk, tk = _BITS[h], _BITS[t]
+        i = getrandbits(hk)
+        while i >= h:
+            i = getrandbits(hk)
+        j = getrandbits(tk)
+        while j >= t:
+            j = getrandbits(tk)
+        first = heads[i] + self.joiner + tails[j]
         middle = self.middle_female if female else self.middle_male
         if middle:
             return f"{middle} {first}"
         if rng.random() < self.second_given:
-            return f"{first} {rng.choice(heads)}{self.joiner}{rng.choice(tails)}"
+            i = getrandbits(hk)
+            while i >= h:
+                i = getrandbits(hk)
+            j = getrandbits(tk)
+            while j >= t:
+                j = getrandbits(tk)
+            return f"{first} {heads[i]}{self.joiner}{tails[j]}"
         return first
 
     def surname(self, rng: random.Random) -> Surname:
         head = self.surname_prefix + rng.choice(self.surname_heads)
         male, female = rng.choice(self.surname_tails)
         return Surname(head + self.joiner + male, head + self.joiner + female)
+
+    def surname_of(self, rng: random.Random, female: bool) -> str:
+        """``surname(rng).form(female)``: the same draws, one form built."""
+        getrandbits = rng.getrandbits
+        heads, tails = self.surname_heads, self.surname_tails
+        h, t = len(heads), len(tails)
+        hk, tk = _BITS[h], _BITS[t]
+        i = getrandbits(hk)
+        while i >= h:
+            i = getrandbits(hk)
+        j = getrandbits(tk)
+        while j >= t:
+            j = getrandbits(tk)
+        return self.surname_prefix + heads[i] + self.joiner + tails[j][female]
+
+
+# ``n.bit_length()`` for the sizes of the name parts: `random.Random.choice` draws
+# ``getrandbits(len(seq).bit_length())`` until the value falls below ``len(seq)``.
+_BITS: Final = tuple(n.bit_length() for n in range(64))
 
 
 def _same(*tails: str) -> tuple[tuple[str, str], ...]:
@@ -246,6 +282,19 @@ CULTURES: Final[Mapping[str, Culture]] = MappingProxyType(
             KOREAN,
         )
     }
+)
+
+assert all(
+    len(parts) < len(_BITS)
+    for c in CULTURES.values()
+    for parts in (
+        c.male_heads,
+        c.male_tails,
+        c.female_heads,
+        c.female_tails,
+        c.surname_heads,
+        c.surname_tails,
+    )
 )
 
 _BY_COUNTRY: Final[Mapping[str, Culture]] = MappingProxyType(

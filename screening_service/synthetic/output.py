@@ -14,31 +14,32 @@ flight, so memory stays bounded however many travelers are asked for.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import gzip
 import multiprocessing
+import os
+import tempfile
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import IO, TYPE_CHECKING, Any, Final, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Final, Protocol, TypeVar
 
-import orjson
-
-from screening_service.synthetic.layout import Format, Layout
+from screening_service.synthetic.encode import (
+    GZIP_LEVEL,
+    Encoded,
+)
+from screening_service.synthetic.layout import Layout
+from screening_service.synthetic.spill import Spilled, append_to, spill, table_of
 
 if TYPE_CHECKING:  # pyarrow is imported for Parquet only: JSON lines runs skip its 50 MB
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
-# zlib level 1 compresses these records to about a fifth at several times
-# the speed of the default 6, which would take more time than drawing them.
-GZIP_LEVEL: Final = 1
 PARQUET_COMPRESSION: Final = "zstd"
 CHUNK_TRAVELERS: Final = 10_000
 Task = TypeVar("Task")
-Encoded: TypeAlias = "bytes | pa.Table"
 
 
 @dataclass(frozen=True)
@@ -53,26 +54,11 @@ class Chunk:
     """Encoded records of whole flights in one partition, and their label lines."""
 
     partition: int
-    records: Encoded
+    records: Encoded | Spilled
     labels: bytes
     record_count: int
     travelers: int
     labelled: int
-
-
-def json_line(record: dict[str, Any]) -> bytes:
-    """One record as protobuf JSON, UTF-8, compact: what `json.dumps(ensure_ascii=False,
-    separators=(",", ":"))` writes, with the newline."""
-    return orjson.dumps(record, option=orjson.OPT_APPEND_NEWLINE)
-
-
-def encode_records(records: Sequence[dict[str, Any]], fmt: Format) -> Encoded:
-    if fmt == "parquet":
-        from screening_service.synthetic.arrow import records_table  # noqa: PLC0415  # pyarrow when used
-
-        return records_table(records)
-    lines = b"".join(map(json_line, records))
-    return gzip.compress(lines, GZIP_LEVEL, mtime=0) if fmt == "jsonl.gz" else lines
 
 
 class Planned(Protocol):
@@ -127,21 +113,37 @@ def in_order(
 
     ``encode`` must be a module-level function (it is sent to spawned
     processes by name). Spawned, not forked: this process may already run
-    Arrow's threads, which a fork would copy mid-state.
+    Arrow's threads, which a fork would copy mid-state. The other processes'
+    records come back in files (spill.py) of a directory removed at the end.
     """
     if processes <= 1:
         yield from map(encode, tasks)
         return
     limit = window or 2 * processes
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(processes, mp_context=context) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="screening-synth-") as directory,
+        ProcessPoolExecutor(processes, mp_context=context) as pool,
+    ):
         pending: deque[Future[Chunk]] = deque()
-        for task in tasks:
-            pending.append(pool.submit(encode, task))
-            if len(pending) >= limit:
+        try:
+            for task in tasks:
+                pending.append(pool.submit(_spilled, encode, task, directory))
+                if len(pending) >= limit:
+                    yield pending.popleft().result()
+            while pending:
                 yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+        finally:
+            # Leaving the pool waits for the chunks being drawn; then the directory goes.
+            for future in pending:
+                future.cancel()
+
+
+def _spilled(encode: Callable[[Task], Chunk], task: Task, directory: str) -> Chunk:
+    """``encode(task)`` with its records in a file of ``directory`` (in a worker process)."""
+    chunk = encode(task)
+    assert not isinstance(chunk.records, Spilled)  # encode returns records in memory
+    return dataclasses.replace(chunk, records=spill(chunk.records, directory))
 
 
 class ChunkWriter:
@@ -155,7 +157,7 @@ class ChunkWriter:
         self.created = [layout.labels]
         self._current = -1
         self._empty = True
-        self._file: IO[bytes] | None = None
+        self._file: int | None = None  # a descriptor: spilled chunks are copied into it
         self._parquet: pq.ParquetWriter | None = None
         self.records = self.travelers = self.labelled = 0
 
@@ -180,12 +182,20 @@ class ChunkWriter:
             raise ValueError("chunks must come in partition order")
         while self._current < chunk.partition:
             self._open(self._current + 1)
-        if isinstance(chunk.records, bytes):
+        records = chunk.records
+        if isinstance(records, Spilled) and records.arrow:
+            records = table_of(records)
+        if isinstance(records, list | bytes | Spilled):
             assert self._file is not None  # opened for a JSON lines layout
-            self._file.write(chunk.records)
+            if isinstance(records, list):
+                _write_lines(self._file, records)
+            elif isinstance(records, bytes):
+                _write_all(self._file, records)
+            else:
+                append_to(records, self._file)
         else:
             assert self._parquet is not None  # opened for a parquet layout
-            self._parquet.write_table(chunk.records, row_group_size=max(1, chunk.record_count))
+            self._parquet.write_table(records, row_group_size=max(1, chunk.record_count))
         self._empty = False
         self._labels.write(chunk.labels)
         self.records += chunk.record_count
@@ -207,7 +217,7 @@ class ChunkWriter:
                 path, RECORD_SCHEMA, compression=PARQUET_COMPRESSION, store_schema=True
             )
         else:
-            self._file = path.open("wb")
+            self._file = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
 
     def _close_part(self) -> None:
         if self._parquet is not None:
@@ -216,8 +226,8 @@ class ChunkWriter:
         if self._file is not None:
             if self._empty and self.layout.fmt == "jsonl.gz":
                 # An empty partition is still a valid gzip file (one empty member).
-                self._file.write(gzip.compress(b"", GZIP_LEVEL, mtime=0))
-            self._file.close()
+                _write_all(self._file, gzip.compress(b"", GZIP_LEVEL, mtime=0))
+            os.close(self._file)
             self._file = None
 
     def close(self, *, complete: bool = True) -> None:
@@ -233,6 +243,23 @@ class ChunkWriter:
 
     def written(self) -> Written:
         return Written(self.records, self.travelers, self.labelled)
+
+
+def _write_all(descriptor: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
+def _write_lines(descriptor: int, lines: list[bytes]) -> None:
+    for start in range(0, len(lines), _LINES_PER_WRITE):
+        batch = lines[start : start + _LINES_PER_WRITE]
+        written = os.writev(descriptor, batch)
+        if written < sum(map(len, batch)):
+            _write_all(descriptor, b"".join(batch)[written:])
+
+
+_LINES_PER_WRITE: Final = 512  # below every system's IOV_MAX (1024 on Linux)
 
 
 def write_chunks(layout: Layout, chunks: Iterable[Chunk]) -> Written:

@@ -15,11 +15,11 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from google.protobuf import json_format
 
 from screening_service.synthetic.draws import Draws
+from screening_service.synthetic.encode import FlightEncoder
 from screening_service.synthetic.export import label_lines
 from screening_service.synthetic.layout import Format, layout_for
 from screening_service.synthetic.output import (
@@ -27,7 +27,6 @@ from screening_service.synthetic.output import (
     Written,
     cut_chunks,
     cycles_not_collected,
-    encode_records,
     in_order,
     write_chunks,
 )
@@ -117,7 +116,7 @@ def _encode(task: _Task) -> Chunk:
 
 def _draw_and_encode(task: _Task) -> Chunk:
     draw = task.draw
-    records: list[dict[str, Any]] = []
+    encoder = FlightEncoder(draw.fmt)
     labels: list[bytes] = []
     travelers = 0
     for spec in task.flights:
@@ -133,9 +132,10 @@ def _draw_and_encode(task: _Task) -> Chunk:
         body = json_format.MessageToDict(flight.manifest, preserving_proto_field_name=True)
         travelers += len(flight.manifest.travelers)
         if draw.as_manifests:
-            records.append({"manifest": body})
+            encoder.add([{"manifest": body}])
         else:
-            records += [{"traveler": traveler} for traveler in body.get("travelers", ())]
+            encoder.add([{"traveler": traveler} for traveler in body.get("travelers", ())])
         labels += label_lines(flight)
-    encoded = encode_records(records, draw.fmt)
-    return Chunk(task.partition, encoded, b"".join(labels), len(records), travelers, len(labels))
+    return Chunk(
+        task.partition, encoder.encoded(), b"".join(labels), encoder.records, travelers, len(labels)
+    )

@@ -21,6 +21,7 @@ ALLOWED = {
     # Where and in which format records are written: file plumbing, no population logic.
     "screening_service.synthetic.layout",
     "screening_service.synthetic.output",
+    "screening_service.synthetic.encode",
     # random.Random's draws in fewer calls: no distribution of its own.
     "screening_service.synthetic.draws",
 }
