@@ -112,6 +112,16 @@ class ReplayHistory:
     def stats(self) -> HistoryStats:
         raise HistoryUnavailable("stats", self.backend, "a replay's history keeps no statistics")
 
+    def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
+        """The counts of a flight the first pass recorded: a read, nothing written."""
+        if not flight.events:
+            return []
+        return assemble(flight, self._count(CountQuery.of(flight)))
+
+    def _count(self, query: CountQuery) -> Sequence[tuple[int, str, int, int | None]]:
+        """The count query's result rows (`counting`), or HistoryUnavailable."""
+        raise NotImplementedError
+
 
 class BulkHistory(ReplayHistory):
     """One replay's history file; see the module docstring. Not shared with the service."""
@@ -164,29 +174,19 @@ class BulkHistory(ReplayHistory):
     def backend(self) -> str:
         return BACKEND
 
-    def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
-        """The counts of a flight the first pass recorded: a read, nothing written."""
-        if not flight.events:
-            return []
-        query = CountQuery.of(flight)
+    def _count(self, query: CountQuery) -> Sequence[tuple[int, str, int, int | None]]:
+        # SQLite takes the key lists as JSON arrays (json_each in the query).
+        parameters = {
+            name: json.dumps(value) if isinstance(value, list) else value
+            for name, value in vars(query).items()
+        }
         try:
-            result = self._db.execute(
-                COUNT,
-                {
-                    "purchasers": json.dumps(query.purchasers),
-                    "contacts": json.dumps(query.contacts),
-                    "travelers": json.dumps(query.travelers),
-                    "minors": json.dumps(query.minors),
-                    "until": query.until,
-                    "purchaser_since": query.purchaser_since,
-                    "contact_since": query.contact_since,
-                    "traveler_since": query.traveler_since,
-                    "companion_since": query.companion_since,
-                },
+            result: list[tuple[int, str, int, int | None]] = self._db.execute(
+                COUNT, parameters
             ).fetchall()
         except sqlite3.Error as error:
             raise _unavailable("count", error) from error
-        return assemble(flight, result)
+        return result
 
     def close(self) -> None:
         self._db.close()

@@ -23,8 +23,8 @@ import psycopg
 from psycopg import sql
 
 from screening_service.history.bulk import ReplayHistory
-from screening_service.history.counting import CountQuery, assemble, rows
-from screening_service.history.model import FlightEvents, HistoryCounts
+from screening_service.history.counting import CountQuery, rows
+from screening_service.history.model import FlightEvents
 from screening_service.history.postgres import (
     BACKEND,
     COUNT,
@@ -133,16 +133,12 @@ class BulkPostgres(ReplayHistory):
     def backend(self) -> str:
         return BACKEND
 
-    def record_and_count(self, flight: FlightEvents) -> list[HistoryCounts]:
-        """The counts of a flight the first pass recorded: a read, nothing written."""
-        if not flight.events:
-            return []
-        query = CountQuery.of(flight)
+    def _count(self, query: CountQuery) -> Sequence[tuple[int, str, int, int | None]]:
         try:
             result: list[Any] = self._db.execute(COUNT, asdict(query)).fetchall()
         except psycopg.Error as error:
             raise _unavailable("count", error) from error
-        return assemble(flight, result)
+        return result
 
     def close(self) -> None:
         self._db.close()
